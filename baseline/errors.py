@@ -1,0 +1,50 @@
+"""Config errors as values a user can act on: where, what was found, what is allowed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+def describe(value: object) -> str:
+    """Show a config value the way the user wrote it (JSON-ish), with its YAML type when unclear."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int | float):
+        return f"{value!r} (a number)"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class ConfigError:
+    """One problem: the config path (`repositories[2].protection.required_approvals`), the value
+    found (already described for a person), and what is allowed."""
+
+    path: str
+    found: str
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: found {self.found}; allowed: {self.allowed}"
+
+
+class ConfigErrors(Exception):
+    """Every problem of a config at once; raised before any resource is registered."""
+
+    def __init__(self, errors: Iterable[ConfigError]) -> None:
+        self.errors: tuple[ConfigError, ...] = tuple(errors)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        head = f"the stack config has {count} problem{'s' if count != 1 else ''}:"
+        return "\n".join([head, *(f"  {error}" for error in self.errors)])

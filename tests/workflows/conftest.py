@@ -1,0 +1,23 @@
+"""Shared fixtures: the pipeline variants every checker and test runs over."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.options import BackendCiOptions
+
+VARIANTS: dict[str, BackendCiOptions] = {
+    "defaults": BackendCiOptions(),
+    "matrix-2": BackendCiOptions(python_versions=("3.11", "3.12")),
+    "matrix-3": BackendCiOptions(python_versions=("3.10", "3.11", "3.12")),
+    "other-directory": BackendCiOptions(working_directory="services/api"),
+    "repository-root": BackendCiOptions(working_directory="."),
+    "coverage-90": BackendCiOptions(coverage_threshold=90),
+    "other-branches": BackendCiOptions(pr_branches=("trunk", "release/**"), default_branch="trunk"),
+}
+
+
+@pytest.fixture(params=sorted(VARIANTS))
+def variant(request: pytest.FixtureRequest) -> tuple[str, BackendCiOptions]:
+    name: str = request.param
+    return name, VARIANTS[name]

@@ -1,0 +1,102 @@
+"""Hardening: least privilege, no untrusted expansion, timeouts, and third-party checkers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from workflows.backend_ci import backend_ci
+from workflows.options import BackendCiOptions
+from workflows.render import render
+
+BIN = Path(sys.executable).parent
+
+# The most each job may ask for; anything beyond this is a regression.
+ALLOWED = {
+    "lint": {"contents": "read"},
+    "format": {"contents": "read"},
+    "type-check": {"contents": "read"},
+    "security-audit": {"contents": "read"},
+    "test": {"contents": "read"},
+    "build": {"contents": "read"},
+    "deploy-readiness": {"actions": "read"},
+    "bug-logger": {"issues": "write", "pull-requests": "write"},
+}
+
+
+def _data(options: BackendCiOptions) -> dict[str, object]:
+    data: dict[str, object] = yaml.safe_load(render(backend_ci(options)))
+    return data
+
+
+def test_top_level_permissions_are_read_only(variant: tuple[str, BackendCiOptions]) -> None:
+    data = _data(variant[1])
+    assert data["permissions"] == {"contents": "read"}
+
+
+def test_no_job_asks_for_more_than_it_needs(variant: tuple[str, BackendCiOptions]) -> None:
+    jobs = _data(variant[1])["jobs"]
+    assert isinstance(jobs, dict)
+    assert {job_id: job["permissions"] for job_id, job in jobs.items()} == ALLOWED
+
+
+def test_every_job_has_a_timeout(variant: tuple[str, BackendCiOptions]) -> None:
+    jobs = _data(variant[1])["jobs"]
+    assert isinstance(jobs, dict)
+    for job in jobs.values():
+        assert isinstance(job["timeout-minutes"], int)
+
+
+def test_checkout_never_persists_credentials(variant: tuple[str, BackendCiOptions]) -> None:
+    for job in backend_ci(variant[1]).jobs:
+        for step in job.steps:
+            if step.uses and step.uses.startswith("actions/checkout@"):
+                assert step.with_["persist-credentials"] is False
+
+
+def test_no_expression_is_expanded_inside_a_script(variant: tuple[str, BackendCiOptions]) -> None:
+    for job in backend_ci(variant[1]).jobs:
+        for step in job.steps:
+            scripts = [step.run or "", str(step.with_.get("script", ""))]
+            assert not any("${{" in script for script in scripts), (job.id, step.name)
+
+
+def test_coverage_threshold_is_enforced_by_the_workflow() -> None:
+    text = render(backend_ci(BackendCiOptions(coverage_threshold=90)))
+    assert "--cov-fail-under=90" in text
+    assert re.search(r"retention-days: 7\b", text)
+
+
+def _run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / tool), *args], capture_output=True, text=True)
+
+
+def _write(tmp_path: Path, options: BackendCiOptions) -> Path:
+    path = tmp_path / ".github" / "workflows" / "backend-ci.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(render(backend_ci(options)), encoding="utf-8")
+    return path
+
+
+def test_zizmor_finds_nothing(tmp_path: Path, variant: tuple[str, BackendCiOptions]) -> None:
+    out = _run("zizmor", "--offline", "--no-progress", str(_write(tmp_path, variant[1])))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No findings to report" in out.stdout
+
+
+def test_actionlint_finds_nothing(tmp_path: Path, variant: tuple[str, BackendCiOptions]) -> None:
+    out = _run("actionlint", "-no-color", str(_write(tmp_path, variant[1])))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout == ""
+
+
+def test_github_workflow_schema_accepts_it(
+    tmp_path: Path, variant: tuple[str, BackendCiOptions]
+) -> None:
+    path = _write(tmp_path, variant[1])
+    out = _run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(path))
+    assert out.returncode == 0, out.stdout + out.stderr

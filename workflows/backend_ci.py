@@ -1,0 +1,288 @@
+"""The backend CI/CD pipeline of the seed (Django + Poetry), hardened to run org-wide.
+
+Job names are the seed's and are the required checks' names: renaming one here renames the
+check in every repository's protection in the same `pulumi up` (see `workflows.checks`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from workflows.model import Concurrency, Job, Matrix, Permissions, Step, Triggers, Workflow
+from workflows.options import BackendCiOptions
+from workflows.pins import pinned
+
+SOURCE = "workflows/backend_ci.py"
+WORKFLOW_PATH = ".github/workflows/backend-ci.yml"
+PIP_AUDIT_VERSION = "2.10.1"
+
+READ_CONTENTS = Permissions.of(contents="read")
+MATRIX_PYTHON = "${{ matrix.python-version }}"
+
+
+def _in_dir(options: BackendCiOptions, name: str) -> str:
+    """A path relative to the repository root, inside the backend's working directory."""
+    return posixpath.normpath(posixpath.join(options.working_directory, name))
+
+
+def _setup_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
+    """Checkout, Python, and Poetry with its install and the virtualenv cached on poetry.lock."""
+    lock_hash = f"${{{{ hashFiles('{_in_dir(options, 'poetry.lock')}') }}}}"
+    return (
+        Step(
+            name="Check out the repository",
+            uses=pinned("actions/checkout"),
+            # The token stays out of .git/config, so later steps cannot reuse it.
+            with_={"persist-credentials": False},
+        ),
+        Step(
+            name="Set up Python",
+            id="setup-python",
+            uses=pinned("actions/setup-python"),
+            with_={"python-version": python},
+        ),
+        Step(
+            name="Cache the Poetry installation",
+            uses=pinned("actions/cache"),
+            with_={
+                "path": "~/.local",
+                "key": f"poetry-${{{{ runner.os }}}}-py{python}-{lock_hash}",
+            },
+        ),
+        Step(
+            name="Install Poetry",
+            uses=pinned("snok/install-poetry"),
+            with_={"virtualenvs-create": True, "virtualenvs-in-project": True},
+        ),
+        Step(
+            name="Cache the virtual environment",
+            id="venv-cache",
+            uses=pinned("actions/cache"),
+            with_={
+                "path": _in_dir(options, ".venv"),
+                "key": f"venv-${{{{ runner.os }}}}-py{python}-{lock_hash}",
+            },
+        ),
+        Step(
+            name="Install dependencies",
+            if_="steps.venv-cache.outputs.cache-hit != 'true'",
+            run="poetry install --no-interaction --no-root",
+        ),
+    )
+
+
+def _quality_job(
+    options: BackendCiOptions, job_id: str, name: str, command: str, timeout: int
+) -> Job:
+    return Job(
+        id=job_id,
+        name=name,
+        timeout_minutes=timeout,
+        permissions=READ_CONTENTS,
+        steps=(*_setup_steps(options, options.python_version), Step(name=name, run=command)),
+    )
+
+
+def _security_job(options: BackendCiOptions) -> Job:
+    audit = (
+        f"poetry run pip install --quiet pip-audit=={PIP_AUDIT_VERSION}\n"
+        "set +e\n"
+        "poetry run pip-audit --progress-spinner off > audit.txt 2>&1\n"
+        "status=$?\n"
+        "cat audit.txt\n"
+        "{ echo \"## Security audit (informational)\"; echo; echo '```'; cat audit.txt; "
+        "echo '```'; } >> \"$GITHUB_STEP_SUMMARY\"\n"
+        'if [ "$status" -ne 0 ]; then echo "::warning::pip-audit reported findings"; fi\n'
+    )
+    return Job(
+        id="security-audit",
+        name="Security Audit",
+        timeout_minutes=15,
+        permissions=READ_CONTENTS,
+        # Informational: findings are reported, never block a merge.
+        continue_on_error=True,
+        steps=(
+            *_setup_steps(options, options.python_version),
+            Step(name="Audit dependencies", run=audit),
+        ),
+    )
+
+
+def _test_job(options: BackendCiOptions) -> Job:
+    versions = options.versions
+    matrix = len(versions) > 1
+    python = MATRIX_PYTHON if matrix else versions[0]
+    artifact = f"coverage-report-{python}" if matrix else "coverage-report"
+    pytest = (
+        "poetry run pytest --cov --cov-report=term-missing --cov-report=html "
+        f"--cov-report=xml --cov-report=json --cov-fail-under={options.coverage_threshold}"
+    )
+    return Job(
+        id="test",
+        name="Test Suite (Pytest)",
+        needs=("lint", "format", "type-check"),
+        timeout_minutes=30,
+        permissions=READ_CONTENTS,
+        strategy=Matrix((("python-version", versions),)) if matrix else None,
+        steps=(
+            *_setup_steps(options, python),
+            Step(name="Run tests with coverage", run=pytest),
+            Step(
+                name="Upload coverage reports",
+                if_="${{ !cancelled() }}",
+                uses=pinned("actions/upload-artifact"),
+                with_={
+                    "name": artifact,
+                    "path": "\n".join(
+                        _in_dir(options, name)
+                        for name in ("htmlcov", "coverage.xml", "coverage.json")
+                    ),
+                    "retention-days": 7,
+                    "if-no-files-found": "warn",
+                },
+            ),
+        ),
+    )
+
+
+def _build_job(options: BackendCiOptions) -> Job:
+    return Job(
+        id="build",
+        name="Build Verification",
+        needs=("lint", "format", "type-check"),
+        timeout_minutes=15,
+        permissions=READ_CONTENTS,
+        env={"PYTHONPATH": "src"},
+        steps=(
+            *_setup_steps(options, options.python_version),
+            Step(name="Build the package", run="poetry build"),
+            Step(name="Django deployment checks", run="poetry run python manage.py check --deploy"),
+            Step(
+                name="Collect static files",
+                run="poetry run python manage.py collectstatic --noinput",
+            ),
+        ),
+    )
+
+
+def _deploy_readiness_job(options: BackendCiOptions) -> Job:
+    summary = (
+        "{\n"
+        '  echo "## Deployment readiness"\n'
+        '  echo "All required checks passed for commit $GITHUB_SHA."\n'
+        "  for report in coverage/*/coverage.json coverage/coverage.json; do\n"
+        '    [ -f "$report" ] || continue\n'
+        '    python3 -c \'import json,sys; t=json.load(open(sys.argv[1]))["totals"]; '
+        'print(f"- {sys.argv[1]}: {t[\\"percent_covered\\"]:.1f}% covered")\' "$report"\n'
+        "  done\n"
+        '} >> "$GITHUB_STEP_SUMMARY"\n'
+    )
+    return Job(
+        id="deploy-readiness",
+        name="Deployment Readiness Check",
+        needs=("test", "build"),
+        if_=f"github.event_name == 'push' && github.ref == 'refs/heads/{options.default_branch}'",
+        timeout_minutes=10,
+        permissions=Permissions.of(actions="read"),
+        # No checkout here, so the backend directory does not exist: run from the workspace.
+        working_directory=".",
+        steps=(
+            Step(
+                name="Download coverage reports",
+                uses=pinned("actions/download-artifact"),
+                with_={"pattern": "coverage-report*", "path": "coverage"},
+            ),
+            Step(name="Write the deployment summary", run=summary),
+        ),
+    )
+
+
+BUG_LOGGER_SCRIPT = """\
+const repository = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}`;
+const run = `${repository}/actions/runs/${context.runId}`;
+const pr = context.payload.pull_request;
+const body = [
+  `The workflow **${context.workflow}** failed on \\`${context.ref}\\` (${context.sha}).`,
+  '',
+  `Run: ${run}`,
+  pr ? `Pull request: #${pr.number}` : `Event: ${context.eventName}`,
+].join('\\n');
+const { data: issue } = await github.rest.issues.create({
+  owner: context.repo.owner,
+  repo: context.repo.repo,
+  title: `CI failure: ${context.workflow} #${context.runNumber}`,
+  body,
+  labels: ['bug', 'ci-failure'],
+});
+if (pr) {
+  await github.rest.issues.createComment({
+    owner: context.repo.owner,
+    repo: context.repo.repo,
+    issue_number: pr.number,
+    body: `CI failed for this pull request; details in #${issue.number}.`,
+  });
+  try {
+    await github.rest.issues.addAssignees({
+      owner: context.repo.owner,
+      repo: context.repo.repo,
+      issue_number: issue.number,
+      assignees: [pr.user.login],
+    });
+  } catch (error) {
+    core.warning(`Could not assign ${pr.user.login}: ${error.message}`);
+  }
+}
+"""
+
+
+def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
+    return Job(
+        id="bug-logger",
+        name="Bug Logger",
+        needs=upstream,
+        # A fork's pull request gets a read-only token, so only same-repository runs file issues.
+        if_=(
+            "failure() && (github.event_name != 'pull_request' || "
+            "github.event.pull_request.head.repo.full_name == github.repository)"
+        ),
+        timeout_minutes=10,
+        # Opening and assigning the issue needs issues; commenting on the pull request needs
+        # pull-requests. Nothing else.
+        permissions=Permissions.of(issues="write", pull_requests="write"),
+        working_directory=".",
+        steps=(
+            Step(
+                name="Open an issue for the failed run",
+                uses=pinned("actions/github-script"),
+                with_={"script": BUG_LOGGER_SCRIPT},
+            ),
+        ),
+    )
+
+
+def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
+    """The seed's pipeline for these options (the seed's own values by default)."""
+    options = options or BackendCiOptions()
+    jobs = (
+        _quality_job(options, "lint", "Lint Check (Ruff)", "make lint", 15),
+        _quality_job(options, "format", "Format Check (Black)", "poetry run black --check .", 15),
+        _quality_job(options, "type-check", "Type Check (MyPy)", "make type-check", 20),
+        _security_job(options),
+        _test_job(options),
+        _build_job(options),
+        _deploy_readiness_job(options),
+    )
+    return Workflow(
+        name="Backend CI/CD",
+        source=SOURCE,
+        on=Triggers(
+            pull_request_branches=options.pr_branches,
+            push_branches=(options.default_branch,),
+            workflow_dispatch=True,
+        ),
+        permissions=READ_CONTENTS,
+        # One run per workflow and ref: a new push cancels the run it supersedes.
+        concurrency=Concurrency(group="${{ github.workflow }}-${{ github.ref }}"),
+        working_directory=options.working_directory,
+        jobs=(*jobs, _bug_logger_job(tuple(job.id for job in jobs))),
+    )

@@ -1,0 +1,69 @@
+"""The status checks a workflow reports on every pull request: the protection's required checks.
+
+GitHub's rules (shared facts, "How GitHub names a required status check"): a job's check is its
+`name` (or id); a matrix job gives one check per combination, `NAME (v1, v2)`, unless its name
+interpolates `${{ matrix.* }}`. Only jobs that always run on a pull request may be required: the
+workflow triggers on pull requests to the branch, the job has no condition (an always-true one is
+fine), does not continue on error, and needs only required jobs (a job skipped because a job it
+needs failed reports success: actions/runner#2566).
+"""
+
+from __future__ import annotations
+
+import re
+
+from workflows.filters import branch_matches
+from workflows.model import Job, Workflow
+
+_ALWAYS = re.compile(r"^\s*(\$\{\{\s*)?always\(\)(\s*\}\})?\s*$")
+_MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def _always_runs(job: Job) -> bool:
+    return not job.continue_on_error and (job.if_ is None or bool(_ALWAYS.match(job.if_)))
+
+
+def required_job_ids(workflow: Workflow, branch: str) -> tuple[str, ...]:
+    """Ids of the jobs that report a check on every pull request to `branch`, in file order."""
+    patterns = workflow.on.pull_request_branches
+    if patterns is None or not branch_matches(patterns, branch):
+        return ()
+    required: list[str] = []
+    # Repeat until stable, so the result does not depend on the order jobs are listed in.
+    changed = True
+    while changed:
+        changed = False
+        for job in workflow.jobs:
+            if job.id in required or not _always_runs(job):
+                continue
+            if all(need in required for need in job.needs):
+                required.append(job.id)
+                changed = True
+    order = {job.id: index for index, job in enumerate(workflow.jobs)}
+    return tuple(sorted(required, key=order.__getitem__))
+
+
+def job_checks(job: Job) -> tuple[str, ...]:
+    """The check name(s) one job reports, exactly as GitHub names them."""
+    if job.strategy is None:
+        return (job.name,)
+    combinations = job.strategy.combinations()
+    if not _MATRIX_EXPR.search(job.name):
+        return tuple(
+            f"{job.name} ({', '.join(value for _, value in combination)})"
+            for combination in combinations
+        )
+    return tuple(_interpolate(job.name, dict(combination)) for combination in combinations)
+
+
+def _interpolate(name: str, matrix: dict[str, str]) -> str:
+    return _MATRIX_EXPR.sub(lambda match: matrix.get(match.group(1), ""), name)
+
+
+def required_checks(workflow: Workflow, branch: str) -> tuple[str, ...]:
+    """Every check name to require on `branch` for this workflow, in file order."""
+    return tuple(
+        check
+        for job_id in required_job_ids(workflow, branch)
+        for check in job_checks(workflow.job(job_id))
+    )

@@ -1,0 +1,47 @@
+"""GitHub's branch filter patterns (`on.<event>.branches`), as GitHub matches them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+
+@cache
+def _compile(pattern: str) -> re.Pattern[str]:
+    """`*` any characters but `/`, `**` any characters, `?` one character, `+` one or more of
+    the previous character, `[...]` a set; everything else literal."""
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append(".")
+        elif char == "+" and out:
+            out.append("+")
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                out.append(pattern[i : end + 1])
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def branch_matches(patterns: Iterable[str], branch: str) -> bool:
+    """Whether a branch filter admits `branch`: later patterns win, `!` excludes."""
+    matched = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if _compile(pattern[1:] if negated else pattern).match(branch):
+            matched = not negated
+    return matched
