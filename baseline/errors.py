@@ -37,7 +37,7 @@ class ConfigError:
         return f"{self.path}: found {self.found}; allowed: {self.allowed}"
 
 
-class ConfigErrors(Exception):
+class ConfigErrors(Exception):  # noqa: N818 (a collection of ConfigError values)
     """Every problem of a config at once; raised before any resource is registered."""
 
     def __init__(self, errors: Iterable[ConfigError]) -> None:

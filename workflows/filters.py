@@ -9,8 +9,9 @@ from functools import cache
 
 @cache
 def _compile(pattern: str) -> re.Pattern[str]:
-    """`*` any characters but `/`, `**` any characters, `?` one character, `+` one or more of
-    the previous character, `[...]` a set; everything else literal."""
+    """GitHub's filter pattern cheat sheet: `*` any characters but `/`, `**` any characters,
+    `?` zero or one and `+` one or more of the previous character, `[...]` a set of
+    characters; everything else literal."""
     out, i = [], 0
     while i < len(pattern):
         char = pattern[i]
@@ -20,10 +21,8 @@ def _compile(pattern: str) -> re.Pattern[str]:
             continue
         if char == "*":
             out.append("[^/]*")
-        elif char == "?":
-            out.append(".")
-        elif char == "+" and out:
-            out.append("+")
+        elif char in "?+" and out:
+            out.append(char)
         elif char == "[":
             end = pattern.find("]", i + 1)
             if end == -1:

@@ -135,7 +135,11 @@ def test_two_dimension_matrix_in_key_order() -> None:
         (("release/*",), "release/1.0", True),
         (("**", "!main"), "main", False),
         (("!main", "main"), "main", True),
-        (("ma?n",), "main", True),
+        (("releases?",), "release", True),
+        (("releases?",), "releases", True),
+        (("v[0-9]+",), "v12", True),
+        (("*",), "feature/x", False),
+        (("ma.n",), "main", False),
     ],
 )
 def test_branch_filters_match_like_github(

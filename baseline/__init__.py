@@ -1,0 +1,1 @@
+"""The GitHub side: stack config -> validated settings -> a `RepositoryBaseline` each."""

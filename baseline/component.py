@@ -1,0 +1,257 @@
+"""`RepositoryBaseline`: one repository's settings, workflow file and protection, as one component.
+
+Why each option is set the way it is:
+- Nothing here ever deletes a repository or its history: the repository, its workflow file and
+  its settings resources are `retain_on_delete`, so a repository that leaves the config (or a
+  `pulumi destroy`) is only forgotten by Pulumi, never changed on GitHub.
+- The protection is the one resource Pulumi deletes, so that changing `protection.kind` replaces
+  it: the new protection is a different resource, created first; Pulumi deletes the old one only
+  at the end of the update, so the branch is never unprotected.
+- The protection `depends_on` the workflow file: a check is never required before the workflow
+  that reports it is on the branch (or every pull request waits forever for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_github as github
+
+from baseline.settings import (
+    ProtectionKind,
+    ProtectionSettings,
+    RepositoryConfig,
+    RepositorySettings,
+)
+from workflows.templates import RenderedPipeline
+
+TYPE_TOKEN = "repo-baseline:index:RepositoryBaseline"
+
+# The GitHub Actions app: a required check pinned to it can only be satisfied by a workflow run,
+# not by any other app or token posting a status of the same name (shared facts, "Pinning a check
+# to the app that must report it"; joshjohanning/github-misc-scripts#57).
+GITHUB_ACTIONS_APP_ID = 15368
+
+RULESET_NAME = "repo-baseline: default branch"
+COMMIT_MESSAGE = "ci: update the backend CI pipeline (managed by repo-baseline)"
+
+
+@dataclass(frozen=True)
+class RepositoryBaselineArgs:
+    """What one repository gets: its validated config and the pipeline rendered for it."""
+
+    config: RepositoryConfig
+    pipeline: RenderedPipeline
+
+
+def repository_inputs(config: RepositoryConfig) -> dict[str, Any]:
+    """Inputs of the `Repository` resource, named as pulumi-github names them."""
+    settings = config.settings
+    inputs: dict[str, Any] = {
+        "name": config.name,
+        "description": config.description,
+        "visibility": settings.visibility,
+        "allow_merge_commit": settings.allow_merge_commit,
+        "allow_squash_merge": settings.allow_squash_merge,
+        "allow_rebase_merge": settings.allow_rebase_merge,
+        "allow_auto_merge": settings.allow_auto_merge,
+        "delete_branch_on_merge": settings.delete_branch_on_merge,
+        # The pipeline's bug logger files issues.
+        "has_issues": True,
+    }
+    if not config.adopt:
+        # A new repository needs a first commit, so the default branch exists for the workflow
+        # file. Not sent when adopting: the import would see it as a difference and fail.
+        inputs["auto_init"] = True
+    if settings.secret_scanning:
+        inputs["security_and_analysis"] = _security_and_analysis(settings)
+    return inputs
+
+
+def _security_and_analysis(settings: RepositorySettings) -> dict[str, Any]:
+    def status(enabled: bool) -> dict[str, str]:
+        return {"status": "enabled" if enabled else "disabled"}
+
+    return {
+        "secret_scanning": status(settings.secret_scanning),
+        "secret_scanning_push_protection": status(settings.secret_scanning_push_protection),
+    }
+
+
+def ruleset_rules(
+    protection: ProtectionSettings, checks: tuple[str, ...]
+) -> github.RepositoryRulesetRulesArgs:
+    """The ruleset's rules: reviews, checks pinned to GitHub Actions, no force push or deletion."""
+    return github.RepositoryRulesetRulesArgs(
+        deletion=True,
+        non_fast_forward=True,
+        pull_request=github.RepositoryRulesetRulesPullRequestArgs(
+            required_approving_review_count=protection.required_approvals,
+            dismiss_stale_reviews_on_push=protection.dismiss_stale_reviews,
+            require_code_owner_review=protection.require_code_owner_reviews,
+            require_last_push_approval=protection.require_last_push_approval,
+            required_review_thread_resolution=protection.require_conversation_resolution,
+        ),
+        required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
+            required_checks=[
+                github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(
+                    context=check, integration_id=GITHUB_ACTIONS_APP_ID
+                )
+                for check in checks
+            ],
+            strict_required_status_checks_policy=protection.strict_status_checks,
+        ),
+    )
+
+
+def ruleset_bypass_actors(
+    protection: ProtectionSettings,
+) -> list[github.RepositoryRulesetBypassActorArgs]:
+    """Only GitHub Apps bypass, always (so their direct commits of the workflow file land)."""
+    return [
+        github.RepositoryRulesetBypassActorArgs(
+            actor_type="Integration", actor_id=actor.app_id, bypass_mode="always"
+        )
+        for actor in protection.bypass_actors
+    ]
+
+
+def classic_protection_inputs(
+    protection: ProtectionSettings, checks: tuple[str, ...]
+) -> dict[str, Any]:
+    """BranchProtectionV3 inputs; it has no fields to allow force pushes or deletion."""
+    return {
+        # Administrators are held to the same rules: no human bypass.
+        "enforce_admins": True,
+        "require_conversation_resolution": protection.require_conversation_resolution,
+        "required_status_checks": {
+            "strict": protection.strict_status_checks,
+            # REST's "CONTEXT:APP_ID" form pins each check to GitHub Actions.
+            "checks": [f"{check}:{GITHUB_ACTIONS_APP_ID}" for check in checks],
+        },
+        "required_pull_request_reviews": {
+            "required_approving_review_count": protection.required_approvals,
+            "dismiss_stale_reviews": protection.dismiss_stale_reviews,
+            "require_code_owner_reviews": protection.require_code_owner_reviews,
+            "require_last_push_approval": protection.require_last_push_approval,
+        },
+    }
+
+
+class RepositoryBaseline(pulumi.ComponentResource):
+    """A repository with its pipeline, the protection derived from it, and its settings."""
+
+    repository: github.Repository
+    workflow_file: github.RepositoryFile
+    protection: github.RepositoryRuleset | github.BranchProtectionV3
+    vulnerability_alerts: github.RepositoryVulnerabilityAlerts
+    dependabot_security_updates: github.RepositoryDependabotSecurityUpdates
+    actions_permissions: github.ActionsRepositoryPermissions
+    workflow_permissions: github.WorkflowRepositoryPermissions
+    required_checks: tuple[str, ...]
+    protection_kind: ProtectionKind
+
+    def __init__(
+        self, name: str, args: RepositoryBaselineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        config, pipeline = args.config, args.pipeline
+        settings, protection = config.settings, config.protection
+        branch = config.pipeline.options.default_branch
+        self.required_checks = pipeline.required_checks
+        self.protection_kind = protection.kind
+
+        child = pulumi.ResourceOptions(parent=self)
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+
+        self.repository = github.Repository(
+            f"{name}-repository",
+            **repository_inputs(config),
+            opts=pulumi.ResourceOptions.merge(
+                kept, pulumi.ResourceOptions(import_=config.name if config.adopt else None)
+            ),
+        )
+        repository = self.repository.name
+
+        self.workflow_file = github.RepositoryFile(
+            f"{name}-workflow",
+            repository=repository,
+            file=pipeline.path,
+            content=pipeline.content,
+            branch=branch,
+            commit_message=COMMIT_MESSAGE,
+            # An existing file at this path is replaced by the generated one; its old content
+            # stays in the branch's history.
+            overwrite_on_create=True,
+            opts=kept,
+        )
+
+        after_workflow = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(depends_on=[self.workflow_file])
+        )
+        if protection.kind == "ruleset":
+            self.protection = github.RepositoryRuleset(
+                f"{name}-ruleset",
+                name=RULESET_NAME,
+                repository=repository,
+                target="branch",
+                enforcement="active",
+                conditions=github.RepositoryRulesetConditionsArgs(
+                    ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                        includes=["~DEFAULT_BRANCH"], excludes=[]
+                    )
+                ),
+                rules=ruleset_rules(protection, pipeline.required_checks),
+                bypass_actors=ruleset_bypass_actors(protection),
+                opts=after_workflow,
+            )
+        else:
+            self.protection = github.BranchProtectionV3(
+                f"{name}-branch-protection",
+                repository=repository,
+                branch=branch,
+                **classic_protection_inputs(protection, pipeline.required_checks),
+                opts=after_workflow,
+            )
+
+        self.vulnerability_alerts = github.RepositoryVulnerabilityAlerts(
+            f"{name}-vulnerability-alerts",
+            repository=repository,
+            enabled=settings.vulnerability_alerts,
+            opts=kept,
+        )
+        self.dependabot_security_updates = github.RepositoryDependabotSecurityUpdates(
+            f"{name}-dependabot-security-updates",
+            repository=repository,
+            enabled=settings.dependabot_security_updates,
+            # GitHub turns security updates on only where vulnerability alerts are already on.
+            opts=pulumi.ResourceOptions.merge(
+                kept, pulumi.ResourceOptions(depends_on=[self.vulnerability_alerts])
+            ),
+        )
+        self.actions_permissions = github.ActionsRepositoryPermissions(
+            f"{name}-actions-permissions",
+            repository=repository,
+            enabled=True,
+            allowed_actions="all",
+            # Every action must be pinned to a full commit SHA, as the generated pipeline is.
+            sha_pinning_required=True,
+            opts=kept,
+        )
+        self.workflow_permissions = github.WorkflowRepositoryPermissions(
+            f"{name}-workflow-permissions",
+            repository=repository,
+            default_workflow_permissions=settings.default_workflow_permissions,
+            can_approve_pull_request_reviews=False,
+            opts=kept,
+        )
+
+        self.register_outputs(
+            {
+                "url": self.repository.html_url,
+                "required_checks": list(self.required_checks),
+                "protection_kind": self.protection_kind,
+            }
+        )
