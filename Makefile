@@ -33,8 +33,8 @@ test: lint typecheck drift unit
 render: $(STAMP)
 	$(BIN)/python -m workflows render
 
-plan: $(STAMP)  # replaced by the offline plan of the example stack
-	$(BIN)/python -m workflows checks
+plan: $(STAMP)
+	$(BIN)/python -m baseline plan --config Pulumi.example.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -369,6 +369,15 @@ def _approvals_fit_kind(protection: ProtectionSettings) -> tuple[str, str] | Non
     )
 
 
+def _bypass_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] | None:
+    if not protection.bypass_actors or protection.kind == "ruleset":
+        return None
+    return (
+        f'{len(protection.bypass_actors)} bypass actor(s) with kind "classic"',
+        'bypass_actors only with kind "ruleset" (classic protection has no app bypass)',
+    )
+
+
 _bypass_actor = _record(
     {"app_id": _integer(1, None, "a GitHub App id: a positive integer")},
     lambda values: BypassActor(app_id=cast(int, values["app_id"])),
@@ -400,6 +409,7 @@ _PROTECTION = _Section[ProtectionSettings](
     build=lambda values: replace(ProtectionSettings(), **values),
     checks=(
         _CrossCheck("required_approvals", ("kind", "required_approvals"), _approvals_fit_kind),
+        _CrossCheck("bypass_actors", ("kind", "bypass_actors"), _bypass_needs_ruleset),
     ),
 )
 

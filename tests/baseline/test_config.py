@@ -251,6 +251,13 @@ def test_approvals_from_defaults_with_a_classic_repository() -> None:
     assert error.allowed == "an integer from 0 to 6 (classic branch protection)"
 
 
+def test_bypass_actors_with_classic_protection() -> None:
+    error = repo_error(protection={"kind": "classic", "bypass_actors": [{"app_id": 5}]})
+    assert error.path == "repositories[0].protection.bypass_actors"
+    assert error.found == '1 bypass actor(s) with kind "classic"'
+    assert "only with kind" in error.allowed
+
+
 def test_coverage_above_100() -> None:
     error = repo_error(pipeline={"coverage_threshold": 101})
     assert error.path == "repositories[0].pipeline.coverage_threshold"

@@ -1,0 +1,51 @@
+"""The pack's rules, one policy per module; `POLICIES` is what the pack enforces, in order.
+
+Imports inside this package are relative so that it loads both as `guardrails` (the Pulumi CLI
+runs policies/__main__.py with policies/ on sys.path) and as `policies.guardrails` (tests,
+`python -m policies.evaluate`).
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from .actions_pinned_to_sha import actions_pinned_to_sha
+from .every_repository_protected import every_repository_protected
+from .force_push_and_deletion_blocked import force_push_and_deletion_blocked
+from .no_human_bypass import no_human_bypass
+from .required_checks_match_pipeline import required_checks_match_pipeline
+from .required_checks_pinned import required_checks_pinned_to_github_actions
+from .reviews_required import reviews_required
+from .security_features_enabled import security_features_enabled
+from .workflow_least_privilege import workflow_least_privilege
+
+PACK_NAME = "repo-baseline-guardrails"
+
+POLICIES: list[Policy] = [
+    required_checks_match_pipeline,
+    required_checks_pinned_to_github_actions,
+    reviews_required,
+    no_human_bypass,
+    force_push_and_deletion_blocked,
+    every_repository_protected,
+    workflow_least_privilege,
+    actions_pinned_to_sha,
+    security_features_enabled,
+]
+
+POLICY_NAMES: tuple[str, ...] = tuple(policy.name for policy in POLICIES)
+
+__all__ = [
+    "PACK_NAME",
+    "POLICIES",
+    "POLICY_NAMES",
+    "actions_pinned_to_sha",
+    "every_repository_protected",
+    "force_push_and_deletion_blocked",
+    "no_human_bypass",
+    "required_checks_match_pipeline",
+    "required_checks_pinned_to_github_actions",
+    "reviews_required",
+    "security_features_enabled",
+    "workflow_least_privilege",
+]

@@ -1,0 +1,115 @@
+"""every-repository-protected: each repository's default branch requires at least one check."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .inputs import UnknownValueError, as_str, config_str, value_at
+from .protection import (
+    protected_branch,
+    required_checks,
+    ruleset_covers_default_branch,
+)
+from .resources import (
+    REPOSITORY,
+    RepositoryResources,
+    StackResource,
+    group_by_repository,
+    repository_name,
+)
+
+NAME = "every-repository-protected"
+DEFAULT_BRANCH = "main"
+
+
+def _default_branch_protections(
+    repository: RepositoryResources, default_branch: str
+) -> list[StackResource]:
+    rulesets = [
+        ruleset
+        for ruleset in repository.rulesets
+        if value_at(ruleset.props, "target") == "branch"
+        and value_at(ruleset.props, "enforcement") == "active"
+        and ruleset_covers_default_branch(ruleset.props, default_branch)
+    ]
+    classic = [
+        protection
+        for protection in repository.branch_protections
+        if as_str(value_at(protection.props, "branch")) is not None
+        and protected_branch(protection, default_branch) == default_branch
+    ]
+    return rulesets + classic
+
+
+def _check_repository(
+    resource: StackResource, repository: RepositoryResources, fallback: str, report: ReportViolation
+) -> None:
+    default_branch = repository.default_branch(fallback)
+    protections = _default_branch_protections(repository, default_branch)
+    if not protections:
+        report(
+            f"repository '{repository.name}' has no active branch ruleset or BranchProtectionV3 "
+            f"on its default branch '{default_branch}'",
+            resource.urn,
+        )
+    elif not any(required_checks(protection) for protection in protections):
+        report(
+            f"repository '{repository.name}': the protection of '{default_branch}' requires no "
+            "status check, so untested changes can merge",
+            resource.urn,
+        )
+
+
+def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    fallback = config_str(args.get_config(), "default_branch", DEFAULT_BRANCH)
+    groups = group_by_repository(args.resources)
+    for resource in args.resources:
+        if resource.resource_type != REPOSITORY:
+            continue
+        name = repository_name(resource)
+        if name is None:
+            try:
+                known = value_at(resource.props, "name") is None
+            except UnknownValueError:
+                continue
+            if known:
+                report(
+                    "repository has no 'name', so no protection can be matched to it", resource.urn
+                )
+            continue
+        try:
+            _check_repository(resource, groups[name], fallback, report)
+        except UnknownValueError:
+            continue  # Not known until the update; the SDK can't judge it during preview.
+
+
+every_repository_protected = StackValidationPolicy(
+    name=NAME,
+    description=(
+        "Every Repository in the stack has an active branch ruleset (targeting ~DEFAULT_BRANCH or "
+        "the default branch) or a BranchProtectionV3 on its default branch, requiring at least "
+        "one status check."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "default_branch": {
+                "type": "string",
+                "default": DEFAULT_BRANCH,
+                "description": "The default branch of a repository whose workflow files name none.",
+            }
+        }
+    ),
+    remediation_steps=(
+        "Add a RepositoryRuleset (target 'branch', enforcement 'active', conditions.refName."
+        "includes ['~DEFAULT_BRANCH']) or a BranchProtectionV3 on the default branch, in the same "
+        "stack and for the same repository name, with the pipeline's required status checks."
+    ),
+)

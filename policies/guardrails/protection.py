@@ -1,0 +1,86 @@
+"""What a protection resource (RepositoryRuleset or BranchProtectionV3) requires, read uniformly."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .inputs import as_int, as_list, as_mapping, as_str, value_at
+from .resources import BRANCH_PROTECTION_V3, REPOSITORY_RULESET, StackResource
+
+
+@dataclass(frozen=True)
+class RequiredCheck:
+    """One required status check: its name and the app pinned to report it (None: any app)."""
+
+    context: str
+    integration_id: int | None
+
+
+def parse_classic_check(entry: str) -> RequiredCheck:
+    """A BranchProtectionV3 `checks` entry, `CONTEXT:APP_ID` (the app id is optional)."""
+    context, separator, app_id = entry.rpartition(":")
+    if separator and context and app_id.isdigit():
+        return RequiredCheck(context, int(app_id))
+    return RequiredCheck(entry, None)
+
+
+def required_checks(resource: StackResource) -> list[RequiredCheck]:
+    """The checks a protection requires; [] when it requires none (or is another type)."""
+    props = resource.props
+    checks: list[RequiredCheck] = []
+    if resource.resource_type == REPOSITORY_RULESET:
+        for item in as_list(value_at(props, "rules", "requiredStatusChecks", "requiredChecks")):
+            context = as_str(value_at(item, "context"))
+            if context:
+                checks.append(RequiredCheck(context, as_int(value_at(item, "integrationId"))))
+    elif resource.resource_type == BRANCH_PROTECTION_V3:
+        status_checks = value_at(props, "requiredStatusChecks")
+        for entry in as_list(value_at(status_checks, "checks")):
+            if isinstance(entry, str) and entry:
+                checks.append(parse_classic_check(entry))
+        # `contexts` is the deprecated, unpinned form: the checks count, with no app.
+        for entry in as_list(value_at(status_checks, "contexts")):
+            if isinstance(entry, str) and entry:
+                checks.append(RequiredCheck(entry, None))
+    return checks
+
+
+def is_branch_ruleset(props: Mapping[str, Any]) -> bool:
+    """A ruleset for branches; one without a `target` is read as one (so it gets checked)."""
+    target = value_at(props, "target")
+    return target is None or target == "branch"
+
+
+def _ref_pattern_matches(pattern: str, branch: str) -> bool:
+    if pattern in ("~DEFAULT_BRANCH", "~ALL"):
+        return True
+    return fnmatch.fnmatchcase(f"refs/heads/{branch}", pattern) or fnmatch.fnmatchcase(
+        branch, pattern
+    )
+
+
+def ruleset_covers_default_branch(props: Mapping[str, Any], default_branch: str) -> bool:
+    """Whether `conditions.refName` includes the default branch and does not exclude it."""
+    ref_name = as_mapping(value_at(props, "conditions", "refName"))
+    if ref_name is None:
+        return False
+    includes = [p for p in as_list(value_at(ref_name, "includes")) if isinstance(p, str)]
+    excludes = [p for p in as_list(value_at(ref_name, "excludes")) if isinstance(p, str)]
+    return any(_ref_pattern_matches(p, default_branch) for p in includes) and not any(
+        _ref_pattern_matches(p, default_branch) for p in excludes
+    )
+
+
+def protected_branch(resource: StackResource, default_branch: str) -> str:
+    """The branch whose pull requests a protection guards: a V3's `branch`, else the default."""
+    if resource.resource_type == BRANCH_PROTECTION_V3:
+        return as_str(value_at(resource.props, "branch")) or default_branch
+    return default_branch
+
+
+def label(resource: StackResource) -> str:
+    """How messages name a resource: its type's short name and its Pulumi name."""
+    return f"{resource.resource_type.rsplit(':', 1)[-1]} '{resource.name}'"

@@ -1,0 +1,95 @@
+"""The pulumi-github resource types the pack reads, and the stack grouped per repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .inputs import UnknownValueError, as_str, value_at
+from .pipeline import is_workflow_path
+
+# Type tokens as pulumi-github 6.15.0 registers them (pulumi_github/*.py).
+REPOSITORY = "github:index/repository:Repository"
+REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+REPOSITORY_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+BRANCH_PROTECTION_V3 = "github:index/branchProtectionV3:BranchProtectionV3"
+VULNERABILITY_ALERTS = "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"
+DEPENDABOT_SECURITY_UPDATES = (
+    "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates"
+)
+
+PROTECTION_TYPES = frozenset({REPOSITORY_RULESET, BRANCH_PROTECTION_V3})
+
+
+class StackResource(Protocol):
+    """What the pack reads of a resource; pulumi_policy's PolicyResource has these attributes."""
+
+    resource_type: str
+    props: Mapping[str, Any]
+    urn: str
+    name: str
+
+
+@dataclass
+class RepositoryResources:
+    """Everything in the stack that belongs to one repository, found by its name."""
+
+    name: str
+    repositories: list[StackResource] = field(default_factory=list)
+    workflow_files: list[StackResource] = field(default_factory=list)
+    rulesets: list[StackResource] = field(default_factory=list)
+    branch_protections: list[StackResource] = field(default_factory=list)
+    vulnerability_alerts: list[StackResource] = field(default_factory=list)
+    dependabot_security_updates: list[StackResource] = field(default_factory=list)
+
+    def default_branch(self, fallback: str) -> str:
+        """The `branch` its workflow files are committed to, else `fallback` (policy config)."""
+        for workflow_file in self.workflow_files:
+            branch = as_str(value_at(workflow_file.props, "branch"))
+            if branch:
+                return branch
+        return fallback
+
+
+def repository_name(resource: StackResource) -> str | None:
+    """The repository a resource belongs to: `name` of a Repository, `repository` of the rest."""
+    key = "name" if resource.resource_type == REPOSITORY else "repository"
+    try:
+        return as_str(value_at(resource.props, key)) or None
+    except UnknownValueError:
+        return None
+
+
+def is_workflow_file(resource: StackResource) -> bool:
+    if resource.resource_type != REPOSITORY_FILE:
+        return False
+    try:
+        path = as_str(value_at(resource.props, "file"))
+    except UnknownValueError:
+        return False
+    return path is not None and is_workflow_path(path)
+
+
+def group_by_repository(resources: Iterable[StackResource]) -> dict[str, RepositoryResources]:
+    """The stack's resources per repository name, in the order repositories first appear."""
+    groups: dict[str, RepositoryResources] = {}
+    for resource in resources:
+        name = repository_name(resource)
+        if name is None:
+            continue
+        group = groups.setdefault(name, RepositoryResources(name))
+        kind = resource.resource_type
+        if kind == REPOSITORY:
+            group.repositories.append(resource)
+        elif is_workflow_file(resource):
+            group.workflow_files.append(resource)
+        elif kind == REPOSITORY_RULESET:
+            group.rulesets.append(resource)
+        elif kind == BRANCH_PROTECTION_V3:
+            group.branch_protections.append(resource)
+        elif kind == VULNERABILITY_ALERTS:
+            group.vulnerability_alerts.append(resource)
+        elif kind == DEPENDABOT_SECURITY_UPDATES:
+            group.dependabot_security_updates.append(resource)
+    return groups

@@ -1,0 +1,50 @@
+"""workflow-least-privilege: workflow tokens start read-only; no pull_request_target."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from .inputs import as_str, value_at
+from .pipeline import WorkflowError, load_workflow, permission_problems
+from .resources import is_workflow_file
+
+NAME = "workflow-least-privilege"
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not is_workflow_file(args):
+        return
+    path = as_str(value_at(args.props, "file"))
+    content = as_str(value_at(args.props, "content"))
+    if content is None:
+        report(f"workflow {path} has no content to check", None)
+        return
+    try:
+        workflow = load_workflow(content)
+    except WorkflowError as error:
+        report(f"workflow {path} {error}", None)
+        return
+    for problem in permission_problems(workflow):
+        report(f"workflow {path} {problem}", None)
+
+
+workflow_least_privilege = ResourceValidationPolicy(
+    name=NAME,
+    description=(
+        "Workflow files grant their token no write access at the top level (a missing top-level "
+        "'permissions' counts, as GitHub's default may be write), never 'write-all', and do not "
+        "trigger on pull_request_target."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate,
+    remediation_steps=(
+        "Start the workflow with 'permissions: {}' or 'permissions: read-all' (or only read/none "
+        "scopes), grant write scopes on the single job that needs them, and use 'pull_request' "
+        "instead of 'pull_request_target'."
+    ),
+)
