@@ -9,9 +9,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .inputs import as_str, value_at
-from .pipeline import WorkflowError, action_references, is_pinned, load_workflow
-from .resources import is_workflow_file
+from .pipeline import action_references, is_pinned
+from .resources import is_workflow_file, load_workflow_file
 
 NAME = "actions-pinned-to-sha"
 
@@ -19,16 +18,10 @@ NAME = "actions-pinned-to-sha"
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not is_workflow_file(args):
         return
-    path = as_str(value_at(args.props, "file"))
-    content = as_str(value_at(args.props, "content"))
-    if content is None:
-        report(f"workflow {path} has no content to check", None)
+    loaded = load_workflow_file(args, report)
+    if loaded is None:
         return
-    try:
-        workflow = load_workflow(content)
-    except WorkflowError as error:
-        report(f"workflow {path} {error}", None)
-        return
+    path, workflow = loaded
     unpinned = [reference for reference in action_references(workflow) if not is_pinned(reference)]
     if unpinned:
         report(f"workflow {path} uses actions not pinned to a 40-hex commit SHA: {unpinned}", None)

@@ -10,7 +10,14 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .inputs import UnknownValueError, as_str, config_str, value_at
+from .inputs import (
+    DEFAULT_BRANCH,
+    DEFAULT_BRANCH_PROPERTY,
+    UnknownValueError,
+    as_str,
+    config_str,
+    value_at,
+)
 from .protection import (
     protected_branch,
     required_checks,
@@ -25,7 +32,6 @@ from .resources import (
 )
 
 NAME = "every-repository-protected"
-DEFAULT_BRANCH = "main"
 
 
 def _default_branch_protections(
@@ -98,15 +104,7 @@ every_repository_protected = StackValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "default_branch": {
-                "type": "string",
-                "default": DEFAULT_BRANCH,
-                "description": "The default branch of a repository whose workflow files name none.",
-            }
-        }
-    ),
+    config_schema=PolicyConfigSchema(properties={"default_branch": DEFAULT_BRANCH_PROPERTY}),
     remediation_steps=(
         "Add a RepositoryRuleset (target 'branch', enforcement 'active', conditions.refName."
         "includes ['~DEFAULT_BRANCH']) or a BranchProtectionV3 on the default branch, in the same "

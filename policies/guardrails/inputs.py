@@ -85,3 +85,12 @@ def config_str(config: Mapping[str, Any], key: str, default: str) -> str:
     if not isinstance(text, str) or not text:
         raise ValueError(f"policy config {key!r} must be a non-empty string, got {text!r}")
     return text
+
+
+# The repository default branch the stack policies assume when its workflow files name none.
+DEFAULT_BRANCH = "main"
+DEFAULT_BRANCH_PROPERTY: dict[str, Any] = {
+    "type": "string",
+    "default": DEFAULT_BRANCH,
+    "description": "The default branch of a repository whose workflow files name none.",
+}

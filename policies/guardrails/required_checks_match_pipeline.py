@@ -12,13 +12,19 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .inputs import UnknownValueError, as_str, config_str, value_at
+from .inputs import (
+    DEFAULT_BRANCH,
+    DEFAULT_BRANCH_PROPERTY,
+    UnknownValueError,
+    as_str,
+    config_str,
+    value_at,
+)
 from .pipeline import WorkflowError, load_workflow, pull_request_checks
 from .protection import is_branch_ruleset, label, protected_branch, required_checks
 from .resources import RepositoryResources, StackResource, group_by_repository
 
 NAME = "required-checks-match-pipeline"
-DEFAULT_BRANCH = "main"
 
 
 def _expected_checks(
@@ -116,15 +122,7 @@ required_checks_match_pipeline = StackValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "default_branch": {
-                "type": "string",
-                "default": DEFAULT_BRANCH,
-                "description": "The default branch of a repository whose workflow files name none.",
-            }
-        }
-    ),
+    config_schema=PolicyConfigSchema(properties={"default_branch": DEFAULT_BRANCH_PROPERTY}),
     remediation_steps=(
         "Derive the protection's required checks from the same workflow definition that renders "
         "the files: a check that is never reported blocks every pull request ('Expected - "

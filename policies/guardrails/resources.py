@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .inputs import UnknownValueError, as_str, value_at
-from .pipeline import is_workflow_path
+from .pipeline import WorkflowError, is_workflow_path, load_workflow
 
 # Type tokens as pulumi-github 6.15.0 registers them (pulumi_github/*.py).
 REPOSITORY = "github:index/repository:Repository"
@@ -69,6 +69,22 @@ def is_workflow_file(resource: StackResource) -> bool:
     except UnknownValueError:
         return False
     return path is not None and is_workflow_path(path)
+
+
+def load_workflow_file(
+    resource: StackResource, report: Callable[[str, str | None], None]
+) -> tuple[str | None, Mapping[Any, Any]] | None:
+    """A workflow file's path and parsed YAML; None, after reporting why, when it has none."""
+    path = as_str(value_at(resource.props, "file"))
+    content = as_str(value_at(resource.props, "content"))
+    if content is None:
+        report(f"workflow {path} has no content to check", None)
+        return None
+    try:
+        return path, load_workflow(content)
+    except WorkflowError as error:
+        report(f"workflow {path} {error}", None)
+        return None
 
 
 def group_by_repository(resources: Iterable[StackResource]) -> dict[str, RepositoryResources]:
