@@ -176,12 +176,14 @@ def run(
     project: str = "repo-baseline",
     stack: str = "example",
     program: Callable[[], None] | None = None,
+    record: Record | None = None,
 ) -> Record:
     """Run `program` (default: the project's `__main__.py`) in preview mode under the mock engine.
 
-    Exceptions the program raises (such as `pulumi.RunError` for a bad config) propagate.
+    Exceptions the program raises (such as `pulumi.RunError` for a bad config) propagate; pass
+    a `record` to see what was registered before that.
     """
-    record = Record()
+    record = record if record is not None else Record()
     values, secret_keys = config_strings(config)
     set_all_config(values, secret_keys)
     logger = logging.getLogger(f"repo-baseline.mock-engine.{id(record)}")

@@ -111,11 +111,13 @@ def test_update_path_warnings_are_logged(example: Record) -> None:
 
 def test_a_bad_config_registers_nothing(example_config: dict[str, Any]) -> None:
     broken = _with_repositories(example_config, [{"name": "ok"}, {"name": "bad name!"}])
+    record = Record()
     with pytest.raises(pulumi.RunError) as raised:
-        mock_engine.run(broken)
+        mock_engine.run(broken, record=record)
     assert "repositories[1].name" in str(raised.value)
-    # The program raised before its first resource; nothing but the stack itself exists.
     assert "Traceback" not in str(raised.value)
+    # The program raised before its first resource: nothing but the stack itself exists.
+    assert [r.type for r in record.resources] == ["pulumi:pulumi:Stack"]
 
 
 def test_a_repository_leaving_the_config_is_retained(example_config: dict[str, Any]) -> None:
