@@ -36,5 +36,9 @@ render: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m baseline plan --config Pulumi.example.yaml
 
+# Plans 10, 100 and 1,000 repositories against a pulumi-github-only floor; fails on a missed target.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -195,3 +195,9 @@ def test_adopting_replaces_an_existing_workflow_file_keeping_its_history(
     # old content stays in the branch's history; without it the create would fail.
     assert workflow.inputs["overwriteOnCreate"] is True
     assert workflow.retain_on_delete
+
+
+def test_a_scalar_where_the_list_belongs_is_reported_like_any_problem() -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        mock_engine.run({"repo-baseline:repositories": "shop-backend"})
+    assert 'repositories: found "shop-backend"; allowed: a non-empty list' in str(raised.value)

@@ -1,0 +1,132 @@
+"""One measurement: plan the program, or the floor, for N repositories, in this fresh interpreter.
+
+`python -m benchmarks.measure program|floor N [--python-gc]` prints one JSON object. Every
+module (the SDK, pulumi-github, the project's) is imported before timing: an import is paid once
+per plan, not per repository. The timed part is the run under the mock engine, from reading the
+config to the last registration; the floor's inputs are built before it. Peak memory is the
+process's peak resident set (`ru_maxrss`), read right after the run: a fresh interpreter per
+measurement makes it this run's peak, at no cost to the timing (tracemalloc would slow the run
+down several times). `--python-gc` skips the program's garbage-collector tuning, for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import hashlib
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pulumi  # noqa: F401 (imported before timing, like everything else)
+import pulumi_github  # noqa: F401
+
+from baseline import mock_engine
+from baseline import program as baseline_program
+from benchmarks import floor, org
+
+KINDS = ("program", "floor")
+
+
+class GcTimer:
+    """Time spent in collections, per generation, via `gc.callbacks` (a few µs per collection)."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.seconds[generation] += time.perf_counter() - self._started
+            self.collections[generation] += 1
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def registrations_digest(record: mock_engine.Record) -> str:
+    """A hash of every registration (type, name, parent, inputs, options), in URN order.
+
+    `depends_on` is sorted: the SDK collects dependencies in a set, whose order changes with
+    each interpreter's string-hash seed.
+    """
+    digest = hashlib.sha256()
+    rows = sorted(
+        json.dumps({**dataclasses.asdict(r), "depends_on": sorted(r.depends_on)}, sort_keys=True)
+        for r in record.resources
+    )
+    for row in rows:
+        digest.update(row.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@contextmanager
+def _untuned() -> Iterator[None]:
+    """Stands in for the program's garbage-collector tuning under `--python-gc`."""
+    yield
+
+
+def measure(kind: str, count: int, *, python_gc: bool = False) -> dict[str, Any]:
+    """Plan `kind` for `count` repositories under the mock engine; what it took and registered."""
+    if python_gc:
+        baseline_program.tuned_garbage_collector = _untuned
+    config = org.stack_config(count)
+    program = floor.floor_program(floor.floor_plan(config)) if kind == "floor" else None
+    gc.collect()
+    timer = GcTimer()
+    gc.callbacks.append(timer)
+    started = time.perf_counter()
+    record = mock_engine.run(config, program=program)
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mib()
+    gc.callbacks.remove(timer)
+
+    result: dict[str, Any] = {
+        "kind": kind,
+        "repositories": count,
+        "seconds": seconds,
+        "peak_rss_mib": peak,
+        "gc_seconds": sum(timer.seconds),
+        "gc_seconds_by_generation": timer.seconds,
+        "gc_collections": timer.collections,
+        "registrations": len(record.resources),
+        "custom_resources": sum(r.custom for r in record.resources),
+        "types": dict(Counter(r.type for r in record.resources)),
+        "invokes": len(record.invokes),
+        "warnings": len(record.warnings),
+        "digest": registrations_digest(record),
+    }
+    if kind == "program":
+        # The same module object `__main__.py` imported: its cache saw every render of this run.
+        from workflows.templates import rendered_pipeline
+
+        result["pipeline_renders"] = rendered_pipeline.cache_info().misses
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.measure", description=__doc__)
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("repositories", type=int)
+    parser.add_argument("--python-gc", action="store_true", help="skip the program's GC tuning")
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.kind, args.repositories, python_gc=args.python_gc)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
