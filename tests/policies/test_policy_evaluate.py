@@ -11,13 +11,9 @@ from typing import Any
 import pytest
 
 from policies.evaluate import PolicyConfigError, Violation, evaluate_resources
+from tests.policies.helpers import Plan, inputs
 
-Plan = list[dict[str, Any]]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def inputs(resources: Plan, kind: str) -> dict[str, Any]:
-    return next(r["inputs"] for r in resources if r["type"].endswith(f":{kind}"))
 
 
 def break_plan(resources: Plan) -> None:

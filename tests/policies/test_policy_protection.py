@@ -12,15 +12,14 @@ from typing import Any
 import pytest
 from pulumi_policy import ResourceValidationPolicy
 
-from policies.evaluate import resource_args
 from policies.guardrails import (
     force_push_and_deletion_blocked,
     no_human_bypass,
     required_checks_pinned_to_github_actions,
     reviews_required,
 )
+from tests.policies.helpers import Plan, resource_violations
 
-Plan = list[dict[str, Any]]
 PROTECTION_POLICIES = [
     required_checks_pinned_to_github_actions,
     reviews_required,
@@ -34,13 +33,7 @@ def violations(
     resource: dict[str, Any],
     config: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    found: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        found.append(message)
-
-    policy.validate(resource_args(resource, config), report)
-    return found
+    return resource_violations(policy, resource, config)
 
 
 def find(resources: Plan, kind: str) -> dict[str, Any]:

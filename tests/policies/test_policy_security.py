@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from policies.evaluate import stack_args
 from policies.guardrails import security_features_enabled as policy
-
-Plan = list[dict[str, Any]]
+from tests.policies.helpers import Plan, inputs, stack_violations
 
 
 def violations(resources: Plan) -> list[str]:
-    found: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        found.append(message)
-
-    policy.validate(stack_args(resources), report)
-    return found
-
-
-def inputs(resources: Plan, kind: str) -> dict[str, Any]:
-    return next(r["inputs"] for r in resources if r["type"].endswith(f":{kind}"))
+    return stack_violations(policy, resources)
 
 
 def test_is_advisory() -> None:

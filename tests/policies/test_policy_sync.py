@@ -8,24 +8,12 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies.evaluate import stack_args
 from policies.guardrails import required_checks_match_pipeline as policy
-
-Plan = list[dict[str, Any]]
+from tests.policies.helpers import Plan, inputs, stack_violations
 
 
 def violations(resources: Plan, config: Mapping[str, Any] | None = None) -> list[str]:
-    found: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        found.append(f"{urn} {message}")
-
-    policy.validate(stack_args(resources, config), report)
-    return found
-
-
-def inputs(resources: Plan, kind: str) -> dict[str, Any]:
-    return next(r["inputs"] for r in resources if r["type"].endswith(f":{kind}"))
+    return stack_violations(policy, resources, config, with_urn=True)
 
 
 def rename_required(resources: Plan, old: str, new: str) -> None:

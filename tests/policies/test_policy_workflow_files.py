@@ -7,20 +7,14 @@ from typing import Any
 import pytest
 from pulumi_policy import ResourceValidationPolicy
 
-from policies.evaluate import resource_args
 from policies.guardrails import actions_pinned_to_sha, workflow_least_privilege
+from tests.policies.helpers import resource_violations
 
 Plan = list[dict[str, Any]]
 
 
 def violations(policy: ResourceValidationPolicy, resource: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        found.append(message)
-
-    policy.validate(resource_args(resource), report)
-    return found
+    return resource_violations(policy, resource)
 
 
 @pytest.fixture
