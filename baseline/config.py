@@ -25,7 +25,6 @@ from baseline.errors import ConfigError, ConfigErrors, describe
 from baseline.settings import (
     MAX_APPROVALS,
     PROTECTION_KINDS,
-    TEMPLATES,
     VISIBILITIES,
     WORKFLOW_PERMISSIONS,
     BypassActor,
@@ -38,6 +37,7 @@ from baseline.settings import (
 )
 from workflows.filters import branch_matches
 from workflows.options import BackendCiOptions
+from workflows.templates import TEMPLATES
 
 CONFIG_NAMESPACE = "repo-baseline"
 DEFAULTS_KEY = f"{CONFIG_NAMESPACE}:defaults"

@@ -14,7 +14,6 @@ ProtectionKind = Literal["ruleset", "classic"]
 Visibility = Literal["private", "public", "internal"]
 WorkflowPermission = Literal["read", "write"]
 
-TEMPLATES = ("backend-ci",)
 PROTECTION_KINDS: tuple[ProtectionKind, ...] = ("ruleset", "classic")
 VISIBILITIES: tuple[Visibility, ...] = ("private", "public", "internal")
 WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
