@@ -100,3 +100,14 @@ def test_github_workflow_schema_accepts_it(
     path = _write(tmp_path, variant[1])
     out = _run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_committed_render_passes_zizmor_and_actionlint() -> None:
+    rendered = str(
+        Path(__file__).resolve().parents[2] / "workflows" / "rendered" / "backend-ci.yml"
+    )
+    zizmor = _run("zizmor", "--offline", "--no-progress", rendered)
+    assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
+    assert "No findings to report" in zizmor.stdout
+    actionlint = _run("actionlint", "-no-color", rendered)
+    assert (actionlint.returncode, actionlint.stdout) == (0, "")
