@@ -118,6 +118,22 @@ def ruleset_bypass_actors(
     ]
 
 
+def ruleset_inputs(protection: ProtectionSettings, checks: tuple[str, ...]) -> dict[str, Any]:
+    """RepositoryRuleset inputs: an active branch ruleset on the default branch."""
+    return {
+        "name": RULESET_NAME,
+        "target": "branch",
+        "enforcement": "active",
+        "conditions": github.RepositoryRulesetConditionsArgs(
+            ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                includes=["~DEFAULT_BRANCH"], excludes=[]
+            )
+        ),
+        "rules": ruleset_rules(protection, checks),
+        "bypass_actors": ruleset_bypass_actors(protection),
+    }
+
+
 def classic_protection_inputs(
     protection: ProtectionSettings, checks: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -194,17 +210,8 @@ class RepositoryBaseline(pulumi.ComponentResource):
         if protection.kind == "ruleset":
             self.protection = github.RepositoryRuleset(
                 f"{name}-ruleset",
-                name=RULESET_NAME,
                 repository=repository,
-                target="branch",
-                enforcement="active",
-                conditions=github.RepositoryRulesetConditionsArgs(
-                    ref_name=github.RepositoryRulesetConditionsRefNameArgs(
-                        includes=["~DEFAULT_BRANCH"], excludes=[]
-                    )
-                ),
-                rules=ruleset_rules(protection, pipeline.required_checks),
-                bypass_actors=ruleset_bypass_actors(protection),
+                **ruleset_inputs(protection, pipeline.required_checks),
                 opts=after_workflow,
             )
         else:

@@ -22,6 +22,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from baseline.resource_types import STACK
+
 PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
 
 # How the engine's wire format marks a secret and a not-yet-known value.
@@ -29,7 +31,6 @@ _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET = "[secret]"
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Record:
 
     def stack_outputs(self) -> dict[str, Any]:
         """The program's `pulumi.export`s."""
-        stacks = [r.urn for r in self.resources if r.type == STACK_TYPE]
+        stacks = [r.urn for r in self.resources if r.type == STACK]
         return self.outputs.get(stacks[0], {}) if stacks else {}
 
 
@@ -186,25 +187,29 @@ def run(
     record = record if record is not None else Record()
     values, secret_keys = config_strings(config)
     set_all_config(values, secret_keys)
-    logger = logging.getLogger(f"repo-baseline.mock-engine.{id(record)}")
+    # One logger for every run; each run's handler is removed when the run ends.
+    logger = logging.getLogger("repo-baseline.mock-engine")
     logger.propagate = False
-    logger.addHandler(_WarningCollector(record))
+    collector = _WarningCollector(record)
+    logger.addHandler(collector)
+    echo = EchoMocks()
     # set_mocks would register a root stack of its own and finish it at once, losing the exports;
     # a placeholder root stops it, and the program then runs inside the stack the CLI's entry
     # point would create around it.
     settings.ROOT.set(_PLACEHOLDER_ROOT)
     mocks.set_mocks(
-        EchoMocks(),
+        echo,
         project=project,
         stack=stack,
         preview=True,
         logger=logger,
-        monitor=RecordingMonitor(EchoMocks(), record),
+        monitor=RecordingMonitor(echo, record),
     )
     settings.ROOT.set(None)
     try:
         _sync_await(run_in_stack(program or _run_main))
     finally:
+        logger.removeHandler(collector)
         settings.SETTINGS.rpc_manager.clear()
         settings.SETTINGS.outputs.clear()
     return record

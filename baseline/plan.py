@@ -14,29 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from baseline import summary
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 from baseline.mock_engine import Record, Registration, run
+from baseline.resource_types import COMPONENT, REPOSITORY_ORDER, WORKFLOW_FILE
 from baseline.settings import StackSettings
 from policies.evaluate import Violation, evaluate_resources
 
 PROJECT = "repo-baseline"
 DEFAULT_STACK_FILE = "Pulumi.example.yaml"
-COMPONENT = "repo-baseline:index:RepositoryBaseline"
-REPOSITORY = "github:index/repository:Repository"
-WORKFLOW_FILE = "github:index/repositoryFile:RepositoryFile"
-# The order a reader expects within one repository; unknown types go last, by name.
-TYPE_ORDER = (
-    COMPONENT,
-    REPOSITORY,
-    WORKFLOW_FILE,
-    "github:index/repositoryRuleset:RepositoryRuleset",
-    "github:index/branchProtectionV3:BranchProtectionV3",
-    "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts",
-    "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates",
-    "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions",
-    "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions",
-)
 
 
 def resource_json(registration: Registration) -> dict[str, Any]:
@@ -66,7 +53,8 @@ def ordered(record: Record, settings: StackSettings) -> list[Registration]:
 
     def key(registration: Registration) -> tuple[int, int, str]:
         owner = components.get(registration.urn) or components.get(registration.parent or "")
-        rank = TYPE_ORDER.index(registration.type) if registration.type in TYPE_ORDER else 99
+        known = registration.type in REPOSITORY_ORDER
+        rank = REPOSITORY_ORDER.index(registration.type) if known else len(REPOSITORY_ORDER)
         return (position.get(owner, -1) if owner else -1, rank, registration.name)
 
     return sorted(record.resources, key=key)
@@ -99,8 +87,6 @@ def write_files(resources: Sequence[Registration], out: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
-    from baseline import summary
-
     out_stream = stdout or sys.stdout
     parser = argparse.ArgumentParser(prog="python -m baseline plan", description=__doc__)
     parser.add_argument("--config", default=DEFAULT_STACK_FILE, help="a Pulumi.<stack>.yaml file")

@@ -10,11 +10,16 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from baseline.resource_types import (
+    CLASSIC,
+    COMPONENT,
+    REPOSITORY,
+    RULESET,
+    VULNERABILITY_ALERTS,
+    WORKFLOW_FILE,
+    WORKFLOW_PERMISSIONS,
+)
 from baseline.settings import StackSettings
-
-COMPONENT = "repo-baseline:index:RepositoryBaseline"
-RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
-CLASSIC = "github:index/branchProtectionV3:BranchProtectionV3"
 
 
 def _short_type(type_token: str) -> str:
@@ -63,7 +68,7 @@ def _protection_lines(children: dict[str, dict[str, Any]]) -> tuple[list[str], l
 
 
 def _settings_line(children: dict[str, dict[str, Any]]) -> str:
-    repo = children["github:index/repository:Repository"]["inputs"]
+    repo = children[REPOSITORY]["inputs"]
     merges = [
         label
         for key, label in (
@@ -76,14 +81,10 @@ def _settings_line(children: dict[str, dict[str, Any]]) -> str:
     parts = [repo.get("visibility", "?"), "merge methods: " + "/".join(merges)]
     if repo.get("deleteBranchOnMerge"):
         parts.append("branches deleted on merge")
-    alerts = children.get(
-        "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts", {}
-    )
+    alerts = children.get(VULNERABILITY_ALERTS, {})
     if alerts.get("inputs", {}).get("enabled"):
         parts.append("vulnerability alerts")
-    token = children.get(
-        "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions", {}
-    )
+    token = children.get(WORKFLOW_PERMISSIONS, {})
     parts.append(f"GITHUB_TOKEN {token.get('inputs', {}).get('defaultWorkflowPermissions')}")
     return ", ".join(parts)
 
@@ -105,10 +106,10 @@ def print_summary(
     adopted = 0
     for repo in settings.repositories:
         children = _children(document, components[repo.name]["urn"])
-        repository = children["github:index/repository:Repository"]
+        repository = children[REPOSITORY]
         action = "adopt (import)" if repository["options"]["import_id"] else "create"
         adopted += bool(repository["options"]["import_id"])
-        workflow = children["github:index/repositoryFile:RepositoryFile"]["inputs"]
+        workflow = children[WORKFLOW_FILE]["inputs"]
         checks, facts = _protection_lines(children)
         table = Table(box=box.SIMPLE, show_header=False, title_justify="left", pad_edge=False)
         table.title = f"[bold cyan]{repo.name}[/bold cyan]: {action}"

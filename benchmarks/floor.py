@@ -51,18 +51,7 @@ def floor_template(config: RepositoryConfig) -> FloorTemplate:
     ruleset = None
     classic = None
     if protection.kind == "ruleset":
-        ruleset = {
-            "name": component.RULESET_NAME,
-            "target": "branch",
-            "enforcement": "active",
-            "conditions": github.RepositoryRulesetConditionsArgs(
-                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
-                    includes=["~DEFAULT_BRANCH"], excludes=[]
-                )
-            ),
-            "rules": component.ruleset_rules(protection, checks),
-            "bypass_actors": component.ruleset_bypass_actors(protection),
-        }
+        ruleset = component.ruleset_inputs(protection, checks)
     else:
         classic = {"branch": branch, **component.classic_protection_inputs(protection, checks)}
     return FloorTemplate(

@@ -1,0 +1,29 @@
+"""The type tokens of what the program registers, as the engine (and the plan JSON) names them."""
+
+from __future__ import annotations
+
+STACK = "pulumi:pulumi:Stack"
+COMPONENT = "repo-baseline:index:RepositoryBaseline"
+REPOSITORY = "github:index/repository:Repository"
+WORKFLOW_FILE = "github:index/repositoryFile:RepositoryFile"
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+CLASSIC = "github:index/branchProtectionV3:BranchProtectionV3"
+VULNERABILITY_ALERTS = "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"
+DEPENDABOT_SECURITY_UPDATES = (
+    "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates"
+)
+ACTIONS_PERMISSIONS = "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
+WORKFLOW_PERMISSIONS = "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+
+# The order a reader expects within one repository.
+REPOSITORY_ORDER = (
+    COMPONENT,
+    REPOSITORY,
+    WORKFLOW_FILE,
+    RULESET,
+    CLASSIC,
+    VULNERABILITY_ALERTS,
+    DEPENDABOT_SECURITY_UPDATES,
+    ACTIONS_PERMISSIONS,
+    WORKFLOW_PERMISSIONS,
+)
