@@ -112,7 +112,8 @@ class RecordingMonitor(mocks.MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
-                depends_on=tuple(request.dependencies),
+                # A set to the engine; sorted, so the plan reads the same on every run.
+                depends_on=tuple(sorted(request.dependencies)),
                 delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,20 @@ def test_mandatory_violation_exits_1_and_still_prints_the_plan(
     document = json.loads(out)
     assert len(document["resources"]) == 25
     assert any(v["enforcement"] == "mandatory" for v in document["policy_violations"])
+
+
+def test_json_plan_is_the_same_on_every_run() -> None:
+    # Registrations reach the engine concurrently and the SDK collects dependencies in sets,
+    # whose order follows the process's hash seed: the plan must depend on neither.
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        out = subprocess.run(
+            [sys.executable, "-m", "baseline", "plan", "--json", "--config", EXAMPLE],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
+        outputs.add(out.stdout)
+    assert len(outputs) == 1
