@@ -11,6 +11,7 @@ import posixpath
 from workflows.model import Concurrency, Job, Matrix, Permissions, Step, Triggers, Workflow
 from workflows.options import BackendCiOptions
 from workflows.pins import pinned
+from workflows.scripts import script
 
 SOURCE = "workflows/backend_ci.py"
 WORKFLOW_PATH = ".github/workflows/backend-ci.yml"
@@ -84,16 +85,6 @@ def _quality_job(
 
 
 def _security_job(options: BackendCiOptions) -> Job:
-    audit = (
-        f"poetry run pip install --quiet pip-audit=={PIP_AUDIT_VERSION}\n"
-        "set +e\n"
-        "poetry run pip-audit --progress-spinner off > audit.txt 2>&1\n"
-        "status=$?\n"
-        "cat audit.txt\n"
-        "{ echo \"## Security audit (informational)\"; echo; echo '```'; cat audit.txt; "
-        "echo '```'; } >> \"$GITHUB_STEP_SUMMARY\"\n"
-        'if [ "$status" -ne 0 ]; then echo "::warning::pip-audit reported findings"; fi\n'
-    )
     return Job(
         id="security-audit",
         name="Security Audit",
@@ -103,7 +94,11 @@ def _security_job(options: BackendCiOptions) -> Job:
         continue_on_error=True,
         steps=(
             *_setup_steps(options, options.python_version),
-            Step(name="Audit dependencies", run=audit),
+            Step(
+                name="Audit dependencies",
+                env={"PIP_AUDIT_VERSION": PIP_AUDIT_VERSION},
+                run=script("security_audit.sh"),
+            ),
         ),
     )
 
@@ -166,17 +161,6 @@ def _build_job(options: BackendCiOptions) -> Job:
 
 
 def _deploy_readiness_job(options: BackendCiOptions) -> Job:
-    summary = (
-        "{\n"
-        '  echo "## Deployment readiness"\n'
-        '  echo "All required checks passed for commit $GITHUB_SHA."\n'
-        "  for report in coverage/*/coverage.json coverage/coverage.json; do\n"
-        '    [ -f "$report" ] || continue\n'
-        '    python3 -c \'import json,sys; t=json.load(open(sys.argv[1]))["totals"]; '
-        'print(f"- {sys.argv[1]}: {t[\\"percent_covered\\"]:.1f}% covered")\' "$report"\n'
-        "  done\n"
-        '} >> "$GITHUB_STEP_SUMMARY"\n'
-    )
     return Job(
         id="deploy-readiness",
         name="Deployment Readiness Check",
@@ -192,47 +176,19 @@ def _deploy_readiness_job(options: BackendCiOptions) -> Job:
                 uses=pinned("actions/download-artifact"),
                 with_={"pattern": "coverage-report*", "path": "coverage"},
             ),
-            Step(name="Write the deployment summary", run=summary),
+            Step(
+                name="Set up Python",
+                uses=pinned("actions/setup-python"),
+                with_={"python-version": options.python_version},
+            ),
+            Step(
+                name="Write the deployment summary",
+                # The Python travels as data, so neither the shell nor YAML escapes any of it.
+                env={"COVERAGE_SUMMARY": script("coverage_summary.py")},
+                run=script("deploy_summary.sh"),
+            ),
         ),
     )
-
-
-BUG_LOGGER_SCRIPT = """\
-const repository = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}`;
-const run = `${repository}/actions/runs/${context.runId}`;
-const pr = context.payload.pull_request;
-const body = [
-  `The workflow **${context.workflow}** failed on \\`${context.ref}\\` (${context.sha}).`,
-  '',
-  `Run: ${run}`,
-  pr ? `Pull request: #${pr.number}` : `Event: ${context.eventName}`,
-].join('\\n');
-const { data: issue } = await github.rest.issues.create({
-  owner: context.repo.owner,
-  repo: context.repo.repo,
-  title: `CI failure: ${context.workflow} #${context.runNumber}`,
-  body,
-  labels: ['bug', 'ci-failure'],
-});
-if (pr) {
-  await github.rest.issues.createComment({
-    owner: context.repo.owner,
-    repo: context.repo.repo,
-    issue_number: pr.number,
-    body: `CI failed for this pull request; details in #${issue.number}.`,
-  });
-  try {
-    await github.rest.issues.addAssignees({
-      owner: context.repo.owner,
-      repo: context.repo.repo,
-      issue_number: issue.number,
-      assignees: [pr.user.login],
-    });
-  } catch (error) {
-    core.warning(`Could not assign ${pr.user.login}: ${error.message}`);
-  }
-}
-"""
 
 
 def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
@@ -254,7 +210,7 @@ def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
             Step(
                 name="Open an issue for the failed run",
                 uses=pinned("actions/github-script"),
-                with_={"script": BUG_LOGGER_SCRIPT},
+                with_={"script": script("bug_logger.js")},
             ),
         ),
     )

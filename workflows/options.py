@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 DEFAULT_PYTHON_VERSION = "3.12"
 
+# The Python versions the scripts embedded in the pipeline are compiled on by the tests (real
+# interpreters of each): the versions a repository can be expected to configure.
+TESTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+
 
 @dataclass(frozen=True)
 class BackendCiOptions:

@@ -89,7 +89,8 @@ def test_zizmor_finds_nothing(tmp_path: Path, variant: tuple[str, BackendCiOptio
 
 
 def test_actionlint_finds_nothing(tmp_path: Path, variant: tuple[str, BackendCiOptions]) -> None:
-    out = _run("actionlint", "-no-color", str(_write(tmp_path, variant[1])))
+    path = _write(tmp_path, variant[1])
+    out = _run("actionlint", "-no-color", f"-shellcheck={BIN / 'shellcheck'}", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout == ""
 
@@ -109,5 +110,5 @@ def test_the_committed_render_passes_zizmor_and_actionlint() -> None:
     zizmor = _run("zizmor", "--offline", "--no-progress", rendered)
     assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
     assert "No findings to report" in zizmor.stdout
-    actionlint = _run("actionlint", "-no-color", rendered)
+    actionlint = _run("actionlint", "-no-color", f"-shellcheck={BIN / 'shellcheck'}", rendered)
     assert (actionlint.returncode, actionlint.stdout) == (0, "")
