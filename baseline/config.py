@@ -36,7 +36,7 @@ from baseline.settings import (
     StackSettings,
 )
 from workflows.filters import branch_matches
-from workflows.options import BackendCiOptions
+from workflows.options import FAIL_LEVELS, SERVICES, BackendCiOptions
 from workflows.templates import TEMPLATES
 
 CONFIG_NAMESPACE = "repo-baseline"
@@ -199,6 +199,35 @@ def _branch_pattern(value: object) -> str:
     raise _refuse(value, 'a branch pattern without spaces, like "main" or "bau/**"')
 
 
+def _command(value: object) -> str:
+    """A shell command of a pipeline job: one line, no `${{ }}` (values go through env)."""
+    allowed = (
+        'a shell command on one line, like "make lint", without ${{ }} expressions (a '
+        "workflow expression inside a script is a code injection risk)"
+    )
+    if isinstance(value, str) and value.strip() and "\n" not in value and "${{" not in value:
+        return value.strip()
+    raise _refuse(value, allowed)
+
+
+_COVERAGE_SOURCE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+
+
+def _coverage_source(value: object) -> str:
+    if isinstance(value, str) and _COVERAGE_SOURCE.fullmatch(value) and ".." not in value:
+        return value
+    raise _refuse(value, 'a package or a directory relative to working_directory, like "src"')
+
+
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _settings_module(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and _MODULE.fullmatch(value)):
+        return value
+    raise _refuse(value, 'a dotted Python module like "config.settings.production" (or null)')
+
+
 def _list_of(item: Converter, allowed: str, *, min_items: int, unique: bool) -> Converter:
     """A YAML list -> a tuple, each item converted; duplicates refused when `unique`."""
 
@@ -346,6 +375,25 @@ _PIPELINE = _Section[PipelineSettings](
             unique=False,
         ),
         "default_branch": _branch_name,
+        "lint_command": _command,
+        "format_command": _command,
+        "type_check_command": _command,
+        "test_command": _command,
+        "coverage_source": _list_of(
+            _coverage_source,
+            'a list of packages or directories like ["src"] (empty: coverage\'s own config)',
+            min_items=0,
+            unique=True,
+        ),
+        "services": _list_of(
+            _choice(SERVICES),
+            f"a list of service presets, each one of: {', '.join(SERVICES)} (empty for none)",
+            min_items=0,
+            unique=True,
+        ),
+        "deploy_settings_module": _settings_module,
+        "deploy_fail_level": _choice(FAIL_LEVELS),
+        "fail_on_changed_files": _boolean,
     },
     build=_build_pipeline,
     checks=(

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import posixpath
 
-from workflows.model import Concurrency, Job, Matrix, Permissions, Step, Triggers, Workflow
+from workflows.model import (
+    Concurrency,
+    Job,
+    Matrix,
+    Permissions,
+    Scalar,
+    Step,
+    Triggers,
+    Workflow,
+)
 from workflows.options import BackendCiOptions
 from workflows.pins import pinned
 from workflows.scripts import script
+from workflows.services import service_preset
 
 SOURCE = "workflows/backend_ci.py"
 WORKFLOW_PATH = ".github/workflows/backend-ci.yml"
@@ -72,15 +82,25 @@ def _setup_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
     )
 
 
+def _changed_files_guard(name: str) -> Step:
+    """Fails the job when the step before it rewrote tracked files (a fixer run as a check)."""
+    return Step(name=f"Fail if {name} changed tracked files", run=script("changed_files_guard.sh"))
+
+
 def _quality_job(
     options: BackendCiOptions, job_id: str, name: str, command: str, timeout: int
 ) -> Job:
+    guard = (_changed_files_guard(name),) if options.fail_on_changed_files else ()
     return Job(
         id=job_id,
         name=name,
         timeout_minutes=timeout,
         permissions=READ_CONTENTS,
-        steps=(*_setup_steps(options, options.python_version), Step(name=name, run=command)),
+        steps=(
+            *_setup_steps(options, options.python_version),
+            Step(name=name, run=command),
+            *guard,
+        ),
     )
 
 
@@ -108,10 +128,12 @@ def _test_job(options: BackendCiOptions) -> Job:
     matrix = len(versions) > 1
     python = MATRIX_PYTHON if matrix else versions[0]
     artifact = f"coverage-report-{python}" if matrix else "coverage-report"
+    sources = " ".join(f"--cov={source}" for source in options.coverage_source) or "--cov"
     pytest = (
-        "poetry run pytest --cov --cov-report=term-missing --cov-report=html "
+        f"{options.test_command} {sources} --cov-report=term-missing --cov-report=html "
         f"--cov-report=xml --cov-report=json --cov-fail-under={options.coverage_threshold}"
     )
+    presets = [service_preset(name) for name in options.services]
     return Job(
         id="test",
         name="Test Suite (Pytest)",
@@ -119,9 +141,15 @@ def _test_job(options: BackendCiOptions) -> Job:
         timeout_minutes=30,
         permissions=READ_CONTENTS,
         strategy=Matrix((("python-version", versions),)) if matrix else None,
+        services=tuple(preset.service for preset in presets),
         steps=(
             *_setup_steps(options, python),
-            Step(name="Run tests with coverage", run=pytest),
+            Step(
+                name="Run tests with coverage",
+                # Step env: the only place where `job.services` (the mapped ports) is known.
+                env={key: value for preset in presets for key, value in preset.env.items()},
+                run=pytest,
+            ),
             Step(
                 name="Upload coverage reports",
                 if_="${{ !cancelled() }}",
@@ -141,6 +169,9 @@ def _test_job(options: BackendCiOptions) -> Job:
 
 
 def _build_job(options: BackendCiOptions) -> Job:
+    settings: dict[str, Scalar] = {}
+    if options.deploy_settings_module is not None:
+        settings["DJANGO_SETTINGS_MODULE"] = options.deploy_settings_module
     return Job(
         id="build",
         name="Build Verification",
@@ -151,9 +182,17 @@ def _build_job(options: BackendCiOptions) -> Job:
         steps=(
             *_setup_steps(options, options.python_version),
             Step(name="Build the package", run="poetry build"),
-            Step(name="Django deployment checks", run="poetry run python manage.py check --deploy"),
+            Step(
+                name="Django deployment checks",
+                env=settings,
+                run=(
+                    "poetry run python manage.py check --deploy "
+                    f"--fail-level {options.deploy_fail_level}"
+                ),
+            ),
             Step(
                 name="Collect static files",
+                env=settings,
                 run="poetry run python manage.py collectstatic --noinput",
             ),
         ),
@@ -220,9 +259,9 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
     """The seed's pipeline for these options (the seed's own values by default)."""
     options = options or BackendCiOptions()
     jobs = (
-        _quality_job(options, "lint", "Lint Check (Ruff)", "make lint", 15),
-        _quality_job(options, "format", "Format Check (Black)", "poetry run black --check .", 15),
-        _quality_job(options, "type-check", "Type Check (MyPy)", "make type-check", 20),
+        _quality_job(options, "lint", "Lint Check (Ruff)", options.lint_command, 15),
+        _quality_job(options, "format", "Format Check (Black)", options.format_command, 15),
+        _quality_job(options, "type-check", "Type Check (MyPy)", options.type_check_command, 20),
         _security_job(options),
         _test_job(options),
         _build_job(options),

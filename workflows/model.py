@@ -96,6 +96,30 @@ class Matrix:
 
 
 @dataclass(frozen=True)
+class Service:
+    """A service container of a job (`services.<id>`), reachable from the runner on `ports`."""
+
+    id: str
+    image: str
+    env: Mapping[str, Scalar] = field(default_factory=dict)
+    ports: tuple[str, ...] = ()
+    options: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "env", _frozen(self.env))
+
+    def to_yaml(self) -> dict[str, YamlValue]:
+        out: dict[str, YamlValue] = {"image": self.image}
+        if self.env:
+            out["env"] = dict(self.env)
+        if self.ports:
+            out["ports"] = list(self.ports)
+        if self.options is not None:
+            out["options"] = self.options
+        return out
+
+
+@dataclass(frozen=True)
 class Job:
     """A job: `id` is its key under `jobs:`, `name` its display name and check name."""
 
@@ -109,6 +133,7 @@ class Job:
     if_: str | None = None
     strategy: Matrix | None = None
     continue_on_error: bool = False
+    services: tuple[Service, ...] = ()
     working_directory: str | None = None
     env: Mapping[str, Scalar] = field(default_factory=dict)
 
@@ -128,6 +153,8 @@ class Job:
         out["permissions"] = self.permissions.to_yaml()
         if self.strategy is not None:
             out["strategy"] = self.strategy.to_yaml()
+        if self.services:
+            out["services"] = {service.id: service.to_yaml() for service in self.services}
         if self.working_directory is not None:
             out["defaults"] = {"run": {"working-directory": self.working_directory}}
         if self.env:

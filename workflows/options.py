@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 DEFAULT_PYTHON_VERSION = "3.12"
 
 # The Python versions the scripts embedded in the pipeline are compiled on by the tests (real
 # interpreters of each): the versions a repository can be expected to configure.
 TESTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+
+ServiceName = Literal["postgres", "redis"]
+SERVICES: tuple[ServiceName, ...] = ("postgres", "redis")
+
+# Django's `check --fail-level` values, least severe first.
+FailLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+FAIL_LEVELS: tuple[FailLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,23 @@ class BackendCiOptions:
     coverage_threshold: int = 80
     pr_branches: tuple[str, ...] = ("main", "bau/**")
     default_branch: str = "main"
+    # The commands of the check jobs, run in `working_directory` after `poetry install`.
+    lint_command: str = "make lint"
+    format_command: str = "poetry run black --check ."
+    type_check_command: str = "make type-check"
+    # pytest itself: the pipeline appends the coverage arguments (`--cov...`) to it.
+    test_command: str = "poetry run pytest"
+    # What coverage measures (`--cov=<source>` each); empty: a bare `--cov`, so coverage's own
+    # config (`[tool.coverage.run] source`) decides, and without one it measures the tests too.
+    coverage_source: tuple[str, ...] = ()
+    # Service containers of the test job (presets in `workflows.services`).
+    services: tuple[ServiceName, ...] = ()
+    # `DJANGO_SETTINGS_MODULE` for `manage.py check --deploy` and `collectstatic`; None: what
+    # manage.py sets.
+    deploy_settings_module: str | None = None
+    deploy_fail_level: FailLevel = "ERROR"
+    # Fail lint, format and type-check when their command changed tracked files (a fixer).
+    fail_on_changed_files: bool = True
 
     @property
     def versions(self) -> tuple[str, ...]:

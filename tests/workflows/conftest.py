@@ -14,6 +14,17 @@ VARIANTS: dict[str, BackendCiOptions] = {
     "repository-root": BackendCiOptions(working_directory="."),
     "coverage-90": BackendCiOptions(coverage_threshold=90),
     "other-branches": BackendCiOptions(pr_branches=("trunk", "release/**"), default_branch="trunk"),
+    "adopted-backend": BackendCiOptions(
+        lint_command="poetry run ruff check .",
+        format_command="poetry run ruff format --check .",
+        type_check_command="poetry run mypy src",
+        test_command="poetry run pytest -p no:cacheprovider",
+        coverage_source=("src", "shop"),
+        services=("postgres", "redis"),
+        deploy_settings_module="config.settings.production",
+        deploy_fail_level="WARNING",
+    ),
+    "no-changed-files-guard": BackendCiOptions(fail_on_changed_files=False),
 }
 
 

@@ -1,0 +1,88 @@
+"""The pipeline's per-repository options in the stack config: defaults, values, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from baseline.config import parse_settings
+from baseline.errors import ConfigError, ConfigErrors
+from workflows.options import BackendCiOptions
+
+
+def _options(pipeline: dict[str, object]) -> BackendCiOptions:
+    settings = parse_settings(None, [{"name": "shop", "pipeline": pipeline}])
+    return settings.repositories[0].pipeline.options
+
+
+def _errors(pipeline: dict[str, object]) -> list[ConfigError]:
+    with pytest.raises(ConfigErrors) as raised:
+        parse_settings(None, [{"name": "shop", "pipeline": pipeline}])
+    return list(raised.value.errors)
+
+
+def test_defaults_are_the_seed_commands() -> None:
+    options = _options({})
+    assert (options.lint_command, options.type_check_command) == ("make lint", "make type-check")
+    assert options.format_command == "poetry run black --check ."
+    assert options.test_command == "poetry run pytest"
+    assert (options.coverage_source, options.services) == ((), ())
+    assert (options.deploy_settings_module, options.deploy_fail_level) == (None, "ERROR")
+    assert options.fail_on_changed_files is True
+
+
+def test_every_option_is_read() -> None:
+    options = _options(
+        {
+            "lint_command": "poetry run ruff check .",
+            "format_command": "poetry run ruff format --check .",
+            "type_check_command": " poetry run mypy src ",
+            "test_command": "poetry run pytest -x",
+            "coverage_source": ["src"],
+            "services": ["postgres", "redis"],
+            "deploy_settings_module": "config.settings.production",
+            "deploy_fail_level": "WARNING",
+            "fail_on_changed_files": False,
+        }
+    )
+    assert options.type_check_command == "poetry run mypy src"
+    assert options.services == ("postgres", "redis")
+    assert options.coverage_source == ("src",)
+    assert options.deploy_fail_level == "WARNING"
+    assert options.fail_on_changed_files is False
+
+
+def test_defaults_layer_sets_services_for_every_repository() -> None:
+    settings = parse_settings(
+        {"pipeline": {"services": ["postgres"]}}, [{"name": "a"}, {"name": "b"}]
+    )
+    assert [r.pipeline.options.services for r in settings.repositories] == [("postgres",)] * 2
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "found", "allowed"),
+    [
+        ("lint_command", "", '""', "a shell command on one line"),
+        ("lint_command", "make lint\nmake more", '"make lint\\nmake more"', "on one line"),
+        ("test_command", "pytest ${{ github.head_ref }}", "${{", "without ${{ }} expressions"),
+        ("services", ["mysql"], '"mysql"', "one of: postgres, redis"),
+        ("services", "postgres", '"postgres"', "a list of service presets"),
+        ("coverage_source", ["../other"], '"../other"', "relative to working_directory"),
+        ("deploy_settings_module", "config/settings.py", "config/settings.py", "dotted Python"),
+        ("deploy_fail_level", "WARN", '"WARN"', 'did you mean "WARNING"?'),
+        ("fail_on_changed_files", "yes", '"yes"', "true or false"),
+    ],
+)
+def test_bad_values_name_the_path_the_value_and_what_is_allowed(
+    key: str, value: object, found: str, allowed: str
+) -> None:
+    errors = _errors({key: value})
+    assert len(errors) == 1
+    error = errors[0]
+    assert error.path.startswith(f"repositories[0].pipeline.{key}")
+    assert found in error.found
+    assert allowed in error.allowed
+
+
+def test_duplicate_services_are_refused() -> None:
+    (error,) = _errors({"services": ["postgres", "postgres"]})
+    assert error.path == "repositories[0].pipeline.services[1]"

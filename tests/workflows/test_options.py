@@ -1,0 +1,96 @@
+"""The per-repository options: what each one changes in the workflow, and what it never does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from tests.workflows.conftest import VARIANTS
+from workflows.backend_ci import backend_ci
+from workflows.checks import required_checks
+from workflows.options import BackendCiOptions
+from workflows.render import render
+
+SEED_CHECKS = (
+    "Lint Check (Ruff)",
+    "Format Check (Black)",
+    "Type Check (MyPy)",
+    "Test Suite (Pytest)",
+    "Build Verification",
+)
+
+
+def _jobs(options: BackendCiOptions) -> dict[str, Any]:
+    jobs: dict[str, Any] = yaml.safe_load(render(backend_ci(options)))["jobs"]
+    return jobs
+
+
+def _step(options: BackendCiOptions, job_id: str, name: str) -> dict[str, Any]:
+    steps = [step for step in _jobs(options)[job_id]["steps"] if step["name"] == name]
+    assert len(steps) == 1, (job_id, name)
+    step: dict[str, Any] = steps[0]
+    return step
+
+
+def test_options_never_change_the_required_checks() -> None:
+    for name, options in VARIANTS.items():
+        if options.python_versions or options.pr_branches != BackendCiOptions().pr_branches:
+            continue
+        assert required_checks(backend_ci(options), "main") == SEED_CHECKS, name
+
+
+def test_commands_are_the_seed_ones_by_default() -> None:
+    options = BackendCiOptions()
+    assert _step(options, "lint", "Lint Check (Ruff)")["run"] == "make lint"
+    assert _step(options, "format", "Format Check (Black)")["run"] == "poetry run black --check ."
+    assert _step(options, "type-check", "Type Check (MyPy)")["run"] == "make type-check"
+    run = _step(options, "test", "Run tests with coverage")["run"]
+    assert run.startswith("poetry run pytest --cov --cov-report=term-missing")
+
+
+def test_commands_are_configurable_and_keep_the_check_names() -> None:
+    options = VARIANTS["adopted-backend"]
+    assert _step(options, "lint", "Lint Check (Ruff)")["run"] == "poetry run ruff check ."
+    assert _step(options, "type-check", "Type Check (MyPy)")["run"] == "poetry run mypy src"
+    run = _step(options, "test", "Run tests with coverage")["run"]
+    assert run.startswith("poetry run pytest -p no:cacheprovider --cov=src --cov=shop ")
+    assert run.endswith("--cov-fail-under=80")
+
+
+def test_changed_files_guard_follows_each_check_command() -> None:
+    for job_id, name in (
+        ("lint", "Lint Check (Ruff)"),
+        ("format", "Format Check (Black)"),
+        ("type-check", "Type Check (MyPy)"),
+    ):
+        names = [step["name"] for step in _jobs(BackendCiOptions())[job_id]["steps"]]
+        assert names[-2:] == [name, f"Fail if {name} changed tracked files"]
+        assert "git diff --exit-code" in _step(BackendCiOptions(), job_id, names[-1])["run"]
+        off = [step["name"] for step in _jobs(VARIANTS["no-changed-files-guard"])[job_id]["steps"]]
+        assert off[-1] == name
+
+
+def test_postgres_and_redis_presets_give_the_test_job_services_and_urls() -> None:
+    job = _jobs(VARIANTS["adopted-backend"])["test"]
+    assert job["services"]["postgres"]["image"].startswith("postgres:")
+    assert job["services"]["postgres"]["ports"] == ["5432/tcp"]
+    assert job["services"]["redis"]["ports"] == ["6379/tcp"]
+    env = _step(VARIANTS["adopted-backend"], "test", "Run tests with coverage")["env"]
+    port = "${{ job.services.postgres.ports['5432'] }}"
+    assert env["DATABASE_URL"] == f"postgres://postgres:postgres@localhost:{port}/test"
+    assert env["PGPORT"] == port
+    assert env["REDIS_URL"] == "redis://localhost:${{ job.services.redis.ports['6379'] }}/0"
+    assert "services" not in _jobs(BackendCiOptions())["test"]
+
+
+def test_deployment_checks_settings_module_and_fail_level() -> None:
+    default = _step(BackendCiOptions(), "build", "Django deployment checks")
+    assert default["run"] == "poetry run python manage.py check --deploy --fail-level ERROR"
+    assert "env" not in default
+    options = VARIANTS["adopted-backend"]
+    step = _step(options, "build", "Django deployment checks")
+    assert step["run"].endswith("--fail-level WARNING")
+    assert step["env"] == {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    collect = _step(options, "build", "Collect static files")
+    assert collect["env"] == {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
