@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import yaml
 
+from baseline import stack_yaml
 from baseline.errors import ConfigError, ConfigErrors, describe
 from baseline.settings import (
     MAX_APPROVALS,
@@ -719,9 +720,14 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
         )
         return None, errors
     try:
-        document = yaml.safe_load(text)
+        # Read as the Pulumi CLI reads it (YAML 1.2-style scalars), not as PyYAML would.
+        document = stack_yaml.load(text)
     except yaml.YAMLError as error:
         errors.append(ConfigError(str(file), _yaml_problem(error, text), "valid YAML"))
+        return None, errors
+    except stack_yaml.StackYAMLError as error:
+        allowed = "YAML the Pulumi CLI can read"
+        errors.append(ConfigError(str(file), f"at {error}", allowed))
         return None, errors
     if not isinstance(document, Mapping):
         errors.append(
@@ -756,10 +762,15 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
         stack=name["stack"] if name else "",
         config=MappingProxyType(dict(config)),
         owner=owner,
-        defaults=config.get(DEFAULTS_KEY),
-        repositories=config.get(REPOSITORIES_KEY),
+        defaults=_program_value(config, DEFAULTS_KEY),
+        repositories=_program_value(config, REPOSITORIES_KEY),
     )
     return stack, errors
+
+
+def _program_value(config: Mapping[str, object], key: str) -> object:
+    """A key's value as the program receives it from the CLI (None when the key is absent)."""
+    return stack_yaml.program_value(config[key]) if key in config else None
 
 
 def _yaml_problem(error: yaml.YAMLError, text: str) -> str:

@@ -8,7 +8,6 @@ parent, camelCase inputs, and the resource options that decide what `pulumi up` 
 
 from __future__ import annotations
 
-import json
 import logging
 import runpy
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from baseline import stack_yaml
 from baseline.resource_types import STACK
 
 PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
@@ -158,10 +158,8 @@ def config_strings(config: Mapping[str, Any]) -> tuple[dict[str, str], list[str]
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[key] = SECRET
             secret_keys.append(key)
-        elif isinstance(value, str):
-            values[key] = value
         else:
-            values[key] = json.dumps(value)
+            values[key] = stack_yaml.config_string(value)
     return values, secret_keys
 
 

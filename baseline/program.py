@@ -7,13 +7,13 @@ nothing; its problems are reported together, without a traceback.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pulumi
 
+from baseline import stack_yaml
 from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
 from baseline.config import CONFIG_NAMESPACE, parse_settings
 from baseline.errors import ConfigErrors
@@ -38,12 +38,7 @@ def _raw(config: pulumi.Config, key: str) -> object:
     problem is reported by `parse_settings`, in one format.
     """
     text = config.get(key)
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    return None if text is None else stack_yaml.decode(text)
 
 
 def build(settings: StackSettings) -> dict[str, RepositoryBaseline]:
