@@ -590,6 +590,11 @@ def _parse_defaults(raw: object, errors: list[ConfigError]) -> dict[str, _Layer]
     return layers
 
 
+# The branch GitHub's `auto_init` commits to in a new repository (an organization may rename
+# it in its settings; README, "Repositories").
+NEW_REPOSITORY_BRANCH = "main"
+
+
 def _parse_repository(
     entry: object,
     path: str,
@@ -630,9 +635,23 @@ def _parse_repository(
     settings = merged("settings", _SETTINGS)
     if not isinstance(name, str):
         return None
+    adopt = top.get("adopt") is True
+    branch = pipeline.options.default_branch
+    if not adopt and branch != NEW_REPOSITORY_BRANCH:
+        # GitHub puts a new repository's first commit (auto_init) on "main", and the workflow
+        # file is committed to the pipeline's default branch, which must therefore exist.
+        errors.append(
+            ConfigError(
+                f"{path}.pipeline.default_branch",
+                f"{describe(branch)} for a new repository",
+                f'"{NEW_REPOSITORY_BRANCH}" (GitHub creates a new repository\'s first commit on '
+                f"{NEW_REPOSITORY_BRANCH}); for another default branch, create the repository "
+                "with it and set adopt: true",
+            )
+        )
     return RepositoryConfig(
         name=name,
-        adopt=top.get("adopt") is True,
+        adopt=adopt,
         description=cast("str | None", top.get("description")),
         pipeline=pipeline,
         protection=protection,

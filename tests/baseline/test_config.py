@@ -725,3 +725,28 @@ def test_settings_file_reports_both_steps(tmp_path: Path) -> None:
         "config.repo-baseline:default",
         "repositories[0].adopt",
     ]
+
+
+# --- the default branch of a new repository --------------------------------------------------------
+
+
+def test_a_new_repository_on_another_default_branch_is_refused() -> None:
+    """auto_init commits to main; committing the workflow to develop would 404 on `pulumi up`."""
+    error = repo_error(pipeline={"default_branch": "develop", "pr_branches": ["develop"]})
+    assert error.path == "repositories[0].pipeline.default_branch"
+    assert error.found == '"develop" for a new repository'
+    assert "adopt: true" in error.allowed
+
+
+def test_an_adopted_repository_may_have_another_default_branch() -> None:
+    [config] = parse_settings(
+        None, one(adopt=True, pipeline={"default_branch": "develop", "pr_branches": ["develop"]})
+    ).repositories
+    assert config.pipeline.options.default_branch == "develop"
+
+
+def test_a_default_branch_from_defaults_is_refused_per_new_repository() -> None:
+    errors = errors_of(
+        {"pipeline": {"default_branch": "develop", "pr_branches": ["develop"]}}, one()
+    )
+    assert [e.path for e in errors] == ["repositories[0].pipeline.default_branch"]
