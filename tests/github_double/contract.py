@@ -1,0 +1,266 @@
+"""GitHub's OpenAPI description (npm @octokit/openapi, api.github.com.json) as a contract checker.
+
+The double serves GitHub Enterprise Server's URL layout (`/api/v3/...`); the description's server
+is `https://api.github.com` with no prefix, so every path is checked with `/api/v3` taken off.
+The description is parsed once per process (`Contract.load`), and each double reuses it.
+
+Where GitHub's answers and its description disagree, the double answers as GitHub does and this
+module accepts the difference only in the narrow cases listed in `SPEC_GAPS`; each accepted case
+is reported back as a note so it stays visible in the request log.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SPEC_VERSION = "23.0.2"
+SPEC_PATH = PACKAGE_DIR / "node_modules/@octokit/openapi/generated/api.github.com.json"
+SPEC_SERVER = "https://api.github.com"
+INSTALL_HINT = (
+    "GitHub's OpenAPI description is not installed: run `npm ci --prefix tests/github_double` "
+    f"(it installs @octokit/openapi {SPEC_VERSION}, pinned in its package-lock.json)"
+)
+
+# Where GitHub answers differently from its own description; the double follows GitHub.
+SPEC_GAPS: Mapping[str, str] = {
+    "conditional-get": (
+        "304 Not Modified to a GET whose If-None-Match matches the ETag: GitHub answers it on "
+        "every GET (docs: 'Best practices for using the REST API', conditional requests), but "
+        "the description lists 304 for only a few operations (not for repos/get)."
+    ),
+    "ambiguous-one-of": (
+        "a body valid under more than one branch of a `oneOf` (e.g. the 409 of "
+        "repos/create-or-update-file-contents: basic-error or repository-rule-violation-error, "
+        "neither with required fields, so every object matches both): valid under `anyOf`."
+    ),
+    "nullable-one-of": (
+        "null for a property marked `nullable` whose schema is a `oneOf` (e.g. a commit's "
+        "`author` when no account has the git author's e-mail, which GitHub answers as null): "
+        "OpenAPI 3.0's `nullable` does not reach into `oneOf`, so validators refuse the null."
+    ),
+    "status-checks-without-contexts": (
+        "PUT branch protection whose required_status_checks carries `checks` but not the "
+        "deprecated `contexts` the description marks required: GitHub accepts it, and "
+        "terraform-provider-github (v6.13.0, expandRequiredStatusChecks) sends exactly that."
+    ),
+}
+
+
+class SpecNotInstalledError(RuntimeError):
+    """The npm package holding the description is missing; the message says how to install it."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    template: str
+    statuses: frozenset[str]
+    documentation_url: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check found: violations make the test fail, notes name accepted SPEC_GAPS."""
+
+    violations: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class _Request:
+    """openapi-core's Request protocol over one request to the double."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes | None,
+    ) -> None:
+        self.host_url = SPEC_SERVER
+        self.path = path
+        self.method = method.lower()
+        self.body = body
+        self.content_type = headers.get("Content-Type", "application/json" if body else "")
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict([(k, v) for k, vs in query.items() for v in vs]),
+            header=Headers(list(headers.items())),
+            cookie=ImmutableMultiDict(),
+            path={},
+        )
+
+
+class _Response:
+    """openapi-core's Response protocol over one answer of the double."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        self.status_code = status
+        self.headers = Headers(list(headers.items()))
+        self.content_type = headers.get("Content-Type", "")
+        self.data = body or None
+
+
+def _spec_gap(error: Any, body: Any) -> str | None:
+    """`error` is a jsonschema ValidationError (jsonschema ships no type stubs)."""
+    """The SPEC_GAPS entry that accepts this schema error, if one does."""
+    if error.validator == "oneOf":
+        # jsonschema reports "valid under each of" as a oneOf error with no sub-errors.
+        if not error.context:
+            return "ambiguous-one-of"
+        if error.instance is None and error.schema.get("nullable") is True:
+            return "nullable-one-of"
+    if (
+        error.validator == "required"
+        and list(error.absolute_path) == ["required_status_checks"]
+        and error.message == "'contexts' is a required property"
+        and isinstance(body, dict)
+        and "checks" in (body.get("required_status_checks") or {})
+    ):
+        return "status-checks-without-contexts"
+    return None
+
+
+def _describe(error: Exception, body: Any) -> tuple[list[str], list[str]]:
+    """Readable violations of one openapi-core error, and the SPEC_GAPS that excused the rest."""
+    causes: list[BaseException] = [error]
+    if error.__cause__ is not None:
+        causes.append(error.__cause__)
+    for cause in causes:
+        if isinstance(cause, InvalidSchemaValue):
+            violations: list[str] = []
+            gaps: list[str] = []
+            schema_error: Any
+            for schema_error in cause.schema_errors:
+                gap = _spec_gap(schema_error, body)
+                if gap is not None:
+                    gaps.append(gap)
+                    continue
+                at = "/".join(map(str, schema_error.absolute_path)) or "(root)"
+                violations.append(f"{type(error).__name__}: at {at}: {schema_error.message}")
+            return violations, gaps
+    detail = f"{type(error).__name__}: {error}"
+    if error.__cause__ is not None:
+        detail += f" ({error.__cause__})"
+    return [detail], []
+
+
+def _json_or_none(body: bytes | None) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+class Contract:
+    """The parsed description and the checks the double runs on every request and answer."""
+
+    def __init__(self, document: Mapping[str, Any], load_seconds: float) -> None:
+        self.document = document
+        self.load_seconds = load_seconds
+        self.api = OpenAPI.from_dict(
+            dict(document),
+            # The description is GitHub's own and 13 MB; validating the document itself is
+            # upstream's job and would cost minutes on every start.
+            config=Config(spec_validator_cls=None),
+        )
+        self._operations: dict[tuple[str, str], Operation] = {}
+        for template, item in document["paths"].items():
+            for method, op in item.items():
+                if method == "parameters":
+                    continue
+                self._operations[(method.upper(), template)] = Operation(
+                    op["operationId"],
+                    template,
+                    frozenset(op["responses"]),
+                    op.get("externalDocs", {}).get("url", "https://docs.github.com/rest"),
+                )
+
+    @staticmethod
+    def load(path: Path = SPEC_PATH) -> Contract:
+        """The description at `path`, parsed once per process."""
+        return _load(path.resolve())
+
+    def operation(self, method: str, template: str) -> Operation | None:
+        return self._operations.get((method.upper(), template))
+
+    def describe_unknown(self, method: str, path: str) -> str:
+        """For a route the double does not serve: does GitHub's description know it?"""
+        request = _Request(method, path, {}, {}, None)
+        try:
+            self.api.validate_request(request)
+        except PathNotFound:
+            return "GitHub's description has no such path"
+        except OperationNotFound:
+            return f"GitHub's description has this path but no {method} on it"
+        except Exception:  # any other finding means the operation exists
+            pass
+        return "the operation is in GitHub's description but the double does not model it"
+
+    def check_request(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes | None,
+    ) -> Outcome:
+        request = _Request(method, path, query, headers, body)
+        violations: list[str] = []
+        notes: list[str] = []
+        for error in self.api.iter_request_errors(request):
+            found, gaps = _describe(error, _json_or_none(body))
+            violations += found
+            notes += gaps
+        return Outcome(tuple(violations), tuple(notes))
+
+    def check_response(
+        self,
+        method: str,
+        path: str,
+        request_headers: Mapping[str, str],
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Outcome:
+        request = _Request(method, path, {}, request_headers, None)
+        response = _Response(status, headers, body)
+        violations: list[str] = []
+        notes: list[str] = []
+        for error in self.api.iter_response_errors(request, response):
+            if (
+                status == 304
+                and method == "GET"
+                and "If-None-Match" in request_headers
+                and not body
+                and type(error).__name__ == "ResponseNotFound"
+            ):
+                notes.append("conditional-get")
+                continue
+            found, gaps = _describe(error, _json_or_none(body))
+            violations += found
+            notes += gaps
+        return Outcome(tuple(violations), tuple(notes))
+
+
+@functools.cache
+def _load(path: Path) -> Contract:
+    if not path.is_file():
+        raise SpecNotInstalledError(f"{INSTALL_HINT}; looked for {path}")
+    started = time.perf_counter()
+    document = json.loads(path.read_bytes())
+    contract = Contract(document, 0.0)
+    contract.load_seconds = time.perf_counter() - started
+    return contract

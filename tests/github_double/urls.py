@@ -1,0 +1,103 @@
+"""The route table: each REST operation the double serves, under GitHub's own path template.
+
+Paths are matched on the raw request path below `/api/v3`. A template's `{name}` matches one
+path segment, except `{path}` (a file path) which may span segments; the values are
+percent-decoded before a handler sees them. Every template here must exist, with its method, in
+GitHub's OpenAPI description (a test checks it), so the double cannot invent an endpoint.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from tests.github_double import responses as r
+
+Handler = Callable[[r.Call], r.Reply]
+
+API_PREFIX = "/api/v3"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str  # exactly as in GitHub's OpenAPI description
+    handler: Handler
+    # Parameters whose values may hold unencoded slashes (file paths, git refs).
+    spans: tuple[str, ...] = ("path",)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compile(self.template, self.spans)
+
+    def spec_path(self, params: dict[str, str]) -> str:
+        """The concrete path to check against the description, each value %2F-encoded."""
+        return re.sub(r"\{(\w+)\}", lambda m: quote(params[m.group(1)], safe=""), self.template)
+
+
+@functools.cache
+def _compile(template: str, spans: tuple[str, ...]) -> re.Pattern[str]:
+    def group(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"(?P<{name}>.+)" if name in spans else f"(?P<{name}>[^/]+)"
+
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", group, re.escape(template)) + "$")
+
+
+REPO = "/repos/{owner}/{repo}"
+PROTECTION = REPO + "/branches/{branch}/protection"
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/orgs/{org}", r.get_org),
+    Route("POST", "/orgs/{org}/repos", r.create_org_repo),
+    Route("GET", "/user", r.get_user),
+    Route("GET", REPO, r.get_repo),
+    Route("PATCH", REPO, r.update_repo),
+    Route("DELETE", REPO, r.delete_repo),
+    Route("GET", REPO + "/branches", r.list_branches),
+    Route("GET", REPO + "/branches/{branch}", r.get_branch),
+    Route("GET", PROTECTION, r.get_protection),
+    Route("PUT", PROTECTION, r.put_protection),
+    Route("DELETE", PROTECTION, r.delete_protection),
+    Route("GET", PROTECTION + "/required_signatures", r.get_signatures),
+    Route("POST", PROTECTION + "/required_signatures", r.create_signatures),
+    Route("DELETE", PROTECTION + "/required_signatures", r.delete_signatures),
+    Route("DELETE", PROTECTION + "/required_pull_request_reviews", r.delete_review_requirement),
+    Route("GET", REPO + "/contents/{path}", r.get_content),
+    Route("PUT", REPO + "/contents/{path}", r.put_content),
+    Route("DELETE", REPO + "/contents/{path}", r.delete_content),
+    Route("GET", REPO + "/commits", r.list_commits),
+    Route("GET", REPO + "/commits/{ref}", r.get_commit),
+    Route("GET", REPO + "/git/ref/{ref}", r.get_git_ref, spans=("ref",)),
+    Route("POST", REPO + "/git/refs", r.create_git_ref),
+    Route("DELETE", REPO + "/git/refs/{ref}", r.delete_git_ref, spans=("ref",)),
+    Route("GET", REPO + "/rulesets", r.list_rulesets),
+    Route("POST", REPO + "/rulesets", r.create_ruleset),
+    Route("GET", REPO + "/rulesets/{ruleset_id}", r.get_ruleset),
+    Route("PUT", REPO + "/rulesets/{ruleset_id}", r.update_ruleset),
+    Route("DELETE", REPO + "/rulesets/{ruleset_id}", r.delete_ruleset),
+    Route("GET", REPO + "/vulnerability-alerts", r.get_vulnerability_alerts),
+    Route("PUT", REPO + "/vulnerability-alerts", r.enable_vulnerability_alerts),
+    Route("DELETE", REPO + "/vulnerability-alerts", r.disable_vulnerability_alerts),
+    Route("GET", REPO + "/automated-security-fixes", r.get_security_fixes),
+    Route("PUT", REPO + "/automated-security-fixes", r.enable_security_fixes),
+    Route("DELETE", REPO + "/automated-security-fixes", r.disable_security_fixes),
+    Route("GET", REPO + "/actions/permissions", r.get_actions_permissions),
+    Route("PUT", REPO + "/actions/permissions", r.set_actions_permissions),
+    Route("GET", REPO + "/actions/permissions/workflow", r.get_workflow_permissions),
+    Route("PUT", REPO + "/actions/permissions/workflow", r.set_workflow_permissions),
+)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route serving `method path` (the path below /api/v3, still percent-encoded)."""
+    for route in ROUTES:
+        if route.method != method:
+            continue
+        found = route.pattern.match(path)
+        if found:
+            return route, {name: unquote(value) for name, value in found.groupdict().items()}
+    return None
