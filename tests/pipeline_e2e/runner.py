@@ -1,0 +1,586 @@
+"""A local runner: executes a rendered workflow's jobs the way a GitHub-hosted runner would.
+
+What it does as GitHub does: jobs in `needs` order with their `if:` (status functions included,
+default `success()`), jobs whose needs are done side by side, a matrix expanded into one job per
+combination (named `NAME (v)`), each job in a fresh workspace, HOME and temp directory, every
+`run:` step as `bash -e` in its working directory (step, then job `defaults`, then workflow
+`defaults`), with the workflow's, job's and step's `env`, GITHUB_ENV / GITHUB_PATH /
+GITHUB_OUTPUT / GITHUB_STEP_SUMMARY, `continue-on-error` and `timeout-minutes`. Service
+containers: PostgreSQL is a real local server (`ServiceHost`).
+
+What it emulates (`uses:`), each listed in `EMULATED` and in every step's result:
+checkout is a clean clone of the committed tree; setup-python is the interpreter of that version
+installed here; install-poetry is the Poetry installed here; cache always misses; artifacts are
+copied between jobs; github-script (it needs the GitHub API) is reported as not run. Anything
+else (another action, an expression it cannot evaluate, an unknown service) is refused loudly.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+
+from tests.pipeline_e2e.expressions import condition, interpolate
+
+Conclusion = Literal["success", "failure", "skipped"]
+Outcome = Literal["success", "failure", "skipped", "not run"]
+
+EMULATED = {
+    "actions/checkout": "a clean clone of the committed tree at the event's commit",
+    "actions/setup-python": "the interpreter of that version installed on this machine",
+    "actions/cache": "always a miss (nothing restored, nothing saved)",
+    "snok/install-poetry": "the Poetry installed on this machine, with the action's settings",
+    "actions/upload-artifact": "files copied to the run's artifact store",
+    "actions/download-artifact": "files copied from the run's artifact store",
+    "actions/github-script": "not run: it needs the GitHub API",
+}
+
+
+class NotEmulatedError(RuntimeError):
+    """A workflow feature this runner cannot reproduce faithfully."""
+
+
+class ServiceHost(Protocol):
+    def start(self, service_id: str, service: Mapping[str, Any]) -> dict[str, str]:
+        """Start one service container's stand-in; return its port map (container -> host)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """The event that triggered the run (`github.event_name`, `github.ref`, ...)."""
+
+    name: Literal["pull_request", "push"]
+    ref: str
+    sha: str
+    repository: str = "example-org/shop"
+
+    @classmethod
+    def pull_request(cls, sha: str, number: int = 1) -> Event:
+        return cls("pull_request", f"refs/pull/{number}/merge", sha)
+
+    @classmethod
+    def push(cls, sha: str, branch: str = "main") -> Event:
+        return cls("push", f"refs/heads/{branch}", sha)
+
+
+@dataclass
+class StepResult:
+    name: str
+    outcome: Outcome
+    conclusion: Outcome
+    note: str = ""
+    log: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class JobResult:
+    job_id: str
+    check: str  # the check name GitHub reports: the job's name, with `(v)` for a matrix
+    conclusion: Conclusion
+    steps: list[StepResult] = field(default_factory=list)
+    summary: str = ""
+    seconds: float = 0.0
+    reason: str = ""
+
+    def step(self, name: str) -> StepResult:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(f"{self.check}: no step {name!r}; steps: {[s.name for s in self.steps]}")
+
+    def failed_step(self) -> StepResult | None:
+        return next((step for step in self.steps if step.conclusion == "failure"), None)
+
+
+@dataclass
+class RunResult:
+    event: Event
+    jobs: list[JobResult]
+
+    def job(self, check: str) -> JobResult:
+        for job in self.jobs:
+            if job.check == check:
+                return job
+        raise KeyError(f"no job reports {check!r}; checks: {[job.check for job in self.jobs]}")
+
+    def conclusions(self) -> dict[str, Conclusion]:
+        return {job.check: job.conclusion for job in self.jobs}
+
+    def report(self) -> str:
+        """One line per job and per step, and the tail of the first failed step's log."""
+        lines = [f"{self.event.name} {self.event.ref}"]
+        for job in self.jobs:
+            reason = f" ({job.reason})" if job.reason else ""
+            lines.append(f"  {job.conclusion:8} {job.check}{reason} [{job.seconds:.1f}s]")
+            for step in job.steps:
+                note = f" ({step.note})" if step.note else ""
+                lines.append(f"      {step.outcome:8} {step.name}{note} [{step.seconds:.1f}s]")
+            failed = job.failed_step()
+            if failed is not None and failed.log:
+                tail = failed.log.strip().splitlines()[-25:]
+                lines.extend(f"        | {line}" for line in tail)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What the runner's `uses:` emulations take from this machine."""
+
+    python: Callable[[str], Path]  # version ("3.12") -> interpreter
+    poetry: Path  # the `poetry` executable
+    env: Mapping[str, str]  # the base environment of every step (PATH, caches, pip settings)
+    services: ServiceHost | None = None
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
+
+
+class LocalRunner:
+    """Runs one workflow of a git repository, job by job, on this machine."""
+
+    def __init__(
+        self, repository: Path, machine: Machine, scratch: Path, parallel: int = 2
+    ) -> None:
+        self.repository = repository
+        self.machine = machine
+        self.scratch = scratch
+        self.parallel = parallel
+
+    def run(
+        self,
+        workflow_path: str,
+        event: Event,
+        *,
+        leave_out: Mapping[str, str] | None = None,
+    ) -> RunResult:
+        """Run every job of the workflow committed at `event.sha`. `leave_out` maps job ids
+        the caller does not want run to the reason (reported, never silent)."""
+        text = subprocess.run(
+            ["git", "show", f"{event.sha}:{workflow_path}"],
+            cwd=self.repository,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        workflow: dict[str, Any] = yaml.safe_load(text)
+        run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=self.scratch))
+        state = _RunState(workflow=workflow, event=event, run_dir=run_dir)
+        pending = list(workflow["jobs"])
+        while pending:
+            ready = [
+                job_id
+                for job_id in pending
+                if all(need in state.results for need in self._needs(workflow, job_id))
+            ]
+            if not ready:
+                raise NotEmulatedError(f"jobs {pending} need jobs that never finish")
+            # Jobs whose needs are done run side by side, as on separate runners.
+            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+                futures = {
+                    job_id: pool.submit(self._run_job, state, job_id, (leave_out or {}).get(job_id))
+                    for job_id in ready
+                }
+            for job_id in ready:
+                pending.remove(job_id)
+                state.results[job_id] = futures[job_id].result()
+        order = list(workflow["jobs"])
+        return RunResult(
+            event,
+            [result for job_id in order for result in state.results[job_id]],
+        )
+
+    @staticmethod
+    def _needs(workflow: Mapping[str, Any], job_id: str) -> list[str]:
+        needs = workflow["jobs"][job_id].get("needs", [])
+        return [needs] if isinstance(needs, str) else list(needs)
+
+    def _ancestors(self, workflow: Mapping[str, Any], job_id: str) -> set[str]:
+        found: set[str] = set()
+        stack = self._needs(workflow, job_id)
+        while stack:
+            need = stack.pop()
+            if need not in found:
+                found.add(need)
+                stack.extend(self._needs(workflow, need))
+        return found
+
+    def _run_job(self, state: _RunState, job_id: str, left_out: str | None) -> list[JobResult]:
+        job: dict[str, Any] = state.workflow["jobs"][job_id]
+        name = str(job.get("name", job_id))
+        strategy = job.get("strategy", {}).get("matrix")
+        combinations: list[dict[str, str]] = [{}]
+        if strategy:
+            combinations = [{}]
+            for key, values in strategy.items():
+                combinations = [{**c, key: str(v)} for c in combinations for v in values]
+        results = []
+        for matrix in combinations:
+            check = f"{name} ({', '.join(matrix.values())})" if matrix else name
+            results.append(self._run_one(state, job_id, job, check, matrix, left_out))
+        return results
+
+    def _job_functions(self, state: _RunState, job_id: str) -> dict[str, Callable[..., Any]]:
+        needs = self._needs(state.workflow, job_id)
+        ancestors = self._ancestors(state.workflow, job_id)
+
+        def conclusions(ids: Any) -> list[str]:
+            return [r.conclusion for i in ids for r in state.results[i]]
+
+        return {
+            "success": lambda: all(c == "success" for c in conclusions(needs)),
+            "failure": lambda: any(c == "failure" for c in conclusions(ancestors)),
+            "always": lambda: True,
+            "cancelled": lambda: False,
+        }
+
+    def _run_one(
+        self,
+        state: _RunState,
+        job_id: str,
+        job: Mapping[str, Any],
+        check: str,
+        matrix: dict[str, str],
+        left_out: str | None,
+    ) -> JobResult:
+        result = JobResult(job_id, check, "skipped")
+        if left_out is not None:
+            result.reason = f"left out by the test: {left_out}"
+            return result
+        context = state.context(job_id, matrix, self._needs(state.workflow, job_id))
+        if not condition(job.get("if"), context, self._job_functions(state, job_id)):
+            result.reason = f"if: {job.get('if', 'success()')} is false"
+            return result
+        started = time.monotonic()
+        deadline = started + 60 * int(job.get("timeout-minutes", 360))
+        job_dir = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=state.run_dir))
+        # Each job has a runner of its own: a fresh workspace, HOME and temp directory.
+        workspace = job_dir / "work" / "repository" / "repository"
+        workspace.mkdir(parents=True)
+        files = {
+            name: job_dir / name.lower()
+            for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+        }
+        (job_dir / "home").mkdir()
+        (job_dir / "tmp").mkdir()
+        env: dict[str, str] = {
+            **self.machine.env,
+            "HOME": str(job_dir / "home"),
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_SHA": state.event.sha,
+            "GITHUB_REF": state.event.ref,
+            "GITHUB_EVENT_NAME": state.event.name,
+            "GITHUB_REPOSITORY": state.event.repository,
+            "GITHUB_JOB": job_id,
+            "RUNNER_OS": "Linux",
+            "RUNNER_TEMP": str(job_dir / "tmp"),
+        }
+        functions: dict[str, Callable[..., Any]] = {
+            "hashFiles": lambda *patterns: _hash_files(workspace, patterns)
+        }
+        services = job.get("services") or {}
+        if services:
+            if self.machine.services is None:
+                raise NotEmulatedError(f"{check}: services {list(services)} but no service host")
+            context["job"] = {
+                "services": {
+                    sid: {"ports": self.machine.services.start(sid, service)}
+                    for sid, service in services.items()
+                }
+            }
+        for scope in (state.workflow.get("env") or {}, job.get("env") or {}):
+            for key, value in scope.items():
+                env[key] = interpolate(_as_str(value), {**context, "env": env}, functions)
+        default_dir = (
+            (job.get("defaults") or {}).get("run", {}).get("working-directory")
+            or (state.workflow.get("defaults") or {}).get("run", {}).get("working-directory")
+            or "."
+        )
+        failed = False
+        for index, step in enumerate(job["steps"]):
+            step_name = str(step.get("name") or step.get("uses") or step.get("run", "")[:40])
+
+            def status(failed_now: bool = failed) -> dict[str, Callable[..., Any]]:
+                return {
+                    **functions,
+                    "success": lambda: not failed_now,
+                    "failure": lambda: failed_now,
+                    "always": lambda: True,
+                    "cancelled": lambda: False,
+                }
+
+            step_context = {**context, "env": dict(env)}
+            if not condition(step.get("if"), step_context, status()):
+                result.steps.append(StepResult(step_name, "skipped", "skipped"))
+                self._record(context, step, "skipped", "skipped", {})
+                continue
+            step_env = {
+                key: interpolate(_as_str(value), step_context, status())
+                for key, value in (step.get("env") or {}).items()
+            }
+            remaining = deadline - time.monotonic()
+            # Each step starts with empty files; the job summary adds up over its steps.
+            for key, path in files.items():
+                if key == "GITHUB_STEP_SUMMARY":
+                    path.touch()
+                else:
+                    path.write_text("", encoding="utf-8")
+            outputs: dict[str, str] = {}
+            step_started = time.monotonic()
+            if "uses" in step:
+                with_ = {
+                    key: interpolate(_as_str(value), step_context, status())
+                    for key, value in (step.get("with") or {}).items()
+                }
+                outcome, note, log = self._uses(state, step["uses"], with_, workspace, env, outputs)
+            else:
+                directory = step.get("working-directory") or default_dir
+                outcome, log = _bash(
+                    step["run"],
+                    cwd=workspace / directory,
+                    env={**env, **step_env, **{k: str(v) for k, v in files.items()}},
+                    timeout=remaining,
+                    script_dir=job_dir,
+                    index=index,
+                )
+                note = ""
+                outputs = _read_pairs(files["GITHUB_OUTPUT"])
+                env.update(_read_pairs(files["GITHUB_ENV"]))
+                for line in files["GITHUB_PATH"].read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        env["PATH"] = f"{line.strip()}{os.pathsep}{env['PATH']}"
+            conclusion: Outcome = outcome
+            if outcome == "failure" and step.get("continue-on-error") is True:
+                conclusion = "success"
+            if conclusion == "failure":
+                failed = True
+            seconds = time.monotonic() - step_started
+            result.steps.append(StepResult(step_name, outcome, conclusion, note, log, seconds))
+            self._record(context, step, outcome, conclusion, outputs)
+        summary = files["GITHUB_STEP_SUMMARY"]
+        result.summary = summary.read_text(encoding="utf-8") if summary.exists() else ""
+        result.conclusion = "failure" if failed else "success"
+        if failed and job.get("continue-on-error") is True:
+            result.reason = "failed, but continue-on-error"
+            result.conclusion = "success"
+        result.seconds = time.monotonic() - started
+        return result
+
+    @staticmethod
+    def _record(
+        context: dict[str, Any],
+        step: Mapping[str, Any],
+        outcome: str,
+        conclusion: str,
+        outputs: dict[str, str],
+    ) -> None:
+        if "id" in step:
+            context["steps"][step["id"]] = {
+                "outputs": outputs,
+                "outcome": outcome,
+                "conclusion": conclusion,
+            }
+
+    def _uses(
+        self,
+        state: _RunState,
+        uses: str,
+        with_: dict[str, str],
+        workspace: Path,
+        env: dict[str, str],
+        outputs: dict[str, str],
+    ) -> tuple[Outcome, str, str]:
+        action = uses.split("@", 1)[0]
+        if action not in EMULATED:
+            raise NotEmulatedError(f"action {action} is not emulated")
+        note = f"emulated: {EMULATED[action]}"
+        if action == "actions/checkout":
+            out = subprocess.run(
+                ["git", "clone", "--quiet", "--no-checkout", str(self.repository), str(workspace)],
+                capture_output=True,
+                text=True,
+            )
+            if out.returncode == 0:
+                out = subprocess.run(
+                    ["git", "checkout", "--quiet", "--detach", state.event.sha],
+                    cwd=workspace,
+                    capture_output=True,
+                    text=True,
+                )
+            return ("success" if out.returncode == 0 else "failure"), note, out.stderr
+        if action == "actions/setup-python":
+            version = with_["python-version"]
+            bin_dir = Path(env["RUNNER_TEMP"]) / f"python-{version}" / "bin"
+            bin_dir.mkdir(parents=True, exist_ok=True)
+            interpreter = self.machine.python(version)
+            for alias in ("python", "python3", f"python{version}"):
+                (bin_dir / alias).symlink_to(interpreter)
+            env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+            outputs["python-version"] = version
+            return "success", f"{note}: {interpreter}", ""
+        if action == "actions/cache":
+            outputs["cache-hit"] = ""
+            return "success", f"{note}; key {with_.get('key', '')}", ""
+        if action == "snok/install-poetry":
+            bin_dir = Path(env["RUNNER_TEMP"]) / "poetry" / "bin"
+            bin_dir.mkdir(parents=True, exist_ok=True)
+            (bin_dir / "poetry").symlink_to(self.machine.poetry)
+            env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+            for key in ("virtualenvs-create", "virtualenvs-in-project", "virtualenvs-path"):
+                if key in with_:
+                    env[f"POETRY_{key.upper().replace('-', '_')}"] = with_[key]
+            return "success", note, ""
+        if action == "actions/upload-artifact":
+            return self._upload(state, with_, workspace, note)
+        if action == "actions/download-artifact":
+            return self._download(state, with_, workspace, note)
+        return "not run", note, ""
+
+    @staticmethod
+    def _upload(
+        state: _RunState, with_: dict[str, str], workspace: Path, note: str
+    ) -> tuple[Outcome, str, str]:
+        paths = [workspace / line.strip() for line in with_["path"].splitlines() if line.strip()]
+        found = [path for path in paths if path.exists()]
+        if not found:
+            if with_.get("if-no-files-found", "warn") == "error":
+                return "failure", f"{note}: no files found", ""
+            return "success", f"{note}: no files found (warning)", ""
+        # The artifact's root is the paths' least common ancestor, as upload-artifact does it.
+        root = Path(os.path.commonpath([str(path.parent) for path in found]))
+        target = state.run_dir / "artifacts" / with_["name"]
+        for path in found:
+            destination = target / path.relative_to(root)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                shutil.copytree(path, destination, dirs_exist_ok=True)
+            else:
+                shutil.copy2(path, destination)
+        names = ", ".join(str(path.relative_to(root)) for path in found)
+        return "success", f"{note}: {with_['name']} = {names}", ""
+
+    @staticmethod
+    def _download(
+        state: _RunState, with_: dict[str, str], workspace: Path, note: str
+    ) -> tuple[Outcome, str, str]:
+        store = state.run_dir / "artifacts"
+        available = sorted(path.name for path in store.iterdir()) if store.exists() else []
+        target = workspace / with_.get("path", ".")
+        if "name" in with_:
+            chosen = [with_["name"]] if with_["name"] in available else []
+            if not chosen:
+                return "failure", f"{note}: no artifact {with_['name']}", ""
+            shutil.copytree(store / chosen[0], target, dirs_exist_ok=True)
+        else:
+            chosen = [name for name in available if fnmatch.fnmatch(name, with_["pattern"])]
+            # With a pattern, each artifact lands in its own directory under `path`.
+            for name in chosen:
+                shutil.copytree(store / name, target / name, dirs_exist_ok=True)
+        return "success", f"{note}: {', '.join(chosen) or 'none'}", ""
+
+
+@dataclass
+class _RunState:
+    workflow: dict[str, Any]
+    event: Event
+    run_dir: Path
+    results: dict[str, list[JobResult]] = field(default_factory=dict)
+
+    def context(self, job_id: str, matrix: dict[str, str], needs: list[str]) -> dict[str, Any]:
+        github = {
+            "event_name": self.event.name,
+            "ref": self.event.ref,
+            "sha": self.event.sha,
+            "repository": self.event.repository,
+            "workflow": self.workflow.get("name", ""),
+            "job": job_id,
+            "event": (
+                {"pull_request": {"head": {"repo": {"full_name": self.event.repository}}}}
+                if self.event.name == "pull_request"
+                else {}
+            ),
+        }
+        return {
+            "github": github,
+            "matrix": matrix,
+            "strategy": {},
+            "runner": {"os": "Linux"},
+            "needs": {
+                need: {"result": self.results[need][-1].conclusion, "outputs": {}} for need in needs
+            },
+            "steps": {},
+            "job": {},
+            "vars": {},
+            "secrets": {},
+            "inputs": {},
+        }
+
+
+def _bash(
+    script: str, *, cwd: Path, env: dict[str, str], timeout: float, script_dir: Path, index: int
+) -> tuple[Outcome, str]:
+    """`bash -e {0}`: GitHub's shell for a `run:` step without `shell:` on Linux."""
+    if not cwd.is_dir():
+        return "failure", f"working directory {cwd} does not exist"
+    path = script_dir / f"step-{index}.sh"
+    path.write_text(script, encoding="utf-8")
+    try:
+        out = subprocess.run(
+            ["bash", "-e", str(path)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=max(timeout, 1),
+        )
+    except subprocess.TimeoutExpired as expired:
+        output = expired.stdout if isinstance(expired.stdout, str) else ""
+        return "failure", f"{output}\nthe job's timeout-minutes ran out"
+    return ("success" if out.returncode == 0 else "failure"), out.stdout
+
+
+def _read_pairs(path: Path) -> dict[str, str]:
+    """`name=value` lines and `name<<EOF` blocks, as GITHUB_OUTPUT and GITHUB_ENV take them."""
+    pairs: dict[str, str] = {}
+    if not path.exists():
+        return pairs
+    lines = iter(path.read_text(encoding="utf-8").splitlines())
+    for line in lines:
+        if "<<" in line and "=" not in line.split("<<", 1)[0]:
+            key, marker = line.split("<<", 1)
+            block = []
+            for inner in lines:
+                if inner == marker:
+                    break
+                block.append(inner)
+            pairs[key] = "\n".join(block)
+        elif "=" in line:
+            key, value = line.split("=", 1)
+            pairs[key] = value
+    return pairs
+
+
+def _hash_files(workspace: Path, patterns: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    matched = sorted({p for pattern in patterns for p in workspace.glob(pattern) if p.is_file()})
+    for path in matched:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest() if matched else ""

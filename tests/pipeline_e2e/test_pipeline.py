@@ -1,0 +1,231 @@
+"""The rendered pipeline, run job by job on the sample backend: green when the code is good,
+red in exactly the right check when it is not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from baseline.config import parse_settings
+from tests.pipeline_e2e import sample
+from tests.pipeline_e2e.conftest import clone
+from tests.pipeline_e2e.runner import Event, LocalRunner, Machine, RunResult
+from workflows.options import BackendCiOptions
+from workflows.templates import RenderedPipeline, rendered_pipeline
+
+# The stack config a team adopting the pipeline on this backend would write.
+REPOSITORY = {
+    "name": "shop",
+    "pipeline": {
+        "services": ["postgres"],
+        "coverage_source": ["src"],
+        "deploy_settings_module": "config.settings.production",
+        "deploy_fail_level": "WARNING",
+    },
+}
+# Informational and never a check; it needs the index's JSON API, which is not reachable here.
+LEAVE_OUT_IN_NEGATIVE_RUNS = {"security-audit": "informational, never a required check"}
+
+
+@pytest.fixture(scope="session")
+def pipeline_options() -> BackendCiOptions:
+    return parse_settings(None, [REPOSITORY]).repositories[0].pipeline.options
+
+
+@pytest.fixture(scope="session")
+def pipeline(pipeline_options: BackendCiOptions) -> RenderedPipeline:
+    return rendered_pipeline("backend-ci", pipeline_options)
+
+
+@dataclass
+class Sample:
+    """A clone of the sample with the pipeline committed, and a runner for it."""
+
+    repository: Path
+    backend: Path
+    runner: LocalRunner
+    pipeline: RenderedPipeline
+
+    def change(self, branch: str, edit: Callable[[Path], None]) -> str:
+        sample.git(self.repository, "checkout", "--quiet", "-B", branch, "main")
+        edit(self.backend)
+        return sample.commit(self.repository, branch)
+
+    def run(self, event: Event, leave_out: dict[str, str] | None = None) -> RunResult:
+        result = self.runner.run(self.pipeline.path, event, leave_out=leave_out)
+        print(result.report())
+        return result
+
+
+@pytest.fixture(scope="session")
+def sample_repo(
+    sample_template: Path,
+    scratch: Path,
+    machine: Machine,
+    pipeline: RenderedPipeline,
+    pipeline_options: BackendCiOptions,
+) -> Sample:
+    repository = clone(sample_template, scratch / "shop")
+    workflow = repository / pipeline.path
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(pipeline.content, encoding="utf-8")
+    sample.commit(repository, "ci: the backend pipeline, rendered by repo-baseline")
+    runner = LocalRunner(repository, machine, scratch)
+    return Sample(repository, repository / pipeline_options.working_directory, runner, pipeline)
+
+
+@pytest.fixture(scope="session")
+def pull_request_run(sample_repo: Sample) -> RunResult:
+    sha = sample_repo.change("feature/green", lambda backend: None)
+    return sample_repo.run(Event.pull_request(sha))
+
+
+@pytest.fixture(scope="session")
+def push_run(sample_repo: Sample) -> RunResult:
+    sha = sample.git(sample_repo.repository, "rev-parse", "main")
+    return sample_repo.run(Event.push(sha))
+
+
+def test_pull_request_every_required_check_is_green(
+    pull_request_run: RunResult, pipeline: RenderedPipeline
+) -> None:
+    conclusions = pull_request_run.conclusions()
+    assert {check: conclusions[check] for check in pipeline.required_checks} == dict.fromkeys(
+        pipeline.required_checks, "success"
+    ), pull_request_run.report()
+    assert conclusions["Deployment Readiness Check"] == "skipped"
+    assert conclusions["Bug Logger"] == "skipped"
+
+
+def test_pull_request_tests_ran_on_the_postgres_service(pull_request_run: RunResult) -> None:
+    log = pull_request_run.job("Test Suite (Pytest)").step("Run tests with coverage").log
+    assert "test_the_database_is_the_one_ci_provides PASSED" in log or " passed" in log
+    assert re.search(r"Required test coverage of 80% reached", log), log[-2000:]
+
+
+def test_push_to_main_every_job_is_green_and_summarises_coverage(push_run: RunResult) -> None:
+    conclusions = push_run.conclusions()
+    ran = {check: c for check, c in conclusions.items() if check != "Bug Logger"}
+    assert ran == dict.fromkeys(ran, "success"), push_run.report()
+    assert conclusions["Bug Logger"] == "skipped"
+    summary = push_run.job("Deployment Readiness Check").summary
+    assert re.search(r"- coverage/coverage-report/coverage\.json: \d+\.\d% covered", summary), (
+        summary
+    )
+    audit = push_run.job("Security Audit")
+    assert audit.step("Audit dependencies").outcome == "success", push_run.report()
+
+
+# --- Negative runs: each breaks one thing, and exactly one check goes red -----------------------
+
+
+def _append(path: str, text: str) -> Callable[[Path], None]:
+    def edit(backend: Path) -> None:
+        with (backend / path).open("a", encoding="utf-8") as file:
+            file.write(text)
+
+    return edit
+
+
+def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(backend: Path) -> None:
+        target = backend / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, (path, old)
+        target.write_text(text.replace(old, new), encoding="utf-8")
+
+    return edit
+
+
+def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(backend: Path) -> None:
+        for one in edits:
+            one(backend)
+
+    return edit
+
+
+# Black-formatted and lint-clean, so only the coverage figure changes.
+UNTESTED_MODULE = '"""Discounts nobody tested."""\n' + "".join(
+    f"\n\ndef discount_{i}(price: int) -> int:\n    if price > {i}:\n        return price - {i}\n"
+    "    return price\n"
+    for i in range(40)
+)
+
+NEGATIVE = {
+    "failing-test": (
+        _append(
+            "tests/test_shop.py",
+            "\n\ndef test_vat_on_zero_is_not_zero() -> None:\n"
+            '    assert with_vat(Decimal("0")) == Decimal("0.01")\n',
+        ),
+        "Test Suite (Pytest)",
+        "Run tests with coverage",
+    ),
+    "coverage-under-threshold": (
+        _append("src/shop/discounts.py", UNTESTED_MODULE),
+        "Test Suite (Pytest)",
+        "Run tests with coverage",
+    ),
+    "lint-error-a-fixer-rewrites": (
+        # The project's `make lint` fixes what it finds, as many do; the unused import is fixable.
+        _both(
+            _replace("Makefile", "poetry run ruff check .", "poetry run ruff check --fix ."),
+            _replace("src/shop/views.py", "from django.http", "import os\nfrom django.http"),
+        ),
+        "Lint Check (Ruff)",
+        "Fail if Lint Check (Ruff) changed tracked files",
+    ),
+    "formatting-error": (
+        _replace("src/shop/pricing.py", "-> Decimal:", "->Decimal :"),
+        "Format Check (Black)",
+        "Format Check (Black)",
+    ),
+    "type-error": (
+        _replace(
+            "src/shop/pricing.py", "rate: Decimal = VAT) -> Decimal", "rate: Decimal = VAT) -> int"
+        ),
+        "Type Check (MyPy)",
+        "Type Check (MyPy)",
+    ),
+    "deployment-check-warning": (
+        _replace(
+            "src/config/settings/production.py",
+            "SESSION_COOKIE_SECURE = True",
+            "SESSION_COOKIE_SECURE = False",
+        ),
+        "Build Verification",
+        "Django deployment checks",
+    ),
+}
+
+NEEDS_QUALITY = ("Test Suite (Pytest)", "Build Verification")
+QUALITY = ("Lint Check (Ruff)", "Format Check (Black)", "Type Check (MyPy)")
+
+
+@pytest.mark.parametrize("case", sorted(NEGATIVE))
+def test_negative_run_turns_exactly_the_right_check_red(
+    case: str, sample_repo: Sample, pipeline: RenderedPipeline
+) -> None:
+    edit, red_check, red_step = NEGATIVE[case]
+    sha = sample_repo.change(f"feature/{case}", edit)
+    result = sample_repo.run(Event.pull_request(sha), leave_out=LEAVE_OUT_IN_NEGATIVE_RUNS)
+    expected = dict.fromkeys(pipeline.required_checks, "success")
+    expected[red_check] = "failure"
+    if red_check in QUALITY:
+        # GitHub skips what needs a failed job; a skipped required check does not block.
+        expected.update(dict.fromkeys(NEEDS_QUALITY, "skipped"))
+    conclusions = result.conclusions()
+    assert {check: conclusions[check] for check in pipeline.required_checks} == expected, (
+        result.report()
+    )
+    failed = result.job(red_check).failed_step()
+    assert failed is not None, result.report()
+    assert failed.name == red_step, result.report()
+    bug_logger = result.job("Bug Logger")
+    assert bug_logger.conclusion == "success", result.report()
+    assert bug_logger.steps[0].outcome == "not run", result.report()
