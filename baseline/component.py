@@ -57,9 +57,17 @@ def repository_inputs(config: RepositoryConfig) -> dict[str, Any]:
         "allow_squash_merge": settings.allow_squash_merge,
         "allow_rebase_merge": settings.allow_rebase_merge,
         "allow_auto_merge": settings.allow_auto_merge,
+        "allow_update_branch": settings.allow_update_branch,
         "delete_branch_on_merge": settings.delete_branch_on_merge,
         # The pipeline's bug logger files issues.
         "has_issues": True,
+        # Sent explicitly: the provider sends false or "" for any it is not given, so leaving
+        # them out would silently turn off an adopted repository's wiki or projects.
+        "has_wiki": settings.has_wiki,
+        "has_projects": settings.has_projects,
+        "has_discussions": settings.has_discussions,
+        "is_template": settings.is_template,
+        "homepage_url": settings.homepage,
     }
     if not config.adopt:
         # A new repository needs a first commit, so the default branch exists for the workflow

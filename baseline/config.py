@@ -129,6 +129,12 @@ def _description(value: object) -> str | None:
     raise _refuse(value, "a string (or leave it out)")
 
 
+def _homepage(value: object) -> str:
+    if isinstance(value, str) and (value == "" or re.fullmatch(r"https?://\S+", value)):
+        return value
+    raise _refuse(value, 'a URL like "https://docs.example.com/shop" (or "" for none)')
+
+
 # What GitHub accepts as a repository name; it would silently rewrite anything else.
 _REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
@@ -495,6 +501,12 @@ _SETTINGS = _Section[RepositorySettings](
         "allow_rebase_merge": _boolean,
         "delete_branch_on_merge": _boolean,
         "allow_auto_merge": _boolean,
+        "allow_update_branch": _boolean,
+        "has_wiki": _boolean,
+        "has_projects": _boolean,
+        "has_discussions": _boolean,
+        "is_template": _boolean,
+        "homepage": _homepage,
         "vulnerability_alerts": _boolean,
         "dependabot_security_updates": _boolean,
         "secret_scanning": _boolean,

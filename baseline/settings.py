@@ -61,6 +61,14 @@ class RepositorySettings:
     allow_rebase_merge: bool = False
     delete_branch_on_merge: bool = True
     allow_auto_merge: bool = False
+    allow_update_branch: bool = False
+    # The provider sends each of these on every create and update (unset means off or empty), so
+    # they are settings here: adopting a repository applies them like any other.
+    has_wiki: bool = False
+    has_projects: bool = False
+    has_discussions: bool = False
+    is_template: bool = False
+    homepage: str = ""
     vulnerability_alerts: bool = True
     dependabot_security_updates: bool = True
     # Off by default: on private and internal repositories these need GitHub Secret Protection

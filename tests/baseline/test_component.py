@@ -203,3 +203,39 @@ def test_new_repository_is_initialised_and_adopted_one_is_not() -> pulumi.Output
         assert adopted_init is None
 
     return pulumi.Output.all(new.repository.auto_init, adopted.repository.auto_init).apply(check)
+
+
+@pulumi.runtime.test
+def test_settings_the_provider_always_sends_are_explicit() -> pulumi.Output[None]:
+    """The provider sends false or "" for what it is not given: all of them come from config."""
+    default = _one({"name": "plain"})
+    chosen = _one(
+        {
+            "name": "docs",
+            "settings": {
+                "has_wiki": True,
+                "has_projects": True,
+                "has_discussions": True,
+                "is_template": True,
+                "allow_update_branch": True,
+                "homepage": "https://docs.example.com/shop",
+            },
+        }
+    )
+
+    def fields(baseline: RepositoryBaseline) -> list[pulumi.Output[Any]]:
+        repository = baseline.repository
+        return [
+            repository.has_wiki,
+            repository.has_projects,
+            repository.has_discussions,
+            repository.is_template,
+            repository.allow_update_branch,
+            repository.homepage_url,
+        ]
+
+    def check(args: list[Any]) -> None:
+        assert args[:6] == [False, False, False, False, False, ""]
+        assert args[6:] == [True, True, True, True, True, "https://docs.example.com/shop"]
+
+    return pulumi.Output.all(*fields(default), *fields(chosen)).apply(check)

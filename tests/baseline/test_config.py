@@ -727,7 +727,7 @@ def test_settings_file_reports_both_steps(tmp_path: Path) -> None:
     ]
 
 
-# --- the default branch of a new repository --------------------------------------------------------
+# --- the default branch of a new repository ---------------------------------------------------
 
 
 def test_a_new_repository_on_another_default_branch_is_refused() -> None:
@@ -750,3 +750,14 @@ def test_a_default_branch_from_defaults_is_refused_per_new_repository() -> None:
         {"pipeline": {"default_branch": "develop", "pr_branches": ["develop"]}}, one()
     )
     assert [e.path for e in errors] == ["repositories[0].pipeline.default_branch"]
+
+
+def test_homepage_must_be_a_url() -> None:
+    error = repo_error(settings={"homepage": "docs.example.com"})
+    assert error.path == "repositories[0].settings.homepage"
+    assert "a URL like" in error.allowed
+
+
+def test_has_wiki_must_be_a_boolean() -> None:
+    error = repo_error(settings={"has_wiki": "yes"})
+    assert (error.path, error.allowed) == ("repositories[0].settings.has_wiki", "true or false")

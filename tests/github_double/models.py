@@ -375,7 +375,8 @@ class GitHubBackend:
                 ],
             )
         for unmodelled in ("gitignore_template", "license_template", "team_id"):
-            if body.get(unmodelled) is not None:
+            # The provider sends "" for an unset template; GitHub reads that as none.
+            if body.get(unmodelled):
                 raise UnmodelledError(f"creating a repository with {unmodelled!r}")
         settings = dict(REPOSITORY_DEFAULTS)
         settings.update({key: body[key] for key in SETTABLE if key in body})
