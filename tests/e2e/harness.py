@@ -1,0 +1,249 @@
+"""The real `pulumi` CLI, run on a real stack file against the GitHub double.
+
+`Engine` finds the binaries `make engine` built (engine/bin) and says how to get them when they
+are missing. `Project` is one temporary project folder with its own file backend: a copy of
+`Pulumi.yaml`, one `Pulumi.<stack>.yaml` that the test writes, and the CLI commands a user runs,
+each with `--non-interactive` and JSON output where the command has it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE_BIN = ROOT / "engine" / "bin"
+SHIMS = Path(__file__).resolve().parent / "bin"
+POLICY_PACK = ROOT / "policies"
+POLICY_PACK_PLUGIN = SHIMS / "policy-pack"
+PROVIDER_VERSION = "6.15.0"  # the pulumi-github Python SDK's version (requirements.txt)
+PASSPHRASE = "repo-baseline e2e"  # the file backend's secrets passphrase; nothing real is kept
+COMMAND_TIMEOUT = 600
+
+
+class EngineMissingError(RuntimeError):
+    """A binary `make e2e` needs is not there; the message says how to build it."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The binaries: the CLI, the GitHub provider, and whether a Python language host exists."""
+
+    pulumi: Path
+    provider: Path
+    language_host: Path | None
+
+    @classmethod
+    def find(cls) -> Engine:
+        """engine/bin as `make engine` leaves it (REPO_BASELINE_ENGINE_BIN overrides it)."""
+        folder = Path(os.environ.get("REPO_BASELINE_ENGINE_BIN", ENGINE_BIN))
+        pulumi, provider = folder / "pulumi", folder / "pulumi-resource-github"
+        missing = [str(p) for p in (pulumi, provider) if not p.exists()]
+        if missing:
+            raise EngineMissingError(
+                f"not built: {', '.join(missing)}; run `make engine` (it builds the pinned "
+                "pulumi CLI and pulumi-resource-github from engine/*/go.mod)"
+            )
+        search = f"{folder}{os.pathsep}{os.environ['PATH']}"
+        host = shutil.which("pulumi-language-python", path=search)
+        return cls(pulumi, provider, Path(host) if host else None)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One CLI command: its arguments, exit code and output."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def check(self) -> Result:
+        if self.returncode != 0:
+            raise AssertionError(
+                f"`pulumi {' '.join(self.args)}` exited {self.returncode}\n"
+                f"--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-6000:]}"
+            )
+        return self
+
+
+class Project:
+    """A project folder with a file backend and one stack, driven through the real CLI."""
+
+    def __init__(
+        self, engine: Engine, home: Path, folder: Path, stack: str, env: Mapping[str, str]
+    ) -> None:
+        self.engine, self.folder, self.stack = engine, folder, stack
+        self.state = folder / "state"
+        self.env = {
+            **os.environ,
+            "PULUMI_HOME": str(home),
+            "PULUMI_BACKEND_URL": self.state.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            # A missing plugin is an error, never a download (there is no network here).
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            "NO_COLOR": "1",
+            # The provider comes from PULUMI_HOME (install_provider), as a user's would; on PATH
+            # the CLI would take it whatever its version.
+            "PATH": _without(os.environ["PATH"], engine.provider.parent),
+            # The policy pack's analyzer runs with this interpreter (it has policies/requirements).
+            "REPO_BASELINE_POLICY_PYTHON": sys.executable,
+            **env,
+        }
+        self.state.mkdir(parents=True, exist_ok=True)
+        self._write_project_file()
+
+    @property
+    def stack_file(self) -> Path:
+        return self.folder / f"Pulumi.{self.stack}.yaml"
+
+    def _write_project_file(self) -> None:
+        """Pulumi.yaml as committed, pointed at the real program and virtualenv."""
+        project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+        project["main"] = str(ROOT)
+        project["runtime"]["options"]["virtualenv"] = str(Path(sys.prefix))
+        (self.folder / "Pulumi.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
+
+    def write_stack_file(self, config: Mapping[str, Any]) -> None:
+        """`Pulumi.<stack>.yaml` with this config, keeping the salt `stack init` added."""
+        document: dict[str, Any] = {}
+        if self.stack_file.exists():
+            old = yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {}
+            document = {k: v for k, v in old.items() if k != "config"}
+        document["config"] = dict(config)
+        self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    def write_stack_text(self, text: str) -> None:
+        """A stack file exactly as a user wrote it (a test of how YAML is read)."""
+        salt = ""
+        if self.stack_file.exists():
+            old = yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {}
+            if "encryptionsalt" in old:
+                salt = f"encryptionsalt: {old['encryptionsalt']}\n"
+        self.stack_file.write_text(salt + text, encoding="utf-8")
+
+    def init(self) -> None:
+        self.run(["stack", "init", self.stack]).check()
+
+    # The commands users run --------------------------------------------------------------
+
+    def preview(
+        self,
+        *,
+        policy_pack: bool = True,
+        expect_no_changes: bool = False,
+        refresh: bool = False,
+        extra: Sequence[str] = (),
+    ) -> Result:
+        args = ["preview", "--json", *self._policy(policy_pack)]
+        if expect_no_changes:
+            args.append("--expect-no-changes")
+        if refresh:
+            args.append("--refresh")
+        return self.run([*args, *extra], program=True)
+
+    def up(self, *, policy_pack: bool = True, extra: Sequence[str] = ()) -> Result:
+        args = ["up", "--yes", "--skip-preview", "--json", *self._policy(policy_pack), *extra]
+        return self.run(args, program=True)
+
+    def destroy(self) -> Result:
+        return self.run(["destroy", "--yes", "--skip-preview", "--json"])
+
+    def export(self) -> dict[str, Any]:
+        """The stack's state (`pulumi stack export`)."""
+        exported: dict[str, Any] = self.run(["stack", "export"]).check().json()
+        return exported
+
+    def resources(self) -> list[dict[str, Any]]:
+        resources: list[dict[str, Any]] = self.export()["deployment"].get("resources", [])
+        return resources
+
+    def _policy(self, enabled: bool) -> list[str]:
+        """`--policy-pack policies`, or its executable form when the CLI has no Python host."""
+        if not enabled:
+            return []
+        pack = POLICY_PACK if self.engine.language_host is not None else POLICY_PACK_PLUGIN
+        return ["--policy-pack", str(pack)]
+
+    def run(self, args: Sequence[str], *, program: bool = False) -> Result:
+        """`pulumi ARGS --stack S --non-interactive` in the project folder."""
+        full = [*args, "--non-interactive"]
+        if args[0] not in ("stack", "plugin", "login", "version"):
+            full += ["--stack", self.stack]
+        with self._program_host(program) as client:
+            command = [str(self.engine.pulumi), *full, *client]
+            done = subprocess.run(
+                command,
+                cwd=self.folder,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
+        return Result(tuple(full), done.returncode, done.stdout, done.stderr)
+
+    @contextmanager
+    def _program_host(self, program: bool) -> Iterator[list[str]]:
+        """`--client=...` to the SDK's language server when the CLI has no Python host."""
+        if not program or self.engine.language_host is not None:
+            yield []
+            return
+        host = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.program_host"],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert host.stdout is not None
+            port = host.stdout.readline().strip()
+            if not port.isdigit():
+                raise RuntimeError(f"the program host did not start (it printed {port!r})")
+            yield [f"--client=127.0.0.1:{port}"]
+        finally:
+            if host.stdin is not None:
+                host.stdin.close()
+            try:
+                host.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                host.kill()
+                host.wait()
+
+
+def _without(path: str, folder: Path) -> str:
+    return os.pathsep.join(p for p in path.split(os.pathsep) if p and Path(p) != folder)
+
+
+def install_provider(engine: Engine, home: Path) -> None:
+    """Install the built provider into PULUMI_HOME as the version the SDK asks for."""
+    env = {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    command = [
+        str(engine.pulumi),
+        "plugin",
+        "install",
+        "resource",
+        "github",
+        PROVIDER_VERSION,
+        "--file",
+        str(engine.provider),
+        "--non-interactive",
+    ]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=COMMAND_TIMEOUT)
