@@ -128,6 +128,12 @@ class Project:
         document["config"] = dict(config)
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
+    def reconfigure(self, config: Mapping[str, Any]) -> None:
+        """Replace the program's config (`repo-baseline:*`), keeping the provider's keys."""
+        document = yaml.safe_load(self.stack_file.read_text(encoding="utf-8"))
+        provider = {k: v for k, v in document["config"].items() if k.startswith("github:")}
+        self.write_stack_file({**config, **provider})
+
     def write_stack_text(self, text: str) -> None:
         """A stack file exactly as a user wrote it (a test of how YAML is read)."""
         salt = ""
@@ -148,9 +154,11 @@ class Project:
         policy_pack: bool = True,
         expect_no_changes: bool = False,
         refresh: bool = False,
+        as_json: bool = True,
         extra: Sequence[str] = (),
     ) -> Result:
-        args = ["preview", "--json", *self._policy(policy_pack)]
+        """`pulumi preview`; its text output (`as_json=False`) is the only one naming policies."""
+        args = ["preview", *(["--json"] if as_json else []), *self._policy(policy_pack)]
         if expect_no_changes:
             args.append("--expect-no-changes")
         if refresh:

@@ -1,0 +1,93 @@
+"""What a stack should produce, from the project's own code, and how to read the double's log.
+
+Nothing here restates the pipeline or its checks: they come from the validated settings and the
+rendered pipeline, as the program derives them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from baseline.component import GITHUB_ACTIONS_APP_ID, repository_inputs
+from baseline.config import load_settings_file
+from baseline.settings import RepositoryConfig
+from tests.e2e.harness import ROOT
+from tests.github_double.server import GitHubDouble
+from workflows.templates import RenderedPipeline, rendered_pipeline
+
+__all__ = ["GITHUB_ACTIONS_APP_ID"]
+
+# The Repository inputs that name a GitHub REST field differently.
+_REST_NAMES = {"homepage_url": "homepage"}
+_CREATE_ONLY = ("auto_init", "security_and_analysis")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One configured repository and the pipeline rendered for it."""
+
+    config: RepositoryConfig
+    pipeline: RenderedPipeline
+
+    @property
+    def checks(self) -> set[str]:
+        return set(self.pipeline.required_checks)
+
+
+def expected(stack_file: Path) -> dict[str, Expected]:
+    """Per repository name, what the stack file configures (validated as the program does)."""
+    _, settings = load_settings_file(stack_file)
+    return {
+        repo.name: Expected(repo, rendered_pipeline(repo.pipeline.template, repo.pipeline.options))
+        for repo in settings.repositories
+    }
+
+
+def seed_matching(github: GitHubDouble, config: RepositoryConfig, files: dict[str, str]) -> None:
+    """An existing repository whose settings already are what `config` asks for."""
+    inputs = repository_inputs(config)
+    settings = {
+        _REST_NAMES.get(key, key): value
+        for key, value in inputs.items()
+        if key not in ("name", *_CREATE_ONLY)
+    }
+    github.seed_repository(config.name, files, **settings)
+
+
+def offline_plan(stack_file: Path) -> dict[str, Any]:
+    """`python -m baseline plan --json` of the stack file, as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "baseline", "plan", "--config", str(stack_file), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    plan: dict[str, Any] = json.loads(done.stdout)
+    return plan
+
+
+def writes(github: GitHubDouble) -> list[tuple[str, str]]:
+    """Every request that changed something, in order: (method, path under the repository)."""
+    return [
+        (entry["method"], entry["path"])
+        for entry in github.log_json()
+        if entry["method"] not in ("GET", "HEAD") and entry["status"] < 400
+    ]
+
+
+def first(log: list[tuple[str, str]], method: str, suffix: str) -> int:
+    """The position of the first `method` request whose path ends with `suffix`."""
+    for index, (verb, path) in enumerate(log):
+        if verb == method and path.endswith(suffix):
+            return index
+    raise AssertionError(f"no {method} …{suffix} in the double's log: {log}")
+
+
+def repo_path(github: GitHubDouble, name: str, rest: str = "") -> str:
+    return f"/api/v3/repos/{github.org}/{name}{rest}"

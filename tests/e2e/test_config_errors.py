@@ -1,0 +1,118 @@
+"""Mistakes reach the user of `pulumi preview` as they reach the user of `baseline plan`.
+
+A config mistake: the same problem lines, no Python traceback, nothing written. A mandatory
+policy: the preview fails and names it. A stack file: read by the offline plan exactly as the CLI
+reads it (YAML 1.2-style scalars, numbers as JSON doubles).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from baseline import stack_yaml
+from tests.baseline.test_stack_yaml import TRICKY_OBJECT, TRICKY_SCALARS
+from tests.e2e.conftest import ProjectFactory
+from tests.e2e.harness import ROOT, Result
+from tests.github_double.server import GitHubDouble
+
+MISTAKES = """\
+config:
+  repo-baseline:defaults:
+    protection:
+      kindd: ruleset
+  repo-baseline:repositories:
+    - name: shop
+      adopt: yes
+      pipeline:
+        python_version: 3.10
+    - name: portal
+      pipeline:
+        default_branch: develop
+        pr_branches: [develop]
+      protection:
+        required_approvals: two
+"""
+
+
+def _plan_problems(stack_file: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "baseline", "plan", "--config", str(stack_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    return [line.removeprefix(f"{stack_file}: ") for line in done.stderr.splitlines()]
+
+
+def _preview_problems(result: Result) -> list[str]:
+    """The problem lines of a failed preview: the program's error, one line a problem.
+
+    The SDK's language server (tests/e2e/program_host.py) also returns the error to the CLI,
+    which repeats it as "an unhandled error occurred"; the program's own message comes first.
+    """
+    assert result.returncode != 0
+    errors = [d["message"] for d in result.json()["diagnostics"] if d["severity"] == "error"]
+    assert not any("Traceback" in message for message in errors), errors
+    head, *problems = errors[0].splitlines()
+    assert head.startswith("error: the stack config has")
+    return [line.strip() for line in problems]
+
+
+def test_a_config_mistake_fails_the_preview_with_the_plans_problem_lines(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project()
+    stack.write_stack_text(MISTAKES + _provider_keys(github))
+
+    problems = _preview_problems(stack.preview())
+
+    assert problems == _plan_problems(stack.stack_file)
+    assert len(problems) == 5
+    assert any('adopt: found "yes"' in p for p in problems)
+    assert any('default_branch: found "develop" for a new repository' in p for p in problems)
+    assert [e for e in github.log_json() if e["method"] != "GET"] == []
+
+
+def test_a_mandatory_policy_fails_the_preview_and_is_named(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project(
+        {"repo-baseline:repositories": [{"name": "lax", "protection": {"required_approvals": 0}}]}
+    )
+    result = stack.preview(as_json=False)
+    assert result.returncode != 0
+    policies = result.stdout[result.stdout.index("Policies:") :]
+    assert (
+        "[mandatory]  reviews-required  (github:index:RepositoryRuleset: lax-ruleset)" in policies
+    )
+    assert "requiredApprovingReviewCount is 0, at least 1 required" in policies
+
+
+def test_the_offline_plan_reads_a_stack_file_as_the_cli_does(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project()
+    body = TRICKY_OBJECT.removeprefix("config:\n") + TRICKY_SCALARS.removeprefix("config:\n")
+    stack.write_stack_text("config:\n" + body)
+
+    shown = stack.run(["config", "--json", "--show-secrets"]).check().json()
+    read = stack_yaml.load(stack.stack_file.read_text(encoding="utf-8"))["config"]
+
+    for key, value in read.items():
+        ours = stack_yaml.config_string(value)
+        if isinstance(value, dict | list):
+            assert json.loads(ours) == json.loads(shown[key]["value"]), key
+        else:
+            assert ours == shown[key]["value"], key
+
+
+def _provider_keys(github: GitHubDouble) -> str:
+    return (
+        f"  github:owner: {github.org}\n  github:baseUrl: {github.url}\n"
+        "  github:writeDelayMs: 0\n  github:maxRetries: 0\n"
+    )
