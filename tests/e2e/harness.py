@@ -45,16 +45,20 @@ class Engine:
 
     @classmethod
     def find(cls) -> Engine:
-        """engine/bin as `make engine` leaves it (REPO_BASELINE_ENGINE_BIN overrides it)."""
-        folder = Path(os.environ.get("REPO_BASELINE_ENGINE_BIN", ENGINE_BIN))
-        pulumi, provider = folder / "pulumi", folder / "pulumi-resource-github"
+        """engine/bin as `make engine` leaves it; REPO_BASELINE_PULUMI and
+        REPO_BASELINE_PROVIDER name other binaries (an installed CLI, a downloaded plugin)."""
+        pulumi = Path(os.environ.get("REPO_BASELINE_PULUMI", ENGINE_BIN / "pulumi"))
+        provider = Path(
+            os.environ.get("REPO_BASELINE_PROVIDER", ENGINE_BIN / "pulumi-resource-github")
+        )
         missing = [str(p) for p in (pulumi, provider) if not p.exists()]
         if missing:
             raise EngineMissingError(
                 f"not built: {', '.join(missing)}; run `make engine` (it builds the pinned "
                 "pulumi CLI and pulumi-resource-github from engine/*/go.mod)"
             )
-        search = f"{folder}{os.pathsep}{os.environ['PATH']}"
+        # The CLI looks for its language plugins next to itself, then on PATH.
+        search = os.pathsep.join([str(pulumi.resolve().parent), os.environ["PATH"]])
         host = shutil.which("pulumi-language-python", path=search)
         return cls(pulumi, provider, Path(host) if host else None)
 
