@@ -27,7 +27,9 @@ SOURCE = "workflows/backend_ci.py"
 WORKFLOW_PATH = ".github/workflows/backend-ci.yml"
 PIP_AUDIT_VERSION = "2.10.1"
 
-READ_CONTENTS = Permissions.of(contents="read")
+READ_CONTENTS = Permissions.of(contents=("read", "check out the repository"))
+# The workflow's default: a job that sets no permissions may only read the repository.
+READ_ONLY_DEFAULT = Permissions.of(contents=("read", "the default of every job: read the code"))
 MATRIX_PYTHON = "${{ matrix.python-version }}"
 
 
@@ -206,7 +208,7 @@ def _deploy_readiness_job(options: BackendCiOptions) -> Job:
         needs=("test", "build"),
         if_=f"github.event_name == 'push' && github.ref == 'refs/heads/{options.default_branch}'",
         timeout_minutes=10,
-        permissions=Permissions.of(actions="read"),
+        permissions=Permissions.of(actions=("read", "download the coverage reports of this run")),
         # No checkout here, so the backend directory does not exist: run from the workspace.
         working_directory=".",
         steps=(
@@ -241,9 +243,11 @@ def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
             "github.event.pull_request.head.repo.full_name == github.repository)"
         ),
         timeout_minutes=10,
-        # Opening and assigning the issue needs issues; commenting on the pull request needs
-        # pull-requests. Nothing else.
-        permissions=Permissions.of(issues="write", pull_requests="write"),
+        # Nothing else: no checkout, no code from the repository runs next to this token.
+        permissions=Permissions.of(
+            issues=("write", "open and assign the issue for the failed run"),
+            pull_requests=("write", "comment on the failed pull request"),
+        ),
         working_directory=".",
         steps=(
             Step(
@@ -275,7 +279,7 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
             push_branches=(options.default_branch,),
             workflow_dispatch=True,
         ),
-        permissions=READ_CONTENTS,
+        permissions=READ_ONLY_DEFAULT,
         # One run per workflow and ref: a new push cancels the run it supersedes.
         concurrency=Concurrency(group="${{ github.workflow }}-${{ github.ref }}"),
         working_directory=options.working_directory,

@@ -22,18 +22,41 @@ def _frozen(mapping: Mapping[str, Scalar]) -> Mapping[str, Scalar]:
 
 
 @dataclass(frozen=True)
+class Permission:
+    """One scope of a `permissions:` block, with why the job needs it (rendered as a comment)."""
+
+    scope: str
+    access: Access
+    why: str
+
+    def __post_init__(self) -> None:
+        if not self.why.strip() or "\n" in self.why:
+            raise ValueError(f"permission {self.scope}: {self.access} needs a one-line reason")
+
+
+@dataclass(frozen=True)
 class Permissions:
     """A `permissions:` block; scopes not listed get `none` from GitHub."""
 
-    scopes: tuple[tuple[str, Access], ...] = ()
+    scopes: tuple[Permission, ...] = ()
 
     @classmethod
-    def of(cls, **scopes: Access) -> Permissions:
-        """`Permissions.of(contents="read", pull_requests="write")`: underscores become dashes."""
-        return cls(tuple((scope.replace("_", "-"), access) for scope, access in scopes.items()))
+    def of(cls, **scopes: tuple[Access, str]) -> Permissions:
+        """`Permissions.of(contents=("read", "check out the repository"))`: underscores become
+        dashes; every scope says why it is needed."""
+        return cls(
+            tuple(
+                Permission(scope.replace("_", "-"), access, why)
+                for scope, (access, why) in scopes.items()
+            )
+        )
 
     def to_yaml(self) -> dict[str, YamlValue]:
-        return {scope: access for scope, access in self.scopes}
+        return {permission.scope: permission.access for permission in self.scopes}
+
+    def reasons(self) -> dict[str, str]:
+        """Scope -> why, for the renderer's trailing comments."""
+        return {permission.scope: permission.why for permission in self.scopes}
 
 
 @dataclass(frozen=True)

@@ -49,4 +49,37 @@ def render(workflow: Workflow) -> str:
         version = comments.get(match.group(2))
         return match.group(0) if version is None else f"{match.group(0)} # {version}"
 
-    return header(workflow) + _USES.sub(with_version, text)
+    return header(workflow) + _with_permission_reasons(_USES.sub(with_version, text), workflow)
+
+
+def _with_permission_reasons(text: str, workflow: Workflow) -> str:
+    """Every `permissions:` entry followed by `# why` (zizmor's pedantic undocumented-permissions).
+
+    The dump's layout is fixed: the workflow's block at indent 0, a job's at indent 4 under its
+    id at indent 2 below `jobs:`; scripts are block scalars indented deeper than either.
+    """
+    out: list[str] = []
+    reasons: dict[str, str] | None = None
+    entry_indent = 0
+    job_id: str | None = None
+    in_jobs = False
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if reasons is not None:
+            scope = stripped.partition(":")[0]
+            if indent == entry_indent and scope in reasons:
+                out.append(f"{line} # {reasons.pop(scope)}")
+                continue
+            if reasons:
+                raise ValueError(f"permissions {sorted(reasons)} were not rendered")
+            reasons = None
+        if indent == 0 and stripped:  # an empty line inside a script is not a top-level key
+            in_jobs = stripped == "jobs:"
+        elif in_jobs and indent == 2 and stripped.endswith(":"):
+            job_id = stripped[:-1]
+        if stripped == "permissions:" and (indent == 0 or (indent == 4 and job_id is not None)):
+            owner = workflow.permissions if indent == 0 else workflow.job(str(job_id)).permissions
+            reasons, entry_indent = owner.reasons(), indent + 2
+        out.append(line)
+    return "\n".join(out)

@@ -19,6 +19,17 @@ POSTGRES_USER: Final = "postgres"
 POSTGRES_PASSWORD: Final = "postgres"
 POSTGRES_DB: Final = "test"
 
+# Images pinned to the digest of their multi-platform index, as the official images' own record
+# lists it (docker-library/repo-info, repos/postgres/remote/17.md and repos/redis/remote/7.md,
+# builds of 2026-09-19). A tag can be moved to other content; a digest cannot. The tag stays for
+# the reader; Docker pulls by the digest.
+POSTGRES_IMAGE: Final = (
+    "postgres:17@sha256:f4c66b820c6f974249089d3d16d86a3698eae11e8746eb6644b2271031e91232"
+)
+REDIS_IMAGE: Final = (
+    "redis:7@sha256:c6eabf748fc7a61dbb5a705c78bcf3d6377b1127a97d0ce965c11c44ba46896f"
+)
+
 
 @dataclass(frozen=True)
 class ServicePreset:
@@ -37,7 +48,7 @@ def _postgres() -> ServicePreset:
     return ServicePreset(
         service=Service(
             id="postgres",
-            image="postgres:17",
+            image=POSTGRES_IMAGE,
             env={
                 "POSTGRES_USER": POSTGRES_USER,
                 "POSTGRES_PASSWORD": POSTGRES_PASSWORD,
@@ -70,7 +81,7 @@ def _redis() -> ServicePreset:
     return ServicePreset(
         service=Service(
             id="redis",
-            image="redis:7",
+            image=REDIS_IMAGE,
             ports=("6379/tcp",),
             options=(
                 '--health-cmd "redis-cli ping" --health-interval 5s --health-timeout 5s '

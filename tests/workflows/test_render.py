@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from workflows.__main__ import RENDERED
 from workflows.backend_ci import backend_ci
+from workflows.model import Permissions
 from workflows.options import BackendCiOptions
 from workflows.pins import pins
 from workflows.render import render
@@ -97,3 +99,8 @@ def test_drift_check_passes_on_the_committed_render() -> None:
         [sys.executable, "-m", "workflows", "check"], cwd=ROOT, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_permission_without_a_reason_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs a one-line reason"):
+        Permissions.of(contents=("read", " "))

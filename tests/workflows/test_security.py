@@ -82,10 +82,34 @@ def _write(tmp_path: Path, options: BackendCiOptions) -> Path:
     return path
 
 
-def test_zizmor_finds_nothing(tmp_path: Path, variant: tuple[str, BackendCiOptions]) -> None:
-    out = _run("zizmor", "--offline", "--no-progress", str(_write(tmp_path, variant[1])))
+def _zizmor_pedantic(path: str) -> subprocess.CompletedProcess[str]:
+    # The strictest persona: also undocumented permissions and anonymous definitions.
+    return _run("zizmor", "--offline", "--no-progress", "--persona", "pedantic", path)
+
+
+def test_zizmor_pedantic_finds_nothing(
+    tmp_path: Path, variant: tuple[str, BackendCiOptions]
+) -> None:
+    out = _zizmor_pedantic(str(_write(tmp_path, variant[1])))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "No findings to report" in out.stdout
+    assert "suppressed" not in out.stdout
+
+
+def test_every_permission_says_why(variant: tuple[str, BackendCiOptions]) -> None:
+    lines = render(backend_ci(variant[1])).splitlines()
+    blocks = [i for i, line in enumerate(lines) if line.strip() == "permissions:"]
+    assert len(blocks) == 1 + len(backend_ci(variant[1]).jobs)
+    for start in blocks:
+        indent = len(lines[start]) - len(lines[start].lstrip()) + 2
+        scopes = []
+        for line in lines[start + 1 :]:
+            if len(line) - len(line.lstrip()) != indent:
+                break
+            scopes.append(line)
+        assert scopes, lines[start]
+        for line in scopes:
+            assert re.fullmatch(r" +[a-z-]+: (read|write) # \S.*", line), line
 
 
 def test_actionlint_finds_nothing(tmp_path: Path, variant: tuple[str, BackendCiOptions]) -> None:
@@ -107,7 +131,7 @@ def test_the_committed_render_passes_zizmor_and_actionlint() -> None:
     rendered = str(
         Path(__file__).resolve().parents[2] / "workflows" / "rendered" / "backend-ci.yml"
     )
-    zizmor = _run("zizmor", "--offline", "--no-progress", rendered)
+    zizmor = _zizmor_pedantic(rendered)
     assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
     assert "No findings to report" in zizmor.stdout
     actionlint = _run("actionlint", "-no-color", f"-shellcheck={BIN / 'shellcheck'}", rendered)
