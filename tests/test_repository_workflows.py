@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from workflows.pins import uses_lines
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
-PINS_FILE = ROOT / "workflows" / "actions-pins.yaml"
 WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.y*ml"))
 
 PULL_REQUEST = WORKFLOWS_DIR / "pull-request.yml"
@@ -31,7 +32,7 @@ ALLOWED = {
 }
 
 SHA = re.compile(r"[0-9a-f]{40}")
-USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$")
+RELEASE = re.compile(r"v\d+(\.\d+)*")
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
 
 
@@ -66,9 +67,13 @@ def _pulumi_step(path: Path, job_id: str) -> dict[str, Any]:
 
 
 def _pins() -> dict[str, tuple[str, str]]:
-    """Action (owner/repo) -> (sha, version), from the verified pins the generator uses."""
-    actions: list[dict[str, str]] = yaml.safe_load(PINS_FILE.read_text(encoding="utf-8"))["actions"]
-    return {pin["uses"]: (pin["sha"], pin["version"]) for pin in actions}
+    """Action (owner/repo) -> (sha, release), as these workflows pin them (tests/workflows/
+    test_pins.py checks that every file Dependabot updates pins an action alike)."""
+    return {
+        found.action: (found.ref, found.comment or "")
+        for path in WORKFLOWS
+        for found in uses_lines(path.read_text(encoding="utf-8"))
+    }
 
 
 def _run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -124,19 +129,12 @@ def test_github_workflow_schema_accepts_it(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
-def test_every_action_is_pinned_to_a_verified_sha(path: Path) -> None:
-    pins = _pins()
-    lines = [
-        m for line in path.read_text(encoding="utf-8").splitlines() if (m := USES_LINE.match(line))
-    ]
-    assert lines
-    for match in lines:
-        action, _, ref = match["ref"].partition("@")
-        assert SHA.fullmatch(ref), match.group(0)
-        assert action in pins, f"{action} is not in {PINS_FILE.name}"
-        sha, version = pins[action]
-        assert ref == sha, match.group(0)
-        assert match["comment"].strip() == f"# {version}", match.group(0)
+def test_every_action_is_pinned_to_a_sha_with_its_release(path: Path) -> None:
+    found = uses_lines(path.read_text(encoding="utf-8"))
+    assert found
+    for line in found:
+        assert SHA.fullmatch(line.ref), line
+        assert RELEASE.fullmatch(line.comment or ""), line
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
