@@ -94,12 +94,18 @@ def _options(resource: Mapping[str, Any]) -> Any:
 
 def resource_args(resource: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> Any:
     """The ResourceValidationArgs the engine would pass for one plan resource."""
+    return _resource_args(resource, _props(resource.get("inputs")), _options(resource), config)
+
+
+def _resource_args(
+    resource: Mapping[str, Any], props: Any, options: Any, config: Mapping[str, Any] | None
+) -> Any:
     return ResourceValidationArgs(
         resource["type"],
-        _props(resource.get("inputs")),
+        props,
         resource["urn"],
         resource.get("name") or resource["urn"].rsplit("::", 1)[-1],
-        _options(resource),
+        options,
         None,
         dict(config) if config else None,
     )
@@ -109,6 +115,10 @@ def stack_args(
     resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any] | None = None
 ) -> Any:
     """The StackValidationArgs the engine would pass for these plan resources."""
+    return StackValidationArgs(_policy_resources(resources), dict(config) if config else None)
+
+
+def _policy_resources(resources: Sequence[Mapping[str, Any]]) -> list[Any]:
     by_urn: dict[str, Any] = {}
     policy_resources: list[Any] = []
     for resource in resources:
@@ -127,7 +137,7 @@ def stack_args(
         policy_resources.append(policy_resource)
     for resource, policy_resource in zip(resources, policy_resources, strict=True):
         policy_resource.parent = by_urn.get(resource.get("parent") or "")
-    return StackValidationArgs(policy_resources, dict(config) if config else None)
+    return policy_resources
 
 
 def _check_properties(policy: Policy, properties: Mapping[str, Any]) -> None:
@@ -238,6 +248,9 @@ def evaluate_resources(
     `inputs`), with `config` shaped like `--policy-pack-config`; raises PolicyConfigError."""
     settings = resolve_config(config)
     violations: list[Violation] = []
+    # Each resource's inputs are decoded once and shared by every policy (read-only proxies), as
+    # the analyzer server hands one resource to all of its policies.
+    stack = _policy_resources(resources)
     for policy in POLICIES:
         level, properties = settings[policy.name]
         if level == "disabled":
@@ -246,11 +259,12 @@ def evaluate_resources(
         level = "mandatory" if level == "remediate" else level
         if isinstance(policy, StackValidationPolicy):
             report = _collector(violations, policy.name, level)
-            _validate(policy, stack_args(resources, properties), report)
+            _validate(policy, StackValidationArgs(stack, properties or None), report)
         elif isinstance(policy, ResourceValidationPolicy):
-            for resource in resources:
+            for resource, shared in zip(resources, stack, strict=True):
                 report = _collector(violations, policy.name, level, resource["urn"])
-                _validate(policy, resource_args(resource, properties), report)
+                args = _resource_args(resource, shared.props, shared.opts, properties)
+                _validate(policy, args, report)
     return violations
 
 

@@ -9,8 +9,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .pipeline import action_references, is_pinned
-from .resources import is_workflow_file, load_workflow_file
+from .pipeline import workflow_unpinned_actions
+from .resources import is_workflow_file, read_workflow_file
 
 NAME = "actions-pinned-to-sha"
 
@@ -18,11 +18,11 @@ NAME = "actions-pinned-to-sha"
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not is_workflow_file(args):
         return
-    loaded = load_workflow_file(args, report)
+    loaded = read_workflow_file(args, report)
     if loaded is None:
         return
-    path, workflow = loaded
-    unpinned = [reference for reference in action_references(workflow) if not is_pinned(reference)]
+    path, content = loaded
+    unpinned = list(workflow_unpinned_actions(content))
     if unpinned:
         report(f"workflow {path} uses actions not pinned to a 40-hex commit SHA: {unpinned}", None)
 

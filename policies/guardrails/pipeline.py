@@ -11,11 +11,17 @@ the program's own derivation:
   (an always-true one is fine), does not `continue-on-error`, and every job it `needs` is itself
   required (a job skipped because a job it needs failed reports success: actions/runner#2566).
 
+At scale one workflow text is shared by hundreds of repositories, so what the policies ask of a
+workflow file (`workflow_checks`, `workflow_permission_problems`, `workflow_unpinned_actions`)
+is derived once per distinct text and branch in a run, from one parse with libyaml when PyYAML
+has it.
+
 Only PyYAML: nothing here imports Pulumi or the project's other packages.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -34,6 +40,11 @@ _ALWAYS_TRUE_CONDITIONS = frozenset({"always()", "true"})
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _MATRIX_VALUE = re.compile(r"^\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _PINNED_REF = re.compile(r"^[^@\s]+@[0-9a-fA-F]{40}$")
+# libyaml's loader parses the same YAML as the pure-Python one, many times faster; PyYAML's
+# wheels ship it, a source build without libyaml does not.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Distinct workflow texts kept per run: a stack has a handful (one per set of pipeline options).
+_CACHED_WORKFLOWS = 256
 
 
 class WorkflowError(ValueError):
@@ -54,14 +65,46 @@ def is_workflow_path(path: str) -> bool:
 
 
 def load_workflow(content: str) -> Mapping[Any, Any]:
-    """The parsed workflow; raises WorkflowError when it is not a YAML mapping."""
-    try:
-        document = yaml.safe_load(content)
-    except yaml.YAMLError as error:
-        raise WorkflowError(f"is not valid YAML ({error})".replace("\n", " ")) from error
-    if not isinstance(document, Mapping):
-        raise WorkflowError("is not a YAML mapping")
+    """The parsed workflow; raises WorkflowError when it is not a YAML mapping.
+
+    Parsed once per distinct text: every caller gets the same mapping, to read, never to modify.
+    """
+    document, problem = _parse(content)
+    if document is None:
+        raise WorkflowError(problem)
     return document
+
+
+@functools.lru_cache(maxsize=_CACHED_WORKFLOWS)
+def _parse(content: str) -> tuple[Mapping[Any, Any] | None, str]:
+    """(the workflow, "") or (None, why not); a cached result, not a cached exception."""
+    try:
+        document = yaml.load(content, Loader=_LOADER)
+    except yaml.YAMLError as error:
+        return None, f"is not valid YAML ({error})".replace("\n", " ")
+    if not isinstance(document, Mapping):
+        return None, "is not a YAML mapping"
+    return document, ""
+
+
+@functools.lru_cache(maxsize=_CACHED_WORKFLOWS)
+def workflow_checks(content: str, branch: str) -> PullRequestChecks:
+    """`pull_request_checks` of a workflow text, once per text and branch; raises WorkflowError."""
+    return pull_request_checks(load_workflow(content), branch)
+
+
+@functools.lru_cache(maxsize=_CACHED_WORKFLOWS)
+def workflow_permission_problems(content: str) -> tuple[str, ...]:
+    """`permission_problems` of a workflow text, once per text; raises WorkflowError."""
+    return tuple(permission_problems(load_workflow(content)))
+
+
+@functools.lru_cache(maxsize=_CACHED_WORKFLOWS)
+def workflow_unpinned_actions(content: str) -> tuple[str, ...]:
+    """The `uses:` of a workflow text not pinned to a commit SHA, once per text; raises
+    WorkflowError."""
+    references = action_references(load_workflow(content))
+    return tuple(reference for reference in references if not is_pinned(reference))
 
 
 def triggers(workflow: Mapping[Any, Any]) -> dict[str, Mapping[str, Any] | None]:

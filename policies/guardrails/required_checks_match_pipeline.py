@@ -20,7 +20,7 @@ from .inputs import (
     config_str,
     value_at,
 )
-from .pipeline import WorkflowError, load_workflow, pull_request_checks
+from .pipeline import WorkflowError, workflow_checks
 from .protection import is_branch_ruleset, label, protected_branch, required_checks
 from .resources import RepositoryResources, StackResource, group_by_repository
 
@@ -46,7 +46,7 @@ def _expected_checks(
             readable = False
             continue
         try:
-            derived = pull_request_checks(load_workflow(content), branch)
+            derived = workflow_checks(content, branch)
         except WorkflowError as error:
             report(f"workflow file {label(workflow_file)} {error}", workflow_file.urn)
             readable = False

@@ -71,20 +71,22 @@ def is_workflow_file(resource: StackResource) -> bool:
     return path is not None and is_workflow_path(path)
 
 
-def load_workflow_file(
+def read_workflow_file(
     resource: StackResource, report: Callable[[str, str | None], None]
-) -> tuple[str | None, Mapping[Any, Any]] | None:
-    """A workflow file's path and parsed YAML; None, after reporting why, when it has none."""
+) -> tuple[str | None, str] | None:
+    """A workflow file's path and its text, which parses as a workflow (`pipeline`'s
+    `workflow_*` functions then derive from it); None, after reporting why, when it does not."""
     path = as_str(value_at(resource.props, "file"))
     content = as_str(value_at(resource.props, "content"))
     if content is None:
         report(f"workflow {path} has no content to check", None)
         return None
     try:
-        return path, load_workflow(content)
+        load_workflow(content)
     except WorkflowError as error:
         report(f"workflow {path} {error}", None)
         return None
+    return path, content
 
 
 def group_by_repository(resources: Iterable[StackResource]) -> dict[str, RepositoryResources]:

@@ -9,8 +9,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .pipeline import permission_problems
-from .resources import is_workflow_file, load_workflow_file
+from .pipeline import workflow_permission_problems
+from .resources import is_workflow_file, read_workflow_file
 
 NAME = "workflow-least-privilege"
 
@@ -18,11 +18,11 @@ NAME = "workflow-least-privilege"
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not is_workflow_file(args):
         return
-    loaded = load_workflow_file(args, report)
+    loaded = read_workflow_file(args, report)
     if loaded is None:
         return
-    path, workflow = loaded
-    for problem in permission_problems(workflow):
+    path, content = loaded
+    for problem in workflow_permission_problems(content):
         report(f"workflow {path} {problem}", None)
 
 
