@@ -1,10 +1,14 @@
-"""This repository's own workflows (.github/workflows/): checkers, and what each must keep doing."""
+"""This repository's own workflows (.github/workflows/): who can reach which token, checkers,
+and what each workflow must keep doing."""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +21,75 @@ BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
 WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.y*ml"))
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 
+CHECKS = WORKFLOWS_DIR / "checks.yml"
 PULL_REQUEST = WORKFLOWS_DIR / "pull-request.yml"
 DEPLOY = WORKFLOWS_DIR / "deploy.yml"
+DRIFT = WORKFLOWS_DIR / "drift.yml"
 
 # The most each job may ask for; anything beyond this is a regression.
 ALLOWED = {
+    "checks.yml": {"test": {"contents": "read"}, "plan": {"contents": "read"}},
     "pull-request.yml": {
-        "test": {"contents": "read"},
-        "plan": {"contents": "read"},
-        "preview": {"contents": "read", "pull-requests": "write"},
+        "checks": {"contents": "read"},
+        "preview": {"contents": "read"},
+        "comment": {"pull-requests": "write"},
     },
-    "deploy.yml": {"up": {"contents": "read"}},
+    "deploy.yml": {"checks": {"contents": "read"}, "up": {"contents": "read"}},
+    "drift.yml": {"preview": {"contents": "read"}, "report": {"issues": "write"}},
 }
 
 SHA = re.compile(r"[0-9a-f]{40}")
 RELEASE = re.compile(r"v\d+(\.\d+)*")
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
 
+# --- Who can reach which token --------------------------------------------------------------
+#
+# Every secret a workflow names is classified here; a new one fails the test until it is.
+# The environments hold them (README, "This repository's own CI"): `preview` the read-only ones
+# and must allow every branch; `production` the write ones and must allow the default branch only.
+READ_SECRETS = frozenset(
+    {
+        "REPO_BASELINE_READ_TOKEN",
+        "PULUMI_READ_TOKEN",
+        "BACKEND_READ_AWS_ACCESS_KEY_ID",
+        "BACKEND_READ_AWS_SECRET_ACCESS_KEY",
+    }
+)
+WRITE_SECRETS = frozenset(
+    {
+        "REPO_BASELINE_WRITE_TOKEN",
+        "PULUMI_WRITE_TOKEN",
+        "BACKEND_WRITE_AWS_ACCESS_KEY_ID",
+        "BACKEND_WRITE_AWS_SECRET_ACCESS_KEY",
+    }
+)
+# Not a token: the key that decrypts the stack's secrets, which previews need as much as updates.
+SHARED_SECRETS = frozenset({"PULUMI_CONFIG_PASSPHRASE"})
+ENVIRONMENT_OF = {"read": "preview", "write": "production"}
+DEFAULT_BRANCH_GUARD = (
+    "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+)
+# Events whose runs execute a pull request's code, or its author's choice of workflow file.
+PULL_REQUEST_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "issue_comment",
+        "workflow_run",
+        "merge_group",
+    }
+)
+# Events that run the default branch's code (`push` only when filtered to it); a
+# `workflow_dispatch` picks any ref, so a job reaching a write token must also check the ref.
+DEFAULT_BRANCH_EVENTS = frozenset({"push", "schedule", "workflow_dispatch"})
+SECRET_NAME = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
+EVERY_SECRET = re.compile(r"\bsecrets\s*\[|toJSON\(\s*secrets\s*\)", re.IGNORECASE)
 
-def _load(path: Path) -> dict[Any, Any]:
-    data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
+Workflows = dict[str, dict[Any, Any]]
 
 
 def _triggers(data: dict[Any, Any]) -> dict[str, Any]:
@@ -47,13 +98,217 @@ def _triggers(data: dict[Any, Any]) -> dict[str, Any]:
     return triggers
 
 
+def _called(job: dict[str, Any]) -> str | None:
+    """The file name of the local reusable workflow a job calls (`$/` or `./` form)."""
+    uses = str(job.get("uses", ""))
+    for prefix in ("$/.github/workflows/", "./.github/workflows/"):
+        if uses.startswith(prefix):
+            return uses.removeprefix(prefix)
+    return None
+
+
+def reached_secrets(workflows: Workflows, name: str, job: dict[str, Any]) -> set[str]:
+    """Every secret the job can read: named anywhere in it or in its workflow's env, passed on
+    to a reusable workflow, or all of them (`secrets: inherit`, `toJSON(secrets)`)."""
+    text = json.dumps([job, workflows[name].get("env", {})])
+    found = set(SECRET_NAME.findall(text))
+    if job.get("secrets") == "inherit" or EVERY_SECRET.search(text):
+        found |= READ_SECRETS | WRITE_SECRETS | SHARED_SECRETS
+    called = _called(job)
+    if called is not None:
+        for sub in workflows[called]["jobs"].values():
+            found |= reached_secrets(workflows, called, sub)
+    return found - {"GITHUB_TOKEN"}
+
+
+def token_writes(data: dict[Any, Any], job: dict[str, Any]) -> list[str]:
+    """The write scopes of the job's GITHUB_TOKEN (no `permissions:` anywhere: the repository's
+    default, which can be write)."""
+    permissions = job.get("permissions", data.get("permissions"))
+    if permissions is None or permissions == "write-all":
+        return ["every scope"]
+    if permissions == "read-all":
+        return []
+    return [f"{scope}: write" for scope, access in permissions.items() if access == "write"]
+
+
+def runs_repository_code(job: dict[str, Any]) -> bool:
+    """Checks out or runs anything of the repository (a script, a local action or workflow)."""
+    if "uses" in job:
+        return True
+    for step in job.get("steps", []):
+        uses = str(step.get("uses", ""))
+        if "run" in step or uses.startswith(("./", "$/", "actions/checkout@")):
+            return True
+    return False
+
+
+def privilege_violations(workflows: Workflows) -> list[str]:
+    """What lets a write token be reached from a pull request or from a ref other than the
+    default branch; empty when nothing does."""
+    found = []
+    for name, data in sorted(workflows.items()):
+        triggers = _triggers(data)
+        events = set(triggers)
+        push = triggers.get("push") or {}
+        for job_id, job in data["jobs"].items():
+            where = f"{name}: job {job_id}"
+            secrets = reached_secrets(workflows, name, job)
+            unknown = secrets - READ_SECRETS - WRITE_SECRETS - SHARED_SECRETS
+            if unknown:
+                found.append(f"{where} names secrets no rule covers: {sorted(unknown)}")
+            writes = sorted(secrets & WRITE_SECRETS)
+            if writes and _called(job) is None:
+                if events & PULL_REQUEST_EVENTS:
+                    found.append(f"{where} runs on a pull request and can reach {writes}")
+                if events - DEFAULT_BRANCH_EVENTS - PULL_REQUEST_EVENTS:
+                    found.append(f"{where} runs on {sorted(events)} and can reach {writes}")
+                if "push" in events and push.get("branches") != ["main"]:
+                    found.append(f"{where} runs on pushes to other branches, with {writes}")
+                if job.get("if") != DEFAULT_BRANCH_GUARD:
+                    found.append(f"{where} can run on another ref and reach {writes}")
+                if job.get("environment") != ENVIRONMENT_OF["write"]:
+                    found.append(f"{where} reaches {writes} outside the production environment")
+            elif writes:
+                found.append(f"{where} passes {writes} on to {_called(job)}")
+            reads = sorted(secrets & READ_SECRETS)
+            if reads and job.get("environment") != ENVIRONMENT_OF["read"]:
+                found.append(f"{where} reaches {reads} outside the preview environment")
+            if (
+                events & PULL_REQUEST_EVENTS
+                and token_writes(data, job)
+                and runs_repository_code(job)
+            ):
+                found.append(
+                    f"{where} runs code from the pull request next to a GITHUB_TOKEN with "
+                    f"{token_writes(data, job)}"
+                )
+    return found
+
+
+def _workflows() -> Workflows:
+    return {path.name: _load(path) for path in WORKFLOWS}
+
+
+def test_no_write_token_is_reachable_from_a_pull_request_or_another_ref() -> None:
+    assert privilege_violations(_workflows()) == []
+
+
+def test_the_write_token_is_reachable_from_exactly_the_deploy_job() -> None:
+    workflows = _workflows()
+    reaching = {
+        (name, job_id)
+        for name, data in workflows.items()
+        for job_id, job in data["jobs"].items()
+        if reached_secrets(workflows, name, job) & WRITE_SECRETS and _called(job) is None
+    }
+    assert reaching == {("deploy.yml", "up")}
+
+
+def _job(workflows: Workflows, name: str, job_id: str) -> dict[str, Any]:
+    job: dict[str, Any] = workflows[name]["jobs"][job_id]
+    return job
+
+
+def _pulumi_env(workflows: Workflows, name: str, job_id: str) -> dict[str, str]:
+    for step in _job(workflows, name, job_id)["steps"]:
+        if str(step.get("uses", "")).startswith("pulumi/actions@") and "env" in step:
+            env: dict[str, str] = step["env"]
+            return env
+    raise AssertionError(f"no pulumi step in {name} {job_id}")
+
+
+def _leak_write_token_into_the_preview(w: Workflows) -> None:
+    _pulumi_env(w, "pull-request.yml", "preview")["GITHUB_TOKEN"] = (
+        "${{ secrets.REPO_BASELINE_WRITE_TOKEN }}"
+    )
+
+
+def _inherit_every_secret_into_the_checks(w: Workflows) -> None:
+    _job(w, "pull-request.yml", "checks")["secrets"] = "inherit"
+
+
+def _dump_every_secret_in_the_preview(w: Workflows) -> None:
+    _pulumi_env(w, "pull-request.yml", "preview")["ALL"] = "${{ toJSON(secrets) }}"
+
+
+def _let_the_preview_write_to_pull_requests(w: Workflows) -> None:
+    _job(w, "pull-request.yml", "preview")["permissions"]["pull-requests"] = "write"
+
+
+def _deploy_on_pull_requests(w: Workflows) -> None:
+    _triggers(w["deploy.yml"])["pull_request"] = {"branches": ["main"]}
+
+
+def _deploy_on_pushes_to_any_branch(w: Workflows) -> None:
+    _triggers(w["deploy.yml"])["push"] = {"branches": ["**"]}
+
+
+def _deploy_without_the_ref_guard(w: Workflows) -> None:
+    del _job(w, "deploy.yml", "up")["if"]
+
+
+def _deploy_from_the_preview_environment(w: Workflows) -> None:
+    _job(w, "deploy.yml", "up")["environment"] = "preview"
+
+
+def _read_the_write_token_in_the_drift_preview(w: Workflows) -> None:
+    for step in _job(w, "drift.yml", "preview")["steps"]:
+        if "GITHUB_TOKEN" in step.get("env", {}):
+            step["env"]["GITHUB_TOKEN"] = "${{ secrets.REPO_BASELINE_WRITE_TOKEN }}"
+
+
+def _name_an_unclassified_secret(w: Workflows) -> None:
+    _pulumi_env(w, "deploy.yml", "up")["EXTRA"] = "${{ secrets.ORG_ADMIN_TOKEN }}"
+
+
+LEAKS: dict[str, tuple[Callable[[Workflows], None], str]] = {
+    "write token in the preview": (_leak_write_token_into_the_preview, "runs on a pull request"),
+    "secrets: inherit from a pull request": (
+        _inherit_every_secret_into_the_checks,
+        "passes ['BACKEND_WRITE_AWS_ACCESS_KEY_ID'",
+    ),
+    "toJSON(secrets) in the preview": (_dump_every_secret_in_the_preview, "runs on a pull request"),
+    "pull-requests: write next to the pull request's code": (
+        _let_the_preview_write_to_pull_requests,
+        "runs code from the pull request next to a GITHUB_TOKEN",
+    ),
+    "deploy on pull requests": (_deploy_on_pull_requests, "runs on a pull request"),
+    "deploy on pushes to any branch": (_deploy_on_pushes_to_any_branch, "pushes to other branches"),
+    "deploy without its ref guard": (_deploy_without_the_ref_guard, "can run on another ref"),
+    "deploy outside production": (_deploy_from_the_preview_environment, "outside the production"),
+    "write token in the nightly preview": (
+        _read_the_write_token_in_the_drift_preview,
+        "outside the production environment",
+    ),
+    "an unclassified secret": (_name_an_unclassified_secret, "no rule covers"),
+}
+
+
+@pytest.mark.parametrize("leak", sorted(LEAKS))
+def test_a_leaky_variant_is_caught(leak: str) -> None:
+    make_leaky, expected = LEAKS[leak]
+    workflows = copy.deepcopy(_workflows())
+    make_leaky(workflows)
+    found = privilege_violations(workflows)
+    assert any(expected in violation for violation in found), found
+
+
+# --- Checkers ------------------------------------------------------------------------------
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
 def _jobs(path: Path) -> dict[str, dict[str, Any]]:
     jobs: dict[str, dict[str, Any]] = _load(path)["jobs"]
     return jobs
 
 
 def _steps(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    return [(job_id, step) for job_id, job in _jobs(path).items() for step in job["steps"]]
+    return [(job_id, step) for job_id, job in _jobs(path).items() for step in job.get("steps", [])]
 
 
 def _pulumi_step(path: Path, job_id: str) -> dict[str, Any]:
@@ -66,16 +321,6 @@ def _pulumi_step(path: Path, job_id: str) -> dict[str, Any]:
     return steps[0]
 
 
-def _pins() -> dict[str, tuple[str, str]]:
-    """Action (owner/repo) -> (sha, release), as these workflows pin them (tests/workflows/
-    test_pins.py checks that every file Dependabot updates pins an action alike)."""
-    return {
-        found.action: (found.ref, found.comment or "")
-        for path in WORKFLOWS
-        for found in uses_lines(path.read_text(encoding="utf-8"))
-    }
-
-
 def _run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / tool), *args], capture_output=True, text=True)
 
@@ -84,37 +329,36 @@ def _name(path: Path) -> str:
     return path.name
 
 
-def test_both_workflows_exist() -> None:
-    assert {path.name for path in WORKFLOWS} == {"pull-request.yml", "deploy.yml"}
+def test_the_workflows_are_these() -> None:
+    assert {path.name for path in WORKFLOWS} == set(ALLOWED)
 
 
-# Third-party checkers.
-
-
-@pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
-def test_zizmor_finds_nothing(path: Path) -> None:
-    out = _run("zizmor", "--offline", "--no-progress", str(path))
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "No findings to report" in out.stdout
-
-
-@pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
-def test_zizmor_auditor_persona_finds_nothing(path: Path) -> None:
-    # Stricter than the default: also secrets used outside an environment, nothing suppressed.
-    out = _run("zizmor", "--offline", "--no-progress", "--persona", "auditor", str(path))
+@pytest.mark.parametrize("path", [*WORKFLOWS, DEPENDABOT], ids=_name)
+def test_zizmor_pedantic_finds_nothing(path: Path) -> None:
+    # The strictest persona: also undocumented permissions, anonymous definitions, cooldowns.
+    out = _run("zizmor", "--offline", "--no-progress", "--persona", "pedantic", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "No findings to report" in out.stdout
     assert "suppressed" not in out.stdout
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
+def test_zizmor_auditor_persona_finds_nothing(path: Path) -> None:
+    # Also secrets used outside an environment, nothing suppressed.
+    out = _run("zizmor", "--offline", "--no-progress", "--persona", "auditor", str(path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No findings to report" in out.stdout
+    assert "suppressed" not in out.stdout
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, DEPENDABOT], ids=_name)
 def test_no_finding_is_silenced_inline(path: Path) -> None:
     assert "zizmor: ignore" not in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
 def test_actionlint_finds_nothing(path: Path) -> None:
-    out = _run("actionlint", "-no-color", str(path))
+    out = _run("actionlint", "-no-color", f"-shellcheck={BIN / 'shellcheck'}", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout == ""
 
@@ -125,7 +369,12 @@ def test_github_workflow_schema_accepts_it(path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-# Hardening.
+def test_dependabot_schema_accepts_its_config() -> None:
+    out = _run("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT))
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+# --- Hardening -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
@@ -138,9 +387,8 @@ def test_every_action_is_pinned_to_a_sha_with_its_release(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
-def test_no_top_level_write_permission(path: Path) -> None:
-    permissions = _load(path)["permissions"]
-    assert permissions in ({}, {"contents": "read"})
+def test_nothing_is_granted_at_the_top(path: Path) -> None:
+    assert _load(path)["permissions"] == {}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
@@ -152,23 +400,22 @@ def test_no_job_asks_for_more_than_it_needs(path: Path) -> None:
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
 def test_every_job_has_a_timeout(path: Path) -> None:
     for job_id, job in _jobs(path).items():
-        assert isinstance(job.get("timeout-minutes"), int), job_id
+        if _called(job) is None:  # a call's jobs have their own, in the called file
+            assert isinstance(job.get("timeout-minutes"), int), job_id
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
 def test_checkout_never_persists_credentials(path: Path) -> None:
-    checkouts = [
-        s for _, s in _steps(path) if str(s.get("uses", "")).startswith("actions/checkout@")
-    ]
-    assert checkouts
-    for step in checkouts:
-        assert step["with"]["persist-credentials"] is False
+    for _, step in _steps(path):
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
 def test_no_expression_is_expanded_inside_a_script(path: Path) -> None:
     for job_id, step in _steps(path):
-        assert "${{" not in step.get("run", ""), (job_id, step.get("name"))
+        scripts = [step.get("run", ""), str(step.get("with", {}).get("script", ""))]
+        assert not any("${{" in script for script in scripts), (job_id, step.get("name"))
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
@@ -177,22 +424,22 @@ def test_never_runs_on_pull_request_target(path: Path) -> None:
     assert "pull_request_target" not in path.read_text(encoding="utf-8")
 
 
-# What the workflows are for.
+# --- What the workflows are for ------------------------------------------------------------
 
 
 def test_pull_requests_to_main_are_checked() -> None:
     assert _triggers(_load(PULL_REQUEST)) == {"pull_request": {"branches": ["main"]}}
 
 
-def test_pull_request_runs_make_test_on_python_311() -> None:
-    steps = _jobs(PULL_REQUEST)["test"]["steps"]
+def test_checks_run_make_test_on_python_311() -> None:
+    steps = _jobs(CHECKS)["test"]["steps"]
     assert any(step.get("run") == "make test" for step in steps)
     setup = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
     assert [s["with"]["python-version"] for s in setup] == ["3.11"]
 
 
-def test_pull_request_checks_the_offline_plan_and_keeps_it() -> None:
-    steps = _jobs(PULL_REQUEST)["plan"]["steps"]
+def test_checks_check_the_offline_plan_and_keep_it() -> None:
+    steps = _jobs(CHECKS)["plan"]["steps"]
     runs = [step.get("run") for step in steps]
     assert "make plan" in runs
     assert ".venv/bin/python -m baseline plan --json > plan.json" in runs
@@ -203,46 +450,75 @@ def test_pull_request_checks_the_offline_plan_and_keeps_it() -> None:
     assert uploads[0]["with"]["retention-days"] <= 7
 
 
-def test_preview_runs_pulumi_actions_with_the_policy_pack_and_comments() -> None:
-    sha, _ = _pins()["pulumi/actions"]
+def test_checks_are_only_called_and_read_no_secret() -> None:
+    assert _triggers(_load(CHECKS)) == {"workflow_call": {}}
+    assert "secrets." not in CHECKS.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("path", "job_id"), [(PULL_REQUEST, "preview"), (DEPLOY, "up")])
+def test_pulumi_runs_only_after_the_checks_of_the_same_run(path: Path, job_id: str) -> None:
+    jobs = _jobs(path)
+    assert _called(jobs["checks"]) == "checks.yml"
+    assert jobs[job_id]["needs"] == "checks"
+
+
+def test_preview_is_refreshed_with_the_policy_pack_and_read_only_credentials() -> None:
     step = _pulumi_step(PULL_REQUEST, "preview")
-    assert step["uses"] == f"pulumi/actions@{sha}"
     inputs = step["with"]
     assert inputs["command"] == "preview"
+    assert inputs["refresh"] is True
     assert inputs["diff"] is True
     assert inputs["policyPacks"] == "policies"
-    assert inputs["comment-on-pr"] is True
-    assert inputs["github-token"] == "${{ secrets.GITHUB_TOKEN }}"
     assert inputs["stack-name"] == "${{ vars.PULUMI_STACK }}"
+    assert "comment-on-pr" not in inputs  # the comment job posts it, without the program
+    assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.REPO_BASELINE_READ_TOKEN }}"
+    assert _jobs(PULL_REQUEST)["preview"]["environment"] == "preview"
 
 
 def test_preview_is_skipped_for_pull_requests_from_forks() -> None:
     assert _jobs(PULL_REQUEST)["preview"]["if"] == FORK_GUARD
 
 
-@pytest.mark.parametrize(("path", "job_id"), [(PULL_REQUEST, "preview"), (DEPLOY, "up")])
-def test_pulumi_gets_its_credentials_only_from_secrets(path: Path, job_id: str) -> None:
+def test_the_comment_job_runs_no_code_from_the_pull_request() -> None:
+    job = _jobs(PULL_REQUEST)["comment"]
+    assert job["needs"] == "preview"
+    assert not runs_repository_code(job)
+    actions = [str(step["uses"]).split("@")[0] for step in job["steps"]]
+    assert actions == ["actions/download-artifact", "actions/github-script"]
+
+
+@pytest.mark.parametrize(
+    ("path", "job_id", "kind"),
+    [(PULL_REQUEST, "preview", "READ"), (DRIFT, "preview", "READ"), (DEPLOY, "up", "WRITE")],
+)
+def test_pulumi_gets_every_credential_from_its_environment(
+    path: Path, job_id: str, kind: str
+) -> None:
     job = _jobs(path)[job_id]
-    assert _pulumi_step(path, job_id)["env"] == {
-        "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
-        "GITHUB_TOKEN": "${{ secrets.REPO_BASELINE_GITHUB_TOKEN }}",
+    env = next(step["env"] for step in job["steps"] if "GITHUB_TOKEN" in step.get("env", {}))
+    # Pulumi Cloud, an S3-compatible backend (and KMS), a passphrase, and the GitHub provider.
+    assert {key: value for key, value in env.items() if "secrets." in value} == {
+        "PULUMI_ACCESS_TOKEN": f"${{{{ secrets.PULUMI_{kind}_TOKEN }}}}",
+        "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        "AWS_ACCESS_KEY_ID": f"${{{{ secrets.BACKEND_{kind}_AWS_ACCESS_KEY_ID }}}}",
+        "AWS_SECRET_ACCESS_KEY": f"${{{{ secrets.BACKEND_{kind}_AWS_SECRET_ACCESS_KEY }}}}",
+        "GITHUB_TOKEN": f"${{{{ secrets.REPO_BASELINE_{kind}_TOKEN }}}}",
     }
-    assert isinstance(job.get("environment"), str)
-    # The program and the policy pack run in the virtualenvs Pulumi.yaml and PulumiPolicy.yaml name.
+    assert job["environment"] == ENVIRONMENT_OF[kind.lower()]
+    # The program runs in the virtualenv Pulumi.yaml names.
     scripts = "\n".join(str(step.get("run", "")) for step in job["steps"])
     assert "make setup" in scripts
-    assert "policies/venv" in scripts
 
 
-def test_deploy_applies_the_stack_on_pushes_to_main() -> None:
+def test_deploy_applies_the_stack_on_pushes_to_main_after_the_checks() -> None:
     triggers = _triggers(_load(DEPLOY))
-    assert triggers["push"] == {"branches": ["main"]}
-    assert "workflow_dispatch" in triggers
-    assert "pull_request" not in triggers
-    sha, _ = _pins()["pulumi/actions"]
+    assert triggers == {"push": {"branches": ["main"]}, "workflow_dispatch": {}}
+    job = _jobs(DEPLOY)["up"]
+    assert job["if"] == DEFAULT_BRANCH_GUARD
+    assert job["environment"] == "production"
     step = _pulumi_step(DEPLOY, "up")
-    assert step["uses"] == f"pulumi/actions@{sha}"
     assert step["with"]["command"] == "up"
+    assert step["with"]["refresh"] is True
     assert step["with"]["policyPacks"] == "policies"
     assert step["with"]["stack-name"] == "${{ vars.PULUMI_STACK }}"
 
@@ -254,3 +530,34 @@ def test_deploy_never_runs_twice_at_once_nor_is_cancelled() -> None:
     assert "github.ref" not in concurrency["group"]
     assert "github.run" not in concurrency["group"]
     assert "github.sha" not in concurrency["group"]
+
+
+def test_drift_is_looked_for_every_night_on_the_default_branch() -> None:
+    assert _triggers(_load(DRIFT)) == {
+        "schedule": [{"cron": "23 4 * * *"}],
+        "workflow_dispatch": {},
+    }
+    assert _jobs(DRIFT)["preview"]["if"] == DEFAULT_BRANCH_GUARD
+
+
+def drift_script() -> str:
+    """The drift job's script: tests/e2e/test_drift.py runs it against the GitHub double."""
+    [step] = [s for s in _jobs(DRIFT)["preview"]["steps"] if s.get("id") == "preview"]
+    script: str = step["run"]
+    return script
+
+
+def test_the_drift_preview_is_refreshed_and_expects_no_changes() -> None:
+    script = drift_script()
+    assert 'pulumi preview --stack "$PULUMI_STACK" --refresh --expect-no-changes --diff' in script
+    # Pulumi's NoChangesExpectedError (pkg/backend/backenderr): drift, not a failure.
+    assert 'grep -q "no changes were expected" preview.txt' in script
+
+
+def test_drift_is_reported_only_when_the_preview_said_clean_or_drift() -> None:
+    job = _jobs(DRIFT)["report"]
+    assert job["needs"] == "preview"
+    assert job["if"] == (
+        "needs.preview.outputs.result == 'clean' || needs.preview.outputs.result == 'drift'"
+    )
+    assert not runs_repository_code(job)
