@@ -671,24 +671,47 @@ def _parse_repository(
     )
 
 
-def _warnings(repository: RepositoryConfig) -> list[str]:
-    """Configs that work once: later commits of the workflow file would be refused (HTTP 409)."""
+# How many repositories a warning names before it says "and N more".
+WARNING_NAMES_SHOWN = 5
+
+
+def _update_problem(repository: RepositoryConfig) -> str | None:
+    """Why later commits of the workflow file would be refused (HTTP 409); None when they pass."""
     protection = repository.protection
     if protection.kind == "classic":
-        return [
-            f"{repository.name}: classic branch protection (enforce_admins on) rejects every "
-            "direct commit (HTTP 409), so after the first `pulumi up` updates to the workflow "
-            "file must be merged through a pull request, or use protection.kind ruleset with a "
-            "GitHub App in protection.bypass_actors."
-        ]
+        return (
+            "classic branch protection (enforce_admins on) rejects every direct commit (HTTP "
+            "409), so after the first `pulumi up` updates to the workflow file must be merged "
+            "through a pull request, or use protection.kind ruleset with a GitHub App in "
+            "protection.bypass_actors."
+        )
     if not protection.bypass_actors:
-        return [
-            f"{repository.name}: the ruleset has no bypass_actors, so after the first "
-            '`pulumi up` updates to the workflow file will be rejected (HTTP 409 "Changes must '
-            'be made through a pull request") unless the token belongs to a GitHub App listed '
-            "in protection.bypass_actors."
-        ]
-    return []
+        return (
+            "the ruleset has no bypass_actors, so after the first `pulumi up` updates to the "
+            'workflow file will be rejected (HTTP 409 "Changes must be made through a pull '
+            'request") unless the token belongs to a GitHub App listed in '
+            "protection.bypass_actors."
+        )
+    return None
+
+
+def _warnings(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:
+    """Configs that work once, one warning per problem however many repositories share it: the
+    repository's name, or their count and the first few names."""
+    named: dict[str, list[str]] = {}
+    for config in configs:
+        problem = _update_problem(config)
+        if problem is not None:
+            named.setdefault(problem, []).append(config.name)
+    return tuple(f"{_repositories(names)}: {problem}" for problem, names in named.items())
+
+
+def _repositories(names: Sequence[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    shown = ", ".join(names[:WARNING_NAMES_SHOWN])
+    more = len(names) - WARNING_NAMES_SHOWN
+    return f"{len(names):,} repositories ({shown}{f' and {more:,} more' if more > 0 else ''})"
 
 
 def parse_settings(defaults: object, repositories: object) -> StackSettings:
@@ -709,8 +732,7 @@ def parse_settings(defaults: object, repositories: object) -> StackSettings:
                 configs.append(config)
     if errors:
         raise ConfigErrors(errors)
-    warnings = tuple(warning for config in configs for warning in _warnings(config))
-    return StackSettings(repositories=tuple(configs), warnings=warnings)
+    return StackSettings(repositories=tuple(configs), warnings=_warnings(configs))
 
 
 # --- The stack file -----------------------------------------------------------------------------

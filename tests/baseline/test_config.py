@@ -610,6 +610,32 @@ def test_no_warning_for_a_ruleset_with_a_bypass_app() -> None:
     assert parse_settings(defaults, one()).warnings == ()
 
 
+def test_a_warning_shared_by_1000_repositories_is_one_warning_naming_the_first_five() -> None:
+    repositories = [{"name": f"svc-{index:04d}"} for index in range(1000)]
+    (warning,) = parse_settings(None, repositories).warnings
+    assert warning.startswith(
+        "1,000 repositories (svc-0000, svc-0001, svc-0002, svc-0003, svc-0004 and 995 more): "
+        "the ruleset has no bypass_actors"
+    )
+    assert "svc-0005" not in warning
+
+
+def test_one_warning_per_problem_each_naming_its_repositories_in_config_order() -> None:
+    classic = {"protection": {"kind": "classic"}}
+    bypass = {"protection": {"bypass_actors": [{"app_id": 123456}]}}
+    repositories = [
+        {"name": "legacy-a", **classic},
+        {"name": "svc-a"},
+        {"name": "fine", **bypass},
+        {"name": "svc-b"},
+        {"name": "legacy-b", **classic},
+        {"name": "legacy-c", **classic},
+    ]
+    classic_warning, ruleset_warning = parse_settings(None, repositories).warnings
+    assert classic_warning.startswith("3 repositories (legacy-a, legacy-b, legacy-c): classic")
+    assert ruleset_warning.startswith("2 repositories (svc-a, svc-b): the ruleset has no")
+
+
 # --- the stack file -----------------------------------------------------------------------------
 
 STACK_FILE = f"""\

@@ -118,6 +118,20 @@ def test_summary_shows_every_repository_and_its_required_checks() -> None:
     assert "3 repositories (2 created, 1 adopted), 25 resources" in out
 
 
+def test_a_warning_shared_by_many_repositories_is_printed_once(tmp_path: Path) -> None:
+    entries = "".join(f"    - name: svc-{index:02d}\n" for index in range(30))
+    stack = tmp_path / "Pulumi.many.yaml"
+    stack.write_text(f"config:\n  repo-baseline:repositories:\n{entries}", encoding="utf-8")
+    stream = io.StringIO()
+    assert main(["--config", str(stack)], stdout=stream) == 0
+    out = stream.getvalue()
+    (warning,) = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert warning.startswith("warning: 30 repositories (svc-00, svc-01, svc-02, svc-03, svc-04")
+    assert "and 25 more): the ruleset has no bypass_actors" in warning
+    assert "svc-05" not in warning
+    assert "30 repositories (30 created, 0 adopted)" in out
+
+
 def test_broken_config_exits_2_with_every_problem_and_nothing_on_stdout(tmp_path: Path) -> None:
     stack = tmp_path / "Pulumi.broken.yaml"
     stack.write_text(

@@ -104,8 +104,12 @@ def test_exports_per_repository(example: Record) -> None:
     ]
 
 
-def test_update_path_warnings_are_logged(example: Record) -> None:
-    assert len(example.warnings) == len(EXAMPLE)
+def test_update_path_warnings_are_logged_once_per_problem(example: Record) -> None:
+    # Two repositories share the ruleset's problem, one has classic protection's.
+    assert [warning.split(":", 1)[0] for warning in example.warnings] == [
+        "2 repositories (shop-frontend-api, billing-service)",
+        "legacy-portal",
+    ]
     assert all("409" in warning for warning in example.warnings)
 
 
