@@ -288,6 +288,63 @@ def test_an_unknown_token_is_401_bad_credentials(gh: GitHubDouble) -> None:
     ]
 
 
+READ_TOKEN = "test-read-token"
+
+
+def test_a_read_only_token_reads_everything_and_every_write_is_403(gh: GitHubDouble) -> None:
+    create_repo(gh)
+    ruleset_id = add_ruleset(gh)
+    repo = f"/repos/{ORG}/shop"
+    gh.add_token(READ_TOKEN, User("octo-reader"), read_only=True)
+    gh.add_app_token("test-read-app-token", 5151, "reader", read_only=True)
+    before = gh.state()
+    reads = [
+        f"/orgs/{ORG}",
+        repo,
+        f"{repo}/branches/main",
+        f"{repo}/contents/README.md?ref=main",
+        f"{repo}/rulesets/{ruleset_id}?includes_parents=false",
+        f"{repo}/actions/permissions",
+        f"{repo}/actions/permissions/workflow",
+        f"{repo}/automated-security-fixes",
+    ]
+    writes: list[tuple[str, str, Any]] = [
+        ("POST", f"/orgs/{ORG}/repos", {"name": "other"}),
+        ("PATCH", repo, {"has_wiki": False}),
+        ("PUT", f"{repo}/contents/{WORKFLOW}", {"message": "m", "content": b64("x")}),
+        ("POST", f"{repo}/rulesets", {"name": "r", "target": "branch", "enforcement": "active"}),
+        ("PUT", f"{repo}/rulesets/{ruleset_id}", {"enforcement": "disabled"}),
+        ("DELETE", f"{repo}/rulesets/{ruleset_id}", None),
+        ("PUT", f"{repo}/branches/main/protection", classic_protection(enforce_admins=True)),
+        ("PUT", f"{repo}/vulnerability-alerts", None),
+        ("PUT", f"{repo}/automated-security-fixes", None),
+        ("PUT", f"{repo}/actions/permissions", {"enabled": False}),
+        ("PUT", f"{repo}/actions/permissions/workflow", {"default_workflow_permissions": "write"}),
+    ]
+
+    read = [call(gh, "GET", path, token=READ_TOKEN).status for path in reads]
+    refused = [
+        (
+            call(gh, method, path, body, token=READ_TOKEN),
+            call(gh, method, path, body, token="test-read-app-token"),
+        )
+        for method, path, body in writes
+    ]
+
+    assert read == [200] * len(reads)
+    for (by_user, by_app), (method, path, _) in zip(refused, writes, strict=True):
+        assert (by_user.status, by_user.message) == (
+            403,
+            "Resource not accessible by personal access token",
+        ), (method, path)
+        assert (by_app.status, by_app.message) == (403, "Resource not accessible by integration")
+    assert gh.state() == before
+    # Where GitHub's description lists no 403 the answer is GitHub's all the same, named as such.
+    gaps = {e["operation"]: e["spec_gaps"] for e in gh.log_json() if e["status"] == 403}
+    assert gaps["repos/create-or-update-file-contents"] == ["read-only-write"]
+    assert gaps["repos/update"] == []
+
+
 # --- Repositories, branches, files -------------------------------------------------------------
 
 

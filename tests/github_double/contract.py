@@ -36,6 +36,13 @@ INSTALL_HINT = (
 
 # Where GitHub answers differently from its own description; the double follows GitHub.
 SPEC_GAPS: Mapping[str, str] = {
+    "read-only-write": (
+        "403 'Resource not accessible by personal access token' (or 'by integration') to a write "
+        "made with a token granted read access only: GitHub answers it to every write the "
+        "token's permissions do not cover (docs: 'Permissions required for fine-grained personal "
+        "access tokens'), but the description lists 403 for only some operations (not for "
+        "repos/create-or-update-file-contents)."
+    ),
     "conditional-get": (
         "304 Not Modified to a GET whose If-None-Match matches the ETag: GitHub answers it on "
         "every GET (docs: 'Best practices for using the REST API', conditional requests), but "
@@ -249,10 +256,28 @@ class Contract:
             ):
                 notes.append("conditional-get")
                 continue
+            if (
+                status == 403
+                and method not in ("GET", "HEAD")
+                and type(error).__name__ == "ResponseNotFound"
+                and _is_read_only_refusal(_json_or_none(body))
+            ):
+                notes.append("read-only-write")
+                continue
             found, gaps = _describe(error, _json_or_none(body))
             violations += found
             notes += gaps
         return Outcome(tuple(violations), tuple(notes))
+
+
+def _is_read_only_refusal(body: Any) -> bool:
+    """GitHub's basic-error body of a write refused for lack of permission."""
+    return (
+        isinstance(body, dict)
+        and set(body) == {"message", "documentation_url", "status"}
+        and str(body["message"]).startswith("Resource not accessible by ")
+        and body["status"] == "403"
+    )
 
 
 @functools.cache

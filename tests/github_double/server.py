@@ -4,9 +4,10 @@
         ...  # point the provider at gh.url (github:baseUrl); REST lives under gh.api_url
 
 Every request passes, in order: the route table (unknown: 501), the token (unknown: 401), the
-request contract (violation: 400), the handler (GitHub's own errors as GitHub words them), the
-response contract (violation: 500). Each refusal made on the double's behalf is recorded in
-`violations`; `assert_no_violations()` fails the test that caused one.
+request contract (violation: 400), a read-only token's write (403, as GitHub), the handler
+(GitHub's own errors as GitHub words them), the response contract (violation: 500). Each refusal
+made on the double's behalf is recorded in `violations`; `assert_no_violations()` fails the test
+that caused one.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ class GitHubDouble:
         self.contract = contract or Contract.load()
         self.backend = GitHubBackend(org, clock)
         self.tokens: dict[str, Actor] = dict(tokens)
+        self.read_only_tokens: set[str] = set()
         self.violations: list[Violation] = []
         self.log: list[LogEntry] = []
         self._lock = threading.RLock()
@@ -215,14 +217,24 @@ class GitHubDouble:
 
     # Seeding -------------------------------------------------------------------------------
 
-    def add_token(self, token: str, actor: Actor) -> Actor:
+    def add_token(self, token: str, actor: Actor, *, read_only: bool = False) -> Actor:
+        """A token acting as `actor`. `read_only`: a fine-grained token (or an App installation)
+        granted read access only: every read answers as for `actor`, every write is refused
+        with GitHub's 403 "Resource not accessible by personal access token" (by integration,
+        for an App)."""
         with self._lock:
             self.tokens[token] = actor
+            if read_only:
+                self.read_only_tokens.add(token)
+            else:
+                self.read_only_tokens.discard(token)
         return actor
 
-    def add_app_token(self, token: str, app_id: int, slug: str = "automation") -> App:
+    def add_app_token(
+        self, token: str, app_id: int, slug: str = "automation", *, read_only: bool = False
+    ) -> App:
         app = App(app_id=app_id, slug=slug)
-        self.add_token(token, app)
+        self.add_token(token, app, read_only=read_only)
         return app
 
     def seed_repository(
@@ -290,6 +302,10 @@ class GitHubDouble:
         except ValueError:
             return context.refuse("request", "Problems parsing JSON")
 
+        if method not in ("GET", "HEAD") and self._token(headers) in self.read_only_tokens:
+            refused = GitHubError(403, f"Resource not accessible by {_GRANTEE[actor.kind]}")
+            return context.answer(spec_path, Reply(403, _error_body(refused, operation)))
+
         call = Call(self.backend, actor, method, params, query, data, self.url.rstrip("/"))
         try:
             reply = route.handler(call)
@@ -299,11 +315,15 @@ class GitHubDouble:
             return context.refuse("unmodelled", str(error))
         return context.answer(spec_path, reply)
 
-    def _authenticate(self, headers: Mapping[str, str]) -> Actor | None:
+    def _token(self, headers: Mapping[str, str]) -> str | None:
         scheme, _, token = headers.get("Authorization", "").partition(" ")
         if scheme.lower() not in ("token", "bearer"):
             return None
-        return self.tokens.get(token.strip())
+        return token.strip()
+
+    def _authenticate(self, headers: Mapping[str, str]) -> Actor | None:
+        token = self._token(headers)
+        return None if token is None else self.tokens.get(token)
 
     def _introspect(self, method: str, path: str) -> _Answer:
         # Not GitHub routes: neither validated nor logged.
@@ -316,6 +336,10 @@ class GitHubDouble:
 
     def _log_data(self) -> list[dict[str, Any]]:
         return [entry.to_json() for entry in self.log]
+
+
+# Who GitHub says lacks the permission when a read-only token writes.
+_GRANTEE: Mapping[str, str] = {"user": "personal access token", "app": "integration"}
 
 
 def _json_headers() -> dict[str, str]:
