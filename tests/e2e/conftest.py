@@ -6,7 +6,7 @@ builds it, never skips (CI must not pass without having run the real thing).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,10 @@ import pytest
 import yaml
 
 from tests.e2e.harness import ROOT, Engine, EngineMissingError, Project, install_provider
-from tests.github_double.contract import Contract
-from tests.github_double.pytest_plugin import ADMIN, ADMIN_TOKEN, ORG, github_contract
+from tests.github_double.pytest_plugin import ADMIN_TOKEN, github_contract, github_double
 from tests.github_double.server import GitHubDouble
 
-__all__ = ["github_contract"]
+__all__ = ["github_contract", "github_double"]
 
 ProjectFactory = Callable[..., Project]
 
@@ -40,11 +39,9 @@ def pulumi_home(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 @pytest.fixture
-def github(github_contract: Contract) -> Iterator[GitHubDouble]:
+def github(github_double: GitHubDouble) -> GitHubDouble:
     """A fresh double of `example-org`; the test fails if anything broke GitHub's contract."""
-    with GitHubDouble(ORG, {ADMIN_TOKEN: ADMIN}, contract=github_contract) as double:
-        yield double
-        double.assert_no_violations()
+    return github_double
 
 
 def provider_config(github: GitHubDouble) -> dict[str, Any]:

@@ -53,6 +53,18 @@ class UnmodelledError(Exception):
 # --- Actors ----------------------------------------------------------------------------------
 
 
+# Classic protection's on/off settings: booleans in a PUT, {"enabled": ...} in a GET.
+PROTECTION_FLAGS = (
+    "required_linear_history",
+    "allow_force_pushes",
+    "allow_deletions",
+    "block_creations",
+    "required_conversation_resolution",
+    "lock_branch",
+    "allow_fork_syncing",
+)
+
+
 @dataclass(frozen=True)
 class User:
     """A person's token. `role` is their role on every repository of the organization."""
@@ -690,15 +702,7 @@ class GitHubBackend:
             else {"users": [], "teams": [], "apps": []},
             "required_signatures": previous.get("required_signatures", False),
         }
-        for flag in (
-            "required_linear_history",
-            "allow_force_pushes",
-            "allow_deletions",
-            "block_creations",
-            "required_conversation_resolution",
-            "lock_branch",
-            "allow_fork_syncing",
-        ):
+        for flag in PROTECTION_FLAGS:
             protection[flag] = bool(body.get(flag) or False)
         repo.protections[branch] = protection
         return protection

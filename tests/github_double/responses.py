@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from tests.github_double.models import Actor as ActorType
 from tests.github_double.models import (
+    PROTECTION_FLAGS,
     App,
     Commit,
     GitHubBackend,
@@ -28,6 +28,7 @@ from tests.github_double.models import (
     actor_id,
     iso,
 )
+from tests.github_double.models import Actor as ActorType
 
 JSON = Any
 
@@ -415,15 +416,7 @@ def render_protection(call: Call, repo: Repository, branch: str) -> dict[str, JS
         "enabled": p["required_signatures"],
     }
     rendered["enforce_admins"] = {"url": f"{url}/enforce_admins", "enabled": p["enforce_admins"]}
-    for flag in (
-        "required_linear_history",
-        "allow_force_pushes",
-        "allow_deletions",
-        "block_creations",
-        "required_conversation_resolution",
-        "lock_branch",
-        "allow_fork_syncing",
-    ):
+    for flag in PROTECTION_FLAGS:
         rendered[flag] = {"enabled": p[flag]}
     if p["restrictions"] is not None:
         rendered["restrictions"] = {
