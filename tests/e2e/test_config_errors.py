@@ -79,18 +79,24 @@ def test_a_config_mistake_fails_the_preview_with_the_plans_problem_lines(
 
 
 def test_a_mandatory_policy_fails_the_preview_and_is_named(
-    project: ProjectFactory, github: GitHubDouble
+    project: ProjectFactory, github: GitHubDouble, tmp_path: Path
 ) -> None:
+    """An organization that requires two approvals (the pack's own config) and a stack that
+    asks for one: the preview fails, naming the policy, the resource and the reason."""
     stack = project(
-        {"repo-baseline:repositories": [{"name": "lax", "protection": {"required_approvals": 0}}]}
+        {"repo-baseline:repositories": [{"name": "lax", "protection": {"required_approvals": 1}}]}
     )
-    result = stack.preview(as_json=False)
+    policy_config = tmp_path / "policy-config.json"
+    policy_config.write_text(json.dumps({"reviews-required": {"min_approvals": 2}}))
+
+    result = stack.preview(as_json=False, extra=["--policy-pack-config", str(policy_config)])
+
     assert result.returncode != 0
     policies = result.stdout[result.stdout.index("Policies:") :]
     assert (
         "[mandatory]  reviews-required  (github:index:RepositoryRuleset: lax-ruleset)" in policies
     )
-    assert "requiredApprovingReviewCount is 0, at least 1 required" in policies
+    assert "requiredApprovingReviewCount is 1, at least 2 required" in policies
 
 
 def test_the_offline_plan_reads_a_stack_file_as_the_cli_does(
