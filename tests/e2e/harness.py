@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -209,6 +210,38 @@ class Project:
                 check=False,
             )
         return Result(tuple(full), done.returncode, done.stdout, done.stderr)
+
+    def step(self, script: str, env: Mapping[str, str]) -> Result:
+        """A workflow's `run:` script, run as a GitHub-hosted runner runs it (`bash --noprofile
+        --norc -eo pipefail`) in the project folder, with this project's environment plus `env`
+        and `pulumi` on PATH: this engine's CLI (serving the program through the program host
+        when there is no Python language host). Its `GITHUB_OUTPUT` is a file in the folder."""
+        shims = self.folder / "step-bin"
+        shims.mkdir(exist_ok=True)
+        (self.folder / "step.sh").write_text(script, encoding="utf-8")
+        with self._program_host(True) as client:
+            shim = shims / "pulumi"
+            args = " ".join(shlex.quote(arg) for arg in client)
+            shim.write_text(
+                f'#!/bin/sh\nexec {shlex.quote(str(self.engine.pulumi))} "$@" {args}\n',
+                encoding="utf-8",
+            )
+            shim.chmod(0o755)
+            done = subprocess.run(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "step.sh"],
+                cwd=self.folder,
+                env={
+                    **self.env,
+                    "GITHUB_OUTPUT": str(self.folder / "github-output"),
+                    **env,
+                    "PATH": os.pathsep.join([str(shims), self.env["PATH"]]),
+                },
+                capture_output=True,
+                text=True,
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
+        return Result(("step.sh",), done.returncode, done.stdout, done.stderr)
 
     @contextmanager
     def _program_host(self, program: bool) -> Iterator[list[str]]:
