@@ -540,6 +540,13 @@ def test_drift_is_looked_for_every_night_on_the_default_branch() -> None:
     assert _jobs(DRIFT)["preview"]["if"] == DEFAULT_BRANCH_GUARD
 
 
+def github_script(path: Path, job_id: str) -> str:
+    """A job's actions/github-script script: tests/e2e/test_workflow_scripts.py runs it."""
+    [step] = [s for s in _jobs(path)[job_id]["steps"] if "github-script" in str(s.get("uses"))]
+    script: str = step["with"]["script"]
+    return script
+
+
 def drift_script() -> str:
     """The drift job's script: tests/e2e/test_drift.py runs it against the GitHub double."""
     [step] = [s for s in _jobs(DRIFT)["preview"]["steps"] if s.get("id") == "preview"]
