@@ -251,8 +251,9 @@ class RepositoryBaseline(pulumi.ComponentResource):
             repository=repository,
             enabled=True,
             allowed_actions="all",
-            # Every action must be pinned to a full commit SHA, as the generated pipeline is.
-            sha_pinning_required=True,
+            # On by default: every action must be pinned to a full commit SHA, as the generated
+            # pipeline is (settings.sha_pinning_required).
+            sha_pinning_required=settings.sha_pinning_required,
             opts=kept,
         )
         self.workflow_permissions = github.WorkflowRepositoryPermissions(

@@ -429,7 +429,29 @@ def _bypass_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] | N
         return None
     return (
         f'{len(protection.bypass_actors)} bypass actor(s) with kind "classic"',
-        'bypass_actors only with kind "ruleset" (classic protection has no app bypass)',
+        'bypass_actors only with kind "ruleset" (classic protection has no app bypass): use '
+        'kind "ruleset", or set bypass_actors: [] in this repository',
+    )
+
+
+# What the mandatory policy reviews-required (policies/) rejects, refused before it runs.
+def _policy_min_approvals(protection: ProtectionSettings) -> tuple[str, str] | None:
+    if protection.required_approvals >= 1:
+        return None
+    return (
+        describe(protection.required_approvals),
+        "at least 1: the mandatory policy reviews-required refuses fewer (pull requests would "
+        "merge without review)",
+    )
+
+
+def _policy_dismiss_stale(protection: ProtectionSettings) -> tuple[str, str] | None:
+    if protection.dismiss_stale_reviews:
+        return None
+    return (
+        describe(protection.dismiss_stale_reviews),
+        "true: the mandatory policy reviews-required refuses false (approvals would survive "
+        "new pushes)",
     )
 
 
@@ -465,6 +487,8 @@ _PROTECTION = _Section[ProtectionSettings](
     checks=(
         _CrossCheck("required_approvals", ("kind", "required_approvals"), _approvals_fit_kind),
         _CrossCheck("bypass_actors", ("kind", "bypass_actors"), _bypass_needs_ruleset),
+        _CrossCheck("required_approvals", ("required_approvals",), _policy_min_approvals),
+        _CrossCheck("dismiss_stale_reviews", ("dismiss_stale_reviews",), _policy_dismiss_stale),
     ),
 )
 
@@ -512,6 +536,7 @@ _SETTINGS = _Section[RepositorySettings](
         "secret_scanning": _boolean,
         "secret_scanning_push_protection": _boolean,
         "default_workflow_permissions": _choice(WORKFLOW_PERMISSIONS),
+        "sha_pinning_required": _boolean,
     },
     build=lambda values: replace(RepositorySettings(), **values),
     checks=(
@@ -643,6 +668,7 @@ def _parse_repository(
         return _merge(section, [defaults[key], own], errors)
 
     pipeline = merged("pipeline", _PIPELINE)
+    _check_python_versions(top.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
     protection = merged("protection", _PROTECTION)
     settings = merged("settings", _SETTINGS)
     if not isinstance(name, str):
@@ -671,6 +697,35 @@ def _parse_repository(
     )
 
 
+def _check_python_versions(
+    own: object,
+    pipeline: PipelineSettings,
+    defaults: _Layer,
+    path: str,
+    errors: list[ConfigError],
+) -> None:
+    """A repository's own python_version that inherited python_versions would silently ignore
+    (the test job runs on python_versions only)."""
+    options = pipeline.options
+    if not (
+        isinstance(own, Mapping)
+        and "python_version" in own
+        and "python_versions" not in own
+        and "python_versions" in defaults.values
+        and options.python_version not in options.python_versions
+    ):
+        return
+    errors.append(
+        ConfigError(
+            f"{path}.pipeline.python_version",
+            f"{describe(options.python_version)} with python_versions "
+            f"{json.dumps(list(options.python_versions))} from {defaults.path}",
+            "one of python_versions, or python_versions set in this repository too (the test "
+            "job runs on python_versions only)",
+        )
+    )
+
+
 # How many repositories a warning names before it says "and N more".
 WARNING_NAMES_SHOWN = 5
 
@@ -695,14 +750,39 @@ def _update_problem(repository: RepositoryConfig) -> str | None:
     return None
 
 
+def _secret_scanning_problem(repository: RepositoryConfig) -> str | None:
+    settings = repository.settings
+    if not settings.secret_scanning or settings.visibility == "public":
+        return None
+    return (
+        f"settings.secret_scanning on a {settings.visibility} repository needs GitHub Secret "
+        "Protection (Advanced Security) for the organization; without it GitHub refuses the "
+        "apply (HTTP 422). Set secret_scanning: false for it otherwise."
+    )
+
+
+def _sha_pinning_problem(repository: RepositoryConfig) -> str | None:
+    if not (repository.adopt and repository.settings.sha_pinning_required):
+        return None
+    return (
+        "settings.sha_pinning_required is on for an adopted repository: its existing workflows "
+        "that use an action by tag or branch (not a full commit SHA) will stop running. Pin "
+        "them first, or set sha_pinning_required: false for it."
+    )
+
+
+_PROBLEMS = (_update_problem, _secret_scanning_problem, _sha_pinning_problem)
+
+
 def _warnings(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:
-    """Configs that work once, one warning per problem however many repositories share it: the
-    repository's name, or their count and the first few names."""
+    """Configs that work once, or may fail at apply time: one warning per problem however many
+    repositories share it, with the repository's name, or their count and the first few names."""
     named: dict[str, list[str]] = {}
-    for config in configs:
-        problem = _update_problem(config)
-        if problem is not None:
-            named.setdefault(problem, []).append(config.name)
+    for problem_of in _PROBLEMS:
+        for config in configs:
+            problem = problem_of(config)
+            if problem is not None:
+                named.setdefault(problem, []).append(config.name)
     return tuple(f"{_repositories(names)}: {problem}" for problem, names in named.items())
 
 

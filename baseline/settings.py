@@ -76,6 +76,9 @@ class RepositorySettings:
     secret_scanning: bool = False
     secret_scanning_push_protection: bool = False
     default_workflow_permissions: WorkflowPermission = "read"
+    # Actions must be pinned to a full commit SHA (ActionsRepositoryPermissions), as the generated
+    # pipeline is; an adopted repository's other workflows that use tags stop running with it.
+    sha_pinning_required: bool = True
 
 
 @dataclass(frozen=True)

@@ -636,6 +636,59 @@ def test_one_warning_per_problem_each_naming_its_repositories_in_config_order() 
     assert ruleset_warning.startswith("2 repositories (svc-a, svc-b): the ruleset has no")
 
 
+# --- what the policies would reject, and contradictions ---------------------------------------
+
+
+def test_zero_approvals_are_refused_with_the_policys_reason() -> None:
+    error = repo_error(protection={"required_approvals": 0})
+    assert error.path == "repositories[0].protection.required_approvals"
+    assert error.found == "0 (a number)"
+    assert "mandatory policy reviews-required" in error.allowed
+
+
+def test_stale_approvals_kept_are_refused_with_the_policys_reason() -> None:
+    error = only_error({"protection": {"dismiss_stale_reviews": False}}, one())
+    assert error.path == "defaults.protection.dismiss_stale_reviews"
+    assert error.found == "false (a boolean)"
+    assert "approvals would survive new pushes" in error.allowed
+
+
+def test_bypass_actors_from_defaults_on_a_classic_repository_say_the_fix() -> None:
+    defaults = {"protection": {"bypass_actors": [{"app_id": 5}]}}
+    error = only_error(defaults, one(protection={"kind": "classic"}))
+    assert error.path == "repositories[0].protection.bypass_actors"
+    assert "(bypass_actors from defaults.protection)" in error.found
+    assert "set bypass_actors: [] in this repository" in error.allowed
+    fixed = one(protection={"kind": "classic", "bypass_actors": []})
+    assert parse_settings(defaults, fixed).repositories[0].protection.bypass_actors == ()
+
+
+def test_own_python_version_that_inherited_python_versions_would_ignore() -> None:
+    defaults = {"pipeline": {"python_versions": ["3.12", "3.13"]}}
+    error = only_error(defaults, one(pipeline={"python_version": "3.11"}))
+    assert error.path == "repositories[0].pipeline.python_version"
+    assert error.found == '"3.11" with python_versions ["3.12", "3.13"] from defaults.pipeline'
+    assert "python_versions set in this repository too" in error.allowed
+    assert parse_settings(defaults, one(pipeline={"python_version": "3.13"}))
+
+
+def test_secret_scanning_on_a_private_repository_is_warned_about() -> None:
+    (_, warning) = parse_settings(None, one(settings={"secret_scanning": True})).warnings
+    assert warning.startswith("shop-backend: settings.secret_scanning on a private repository")
+    public = one(settings={"secret_scanning": True, "visibility": "public"})
+    assert len(parse_settings(None, public).warnings) == 1
+
+
+def test_sha_pinning_is_a_setting_and_adoption_with_it_is_warned_about() -> None:
+    assert RepositorySettings().sha_pinning_required is True
+    (_, warning) = parse_settings(None, one(adopt=True)).warnings
+    assert warning.startswith("shop-backend: settings.sha_pinning_required is on")
+    off = one(adopt=True, settings={"sha_pinning_required": False})
+    settings = parse_settings(None, off)
+    assert len(settings.warnings) == 1
+    assert settings.repositories[0].settings.sha_pinning_required is False
+
+
 # --- the stack file -----------------------------------------------------------------------------
 
 STACK_FILE = f"""\
