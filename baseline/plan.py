@@ -63,14 +63,25 @@ def ordered(record: Record, settings: StackSettings) -> list[Registration]:
 def plan_document(
     stack: str, resources: Sequence[Registration], record: Record, violations: list[Violation]
 ) -> dict[str, Any]:
-    """The plan's JSON document (its shape is read by other tools: keep it)."""
-    return {
+    """The plan's JSON document (its shape is read by other tools: add keys, never change one)."""
+    document = {
         "project": PROJECT,
         "stack": stack,
         "resources": [resource_json(r) for r in resources],
         "invokes": [{"token": i.token, "args": i.args} for i in record.invokes],
-        "policy_violations": [v.to_json() for v in violations],
+        "policy_violations": [],
+        "warnings": list(record.warnings),
     }
+    add_violations(document, violations)
+    return document
+
+
+def add_violations(document: dict[str, Any], violations: Sequence[Violation]) -> None:
+    """Each violation with the repository it is about (None for the stack as a whole)."""
+    owners = summary.repository_of(document)
+    document["policy_violations"] = [
+        {**v.to_json(), "repository": owners.get(v.urn or "")} for v in violations
+    ]
 
 
 def write_files(resources: Sequence[Registration], out: Path) -> list[Path]:
@@ -105,12 +116,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     resources = ordered(record, settings)
     document = plan_document(stack_file.stack, resources, record, [])
     violations = evaluate_resources(document["resources"])
-    document["policy_violations"] = [v.to_json() for v in violations]
+    add_violations(document, violations)
     written = write_files(resources, args.out) if args.out else []
 
     if args.json:
-        for warning in record.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
         json.dump(document, out_stream, indent=2)
         out_stream.write("\n")
     else:

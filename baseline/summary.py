@@ -1,73 +1,179 @@
-"""The plan for a person: per repository what happens, then totals. Color only on a terminal."""
+"""The plan for a person: what every repository shares, said once, then what each one does
+differently; then policy violations (naming the repository), warnings and totals.
+
+Each fact line is stated in full (on and off alike), so the shared block shows every choice,
+and a repository lists only the lines in which it differs. Color only on a terminal.
+"""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from baseline.resource_types import (
+    ACTIONS_PERMISSIONS,
     CLASSIC,
     COMPONENT,
+    DEPENDABOT_SECURITY_UPDATES,
     REPOSITORY,
     RULESET,
     VULNERABILITY_ALERTS,
     WORKFLOW_FILE,
     WORKFLOW_PERMISSIONS,
 )
-from baseline.settings import StackSettings
+from baseline.settings import RepositoryConfig, StackSettings
+from workflows.options import BackendCiOptions
+
+LABEL_WIDTH = 17
+# Shown in the pipeline line in their own words; every other option only when not the default.
+_PIPELINE_SHOWN = {"working_directory", "python_version", "python_versions", "coverage_threshold"}
 
 
 def _short_type(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
 
 
-def _children(document: dict[str, Any], component_urn: str) -> dict[str, dict[str, Any]]:
-    return {r["type"]: r for r in document["resources"] if r["parent"] == component_urn}
+def _on(flag: object, what: str, off: str | None = None) -> str:
+    return what if flag else (off if off is not None else f"no {what}")
 
 
-def _protection_lines(children: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """(required checks, protection facts) from the protection resource's inputs."""
-    if RULESET in children:
-        rules = children[RULESET]["inputs"].get("rules", {})
-        checks = [
-            f"{c['context']} (app {c['integrationId']})"
-            for c in rules.get("requiredStatusChecks", {}).get("requiredChecks", [])
+def _pipeline(config: RepositoryConfig) -> str:
+    options = config.pipeline.options
+    tested = options.python_versions or (options.python_version,)
+    parts = [
+        f"{config.pipeline.template} in {options.working_directory}",
+        f"Python {options.python_version}, tests on {', '.join(tested)}",
+        f"coverage at least {options.coverage_threshold}%",
+    ]
+    default = BackendCiOptions()
+    for field in fields(BackendCiOptions):
+        value = getattr(options, field.name)
+        if field.name in _PIPELINE_SHOWN or value == getattr(default, field.name):
+            continue
+        shown = list(value) if isinstance(value, tuple) else value
+        parts.append(f"{field.name} {json.dumps(shown)}")
+    return ", ".join(parts)
+
+
+def _checks(contexts: Sequence[str], apps: Sequence[object]) -> str:
+    pinned = {str(app) for app in apps}
+    where = (
+        f"each pinned to app {pinned.pop()}"
+        if len(pinned) == 1
+        else "apps " + ", ".join(sorted(pinned))
+    )
+    return f"{', '.join(contexts)} ({where})"
+
+
+def _reviews(
+    count: object, stale: object, owners: object, last_push: object, threads: object
+) -> str:
+    return ", ".join(
+        [
+            f"{count} approval{'s' if count != 1 else ''}",
+            _on(stale, "stale approvals dismissed", "stale approvals KEPT"),
+            _on(owners, "code owners must approve", "no code owner review"),
+            _on(last_push, "last push approved by someone else", "no last-push approval"),
+            _on(threads, "conversations resolved", "conversations need not be resolved"),
         ]
+    )
+
+
+def _protection_lines(children: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """required checks, reviews and protection, from the protection resource's inputs."""
+    if RULESET in children:
+        inputs = children[RULESET]["inputs"]
+        rules = inputs.get("rules", {})
+        status = rules.get("requiredStatusChecks", {})
+        required = status.get("requiredChecks", [])
         review = rules.get("pullRequest", {})
-        bypass = children[RULESET]["inputs"].get("bypassActors") or []
-        facts = [
-            "ruleset on ~DEFAULT_BRANCH, enforcement active",
-            f"{review.get('requiredApprovingReviewCount')} approval(s), stale approvals "
-            + ("dismissed" if review.get("dismissStaleReviewsOnPush") else "kept"),
-            "conversation resolution required"
-            if review.get("requiredReviewThreadResolution")
-            else "conversation resolution not required",
-            "force push and deletion blocked"
-            if rules.get("nonFastForward") and rules.get("deletion")
-            else "force push or deletion ALLOWED",
+        bypass = inputs.get("bypassActors") or []
+        includes = inputs.get("conditions", {}).get("refName", {}).get("includes", [])
+        protection = [
+            f"ruleset on {', '.join(includes)} ({inputs.get('enforcement')})",
+            _on(status.get("strictRequiredStatusChecksPolicy"), "branch must be up to date"),
+            _on(
+                rules.get("nonFastForward") and rules.get("deletion"),
+                "force push and deletion blocked",
+                "force push or deletion ALLOWED",
+            ),
             "bypass: "
             + (", ".join(f"app {a['actorId']} ({a['bypassMode']})" for a in bypass) or "nobody"),
         ]
-        return checks, facts
+        return {
+            "required checks": _checks(
+                [c["context"] for c in required], [c.get("integrationId") for c in required]
+            ),
+            "reviews": _reviews(
+                review.get("requiredApprovingReviewCount"),
+                review.get("dismissStaleReviewsOnPush"),
+                review.get("requireCodeOwnerReview"),
+                review.get("requireLastPushApproval"),
+                review.get("requiredReviewThreadResolution"),
+            ),
+            "protection": ", ".join(protection),
+        }
     inputs = children[CLASSIC]["inputs"]
-    checks = list(inputs.get("requiredStatusChecks", {}).get("checks", []))
+    status = inputs.get("requiredStatusChecks", {})
+    pairs = [str(check).rpartition(":") for check in status.get("checks", [])]
     review = inputs.get("requiredPullRequestReviews", {})
-    facts = [
+    protection = [
         f"classic branch protection on {inputs.get('branch')}",
-        f"{review.get('requiredApprovingReviewCount')} approval(s), stale approvals "
-        + ("dismissed" if review.get("dismissStaleReviews") else "kept"),
-        "administrators included" if inputs.get("enforceAdmins") else "administrators EXEMPT",
+        _on(status.get("strict"), "branch must be up to date"),
+        _on(inputs.get("enforceAdmins"), "administrators included", "administrators EXEMPT"),
         "force push and deletion blocked",
+        "bypass: nobody",
     ]
-    return checks, facts
+    return {
+        "required checks": _checks([c for c, _, _ in pairs], [app for _, _, app in pairs]),
+        "reviews": _reviews(
+            review.get("requiredApprovingReviewCount"),
+            review.get("dismissStaleReviews"),
+            review.get("requireCodeOwnerReviews"),
+            review.get("requireLastPushApproval"),
+            inputs.get("requireConversationResolution"),
+        ),
+        "protection": ", ".join(protection),
+    }
 
 
-def _settings_line(children: dict[str, dict[str, Any]]) -> str:
+def _enabled(children: dict[str, dict[str, Any]], type_token: str) -> object:
+    return children.get(type_token, {}).get("inputs", {}).get("enabled")
+
+
+def _security(children: dict[str, dict[str, Any]]) -> str:
+    repo = children[REPOSITORY]["inputs"]
+    analysis = repo.get("securityAndAnalysis") or {}
+
+    def status(feature: str) -> bool:
+        return bool(analysis.get(feature, {}).get("status") == "enabled")
+
+    actions = children.get(ACTIONS_PERMISSIONS, {}).get("inputs", {})
+    token = children.get(WORKFLOW_PERMISSIONS, {}).get("inputs", {})
+    return ", ".join(
+        [
+            _on(_enabled(children, VULNERABILITY_ALERTS), "vulnerability alerts"),
+            _on(_enabled(children, DEPENDABOT_SECURITY_UPDATES), "Dependabot security updates"),
+            _on(status("secretScanning"), "secret scanning"),
+            _on(status("secretScanningPushProtection"), "push protection"),
+            _on(
+                actions.get("shaPinningRequired"),
+                "actions pinned to SHAs required",
+                "actions by tag allowed",
+            ),
+            f"GITHUB_TOKEN {token.get('defaultWorkflowPermissions')}",
+        ]
+    )
+
+
+def _settings(children: dict[str, dict[str, Any]]) -> str:
     repo = children[REPOSITORY]["inputs"]
     merges = [
         label
@@ -78,15 +184,52 @@ def _settings_line(children: dict[str, dict[str, Any]]) -> str:
         )
         if repo.get(key)
     ]
-    parts = [repo.get("visibility", "?"), "merge methods: " + "/".join(merges)]
-    if repo.get("deleteBranchOnMerge"):
-        parts.append("branches deleted on merge")
-    alerts = children.get(VULNERABILITY_ALERTS, {})
-    if alerts.get("inputs", {}).get("enabled"):
-        parts.append("vulnerability alerts")
-    token = children.get(WORKFLOW_PERMISSIONS, {})
-    parts.append(f"GITHUB_TOKEN {token.get('inputs', {}).get('defaultWorkflowPermissions')}")
-    return ", ".join(parts)
+    features = {
+        "deleteBranchOnMerge": "branches deleted on merge",
+        "allowAutoMerge": "auto-merge",
+        "allowUpdateBranch": "update branch",
+        "hasWiki": "wiki",
+        "hasProjects": "projects",
+        "hasDiscussions": "discussions",
+        "isTemplate": "template",
+    }
+    on = [label for key, label in features.items() if repo.get(key)]
+    off = [label for key, label in features.items() if not repo.get(key)]
+    parts = [str(repo.get("visibility", "?")), "merge methods: " + "/".join(merges)]
+    parts += [f"on: {', '.join(on)}"] if on else []
+    parts += [f"off: {', '.join(off)}"] if off else []
+    parts.append(f"homepage {repo['homepageUrl']}" if repo.get("homepageUrl") else "no homepage")
+    return "; ".join(parts)
+
+
+def repository_lines(
+    config: RepositoryConfig, children: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """Every fact of one repository's plan, label -> text, in reading order."""
+    workflow = children[WORKFLOW_FILE]["inputs"]
+    return {
+        "workflow": f"{workflow['file']} on {workflow['branch']}",
+        "pipeline": _pipeline(config),
+        **_protection_lines(children),
+        "security": _security(children),
+        "settings": _settings(children),
+        "resources": ", ".join(_short_type(t) for t in children),
+    }
+
+
+def _line(label: str, text: str) -> str:
+    return f"  [bold]{label:<{LABEL_WIDTH}}[/bold]{escape(text)}".rstrip()
+
+
+def repository_of(document: dict[str, Any]) -> dict[str, str]:
+    """urn -> the name of the repository (component) it belongs to."""
+    components = {r["urn"]: r["name"] for r in document["resources"] if r["type"] == COMPONENT}
+    owners = {}
+    for r in document["resources"]:
+        owner = components.get(r["urn"]) or components.get(r["parent"] or "")
+        if owner is not None:
+            owners[r["urn"]] = owner
+    return owners
 
 
 def print_summary(
@@ -103,41 +246,56 @@ def print_summary(
         "offline: the real program under Pulumi's mock engine"
     )
     components = {r["name"]: r for r in document["resources"] if r["type"] == COMPONENT}
-    adopted = 0
+    facts: list[tuple[RepositoryConfig, dict[str, Any], dict[str, str]]] = []
     for repo in settings.repositories:
-        children = _children(document, components[repo.name]["urn"])
-        repository = children[REPOSITORY]
-        action = "adopt (import)" if repository["options"]["import_id"] else "create"
-        adopted += bool(repository["options"]["import_id"])
-        workflow = children[WORKFLOW_FILE]["inputs"]
-        checks, facts = _protection_lines(children)
-        table = Table(box=box.SIMPLE, show_header=False, title_justify="left", pad_edge=False)
-        table.title = f"[bold cyan]{repo.name}[/bold cyan]: {action}"
-        table.add_column(style="bold")
-        table.add_column()
-        table.add_row("workflow", f"{workflow['file']} on {workflow['branch']}")
-        table.add_row("required checks", "\n".join(checks))
-        table.add_row("protection", "\n".join(facts))
-        table.add_row("settings", _settings_line(children))
-        table.add_row(
-            "resources",
-            ", ".join(_short_type(t) for t in children),
-        )
-        console.print(table)
+        urn = components[repo.name]["urn"]
+        children = {r["type"]: r for r in document["resources"] if r["parent"] == urn}
+        facts.append((repo, children, repository_lines(repo, children)))
 
+    shared: dict[str, str] = {}
+    if len(facts) > 1:
+        for label in facts[0][2]:
+            counts = Counter(lines[label] for _, _, lines in facts if label in lines)
+            text, count = counts.most_common(1)[0]
+            if count > 1:
+                shared[label] = text
+        console.print()
+        console.print(f"Every repository, unless it says otherwise below ({len(facts)}):")
+        for label, text in shared.items():
+            console.print(_line(label, text))
+
+    adopted = 0
+    console.print()
+    for index, (repo, children, lines) in enumerate(facts):
+        imported = children[REPOSITORY]["options"]["import_id"]
+        adopted += bool(imported)
+        action = "adopt (import)" if imported else "create"
+        described = f" {escape(json.dumps(repo.description))}" if repo.description else ""
+        own = [(label, text) for label, text in lines.items() if shared.get(label) != text]
+        if own and index > 0:
+            console.print()
+        console.print(f"[bold cyan]{repo.name}[/bold cyan]: {action}{described}")
+        for label, text in own:
+            console.print(_line(label, text))
+
+    owners = repository_of(document)
     violations = document["policy_violations"]
+    if violations or warnings or written:
+        console.print()
     for violation in violations:
         style = "red" if violation["enforcement"] == "mandatory" else "yellow"
+        where = violation.get("repository") or owners.get(violation["urn"] or "", "the stack")
         console.print(
-            f"[{style}]policy {violation['policy']} ({violation['enforcement']})[/{style}]: "
-            f"{violation['message']}"
+            f"[{style}]policy {violation['policy']} ({violation['enforcement']})[/{style}] "
+            f"on {where}: {escape(violation['message'])}"
         )
     for warning in warnings:
-        console.print(f"[yellow]warning[/yellow]: {warning}")
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     for path in written:
         console.print(f"wrote {path}")
     total = len(settings.repositories)
     mandatory = sum(v["enforcement"] == "mandatory" for v in violations)
+    console.print()
     console.print(
         f"[bold]{total} repositories[/bold] ({total - adopted} created, {adopted} adopted), "
         f"{len(document['resources'])} resources, {len(document['invokes'])} data-source calls, "

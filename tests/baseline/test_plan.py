@@ -40,7 +40,14 @@ def _by_name(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_json_plan_has_the_documented_shape(plan_json: dict[str, Any]) -> None:
-    assert set(plan_json) == {"project", "stack", "resources", "invokes", "policy_violations"}
+    assert set(plan_json) == {
+        "project",
+        "stack",
+        "resources",
+        "invokes",
+        "policy_violations",
+        "warnings",
+    }
     assert (plan_json["project"], plan_json["stack"]) == ("repo-baseline", "example")
     for resource in plan_json["resources"]:
         assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
@@ -111,8 +118,8 @@ def test_summary_shows_every_repository_and_its_required_checks() -> None:
     assert code == 0
     for name in ("shop-frontend-api", "billing-service", "legacy-portal"):
         assert name in out
-    assert "Test Suite (Pytest) (3.12) (app 15368)" in out
-    assert "Build Verification:15368" in out
+    assert "Test Suite (Pytest) (3.12)" in out
+    assert "(each pinned to app 15368)" in out
     assert "adopt (import)" in out
     assert "\x1b[" not in out  # not a terminal: no color codes
     assert "3 repositories (2 created, 1 adopted), 25 resources" in out
@@ -187,3 +194,60 @@ def test_json_plan_is_the_same_on_every_run() -> None:
         )
         outputs.add(out.stdout)
     assert len(outputs) == 1
+
+
+ORG = str(ROOT / "examples" / "Pulumi.org.yaml")
+
+
+def test_fifteen_repositories_every_choice_visible_and_nothing_repeated() -> None:
+    stream = io.StringIO()
+    assert main(["--config", ORG], stdout=stream) == 0
+    out = stream.getvalue()
+    lines = out.splitlines()
+    assert not [line for line in lines if line != line.rstrip()]
+    assert len(lines) < 60
+    # Said once for all: the defaults' choices.
+    shared = out.split("\n\n")[1]
+    assert "code owners must approve" in shared
+    assert "bypass: app 123456 (always)" in shared
+    assert "actions pinned to SHAs required" in shared
+    assert out.count("warning: ") == 2
+    assert "resources        Repository, RepositoryFile, RepositoryRuleset" in shared
+    assert out.count("RepositoryRuleset") == 1
+    # Each repository's own choices, under its name.
+    for choice in (
+        "services/billing",
+        "coverage at least 90%",
+        "tests on 3.11, 3.12",
+        "actions by tag allowed",
+        'services ["postgres", "redis"]',
+        "Python 3.13",
+        "last push approved by someone else",
+        "public;",
+        "secret scanning, push protection",
+        "homepage https://docs.example.com/sdk",
+        "classic branch protection on main",
+        "merge methods: squash/rebase",
+    ):
+        assert out.count(choice) == 1, choice
+    assert "auth: settings.secret_scanning on a private repository" in out
+
+
+def test_json_plan_carries_the_warnings(plan_json: dict[str, Any]) -> None:
+    assert len(plan_json["warnings"]) == 3
+    assert plan_json["warnings"][0].startswith("2 repositories (shop-frontend-api, billing")
+
+
+def test_policy_violations_name_their_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    import baseline.component as component
+
+    monkeypatch.setattr(component, "GITHUB_ACTIONS_APP_ID", 1)
+    code, out = _plan()
+    assert code == 1
+    assert "policy required-checks-pinned-to-github-actions (mandatory) on legacy-portal:" in out
+    _, document = _plan("--json")
+    assert {v["repository"] for v in json.loads(document)["policy_violations"]} == {
+        "shop-frontend-api",
+        "billing-service",
+        "legacy-portal",
+    }
