@@ -103,6 +103,14 @@ def test_an_action_pinned_twice_is_refused() -> None:
         parse_pins(f"runs:\n  using: composite\n  steps:\n{step}{step}", "pins.yml")
 
 
+def test_zizmor_pedantic_finds_nothing_in_the_pin_file() -> None:
+    zizmor = Path(sys.executable).parent / "zizmor"
+    args = [str(zizmor), "--offline", "--no-progress", "--persona", "pedantic", str(PINS_FILE)]
+    out = subprocess.run(args, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No findings to report" in out.stdout
+
+
 # Where the bot finds them -----------------------------------------------------------------
 
 
