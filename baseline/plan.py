@@ -23,7 +23,6 @@ from baseline.settings import StackSettings
 from policies.evaluate import Violation, evaluate_resources
 
 PROJECT = "repo-baseline"
-DEFAULT_STACK_FILE = "Pulumi.example.yaml"
 
 
 def resource_json(registration: Registration) -> dict[str, Any]:
@@ -97,19 +96,89 @@ def write_files(resources: Sequence[Registration], out: Path) -> list[Path]:
     return written
 
 
+DESCRIPTION = """\
+What `pulumi up` would do to each repository of a stack, offline: no token, no Pulumi CLI. The
+real program runs under Pulumi's mock engine with the stack file's config, and the policy pack
+checks every resource it registers. Prints what every repository shares once, then what each
+one does differently, then policy violations, warnings and totals.
+"""
+
+EPILOG = """\
+exit codes: 0 planned; 1 planned, but a mandatory policy is violated; 2 the config is invalid
+(every problem on stderr, one a line, nothing on stdout).
+
+examples:
+  repo-baseline plan                                   the one Pulumi.<stack>.yaml here
+  repo-baseline plan --config ~/infra/Pulumi.prod.yaml
+  repo-baseline plan --json > plan.json                then: python -m policies.evaluate plan.json
+  repo-baseline plan --out rendered/                   the workflow file of each repository
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The plan's options, on `parser` (the `plan` subcommand, or `python -m baseline plan`)."""
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the stack file, Pulumi.<stack>.yaml (default: the only one in this directory)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document instead: every resource with its inputs and options, the "
+        "data-source calls, the policy violations (each with its repository), the warnings",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write each repository's workflow file to DIR/<repository>/<path>",
+    )
+
+
+def plan_parser(prog: str = "repo-baseline plan") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return parser
+
+
+def default_stack_file(directory: Path) -> Path | str:
+    """The only `Pulumi.<stack>.yaml` in `directory`; an explanation when there is not one."""
+    found = sorted(directory.glob("Pulumi.*.yaml"))
+    if len(found) == 1:
+        return Path(found[0].name)
+    if found:
+        names = ", ".join(path.name for path in found)
+        return f"{len(found)} stack files in {directory} ({names}); choose one with --config"
+    return f"no Pulumi.<stack>.yaml in {directory}; give one with --config"
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    return execute(plan_parser().parse_args(argv), stdout)
+
+
+def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
+    """Plan with parsed `args`; the exit code."""
     out_stream = stdout or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m baseline plan", description=__doc__)
-    parser.add_argument("--config", default=DEFAULT_STACK_FILE, help="a Pulumi.<stack>.yaml file")
-    parser.add_argument("--json", action="store_true", help="print the plan as one JSON document")
-    parser.add_argument("--out", type=Path, help="write every workflow file under this folder")
-    args = parser.parse_args(argv)
+    if args.config is None:
+        found = default_stack_file(Path.cwd())
+        if isinstance(found, str):
+            print(f"repo-baseline plan: {found}", file=sys.stderr)
+            return 2
+        args.config = str(found)
 
     try:
         stack_file, settings = load_settings_file(args.config)
     except ConfigErrors as errors:
         for error in errors.errors:
-            print(f"{args.config}: {error}", file=sys.stderr)
+            # A problem of the file itself already starts with its path.
+            where = "" if error.path == str(args.config) else f"{args.config}: "
+            print(f"{where}{error}", file=sys.stderr)
         return 2
 
     record = run(stack_file.config, project=PROJECT, stack=stack_file.stack)
