@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from baseline.config import (
@@ -15,6 +16,7 @@ from baseline.config import (
     parse_settings,
 )
 from baseline.errors import ConfigError, ConfigErrors
+from baseline.schema import stack_schema
 from baseline.settings import (
     BypassActor,
     PipelineSettings,
@@ -24,11 +26,36 @@ from baseline.settings import (
 )
 from workflows.options import BackendCiOptions
 
+SCHEMA = jsonschema.Draft202012Validator(stack_schema())
+
+
+# What the published schema (schema/stack.schema.json) cannot say: rules across layers or
+# entries, and git's and glob's own semantics. Every other bad input the schema rejects too.
+BEYOND_SCHEMA = (
+    "no earlier entry uses",  # names unique ignoring case
+    "one matches",  # a pr_branches pattern matching default_branch
+    "from defaults.",  # a rule broken by a repository's keys together with the defaults'
+    "with kind",  # approvals and bypass_actors of classic protection
+    "for a new repository",  # a new repository's default branch
+    "unless",  # push protection and security updates need what they build on
+    "at least one of them true",  # a merge method, counting the built-in defaults
+    "leaves the repository",  # a relative path that climbs out after normalisation
+)
+
 
 def errors_of(defaults: object = None, repositories: object = None) -> list[ConfigError]:
     with pytest.raises(ConfigErrors) as raised:
         parse_settings(defaults, repositories)
-    return list(raised.value.errors)
+    errors = list(raised.value.errors)
+    beyond = all(any(t in f"{e.found} {e.allowed}" for t in BEYOND_SCHEMA) for e in errors)
+    config: dict[str, object] = {}
+    if defaults is not None:
+        config[f"{CONFIG_NAMESPACE}:defaults"] = defaults
+    if repositories is not None:
+        config[f"{CONFIG_NAMESPACE}:repositories"] = repositories
+    rejected = any(SCHEMA.iter_errors({"config": config}))
+    assert rejected or beyond, f"the schema accepts what the config refuses: {errors}"
+    return errors
 
 
 def only_error(defaults: object = None, repositories: object = None) -> ConfigError:
