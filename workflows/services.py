@@ -7,9 +7,14 @@ never inside a script.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
+
+import yaml
 
 from workflows.model import Service
 from workflows.options import ServiceName
@@ -19,16 +24,20 @@ POSTGRES_USER: Final = "postgres"
 POSTGRES_PASSWORD: Final = "postgres"
 POSTGRES_DB: Final = "test"
 
-# Images pinned to the digest of their multi-platform index, as the official images' own record
-# lists it (docker-library/repo-info, repos/postgres/remote/17.md and repos/redis/remote/7.md,
-# builds of 2026-09-19). A tag can be moved to other content; a digest cannot. The tag stays for
-# the reader; Docker pulls by the digest.
-POSTGRES_IMAGE: Final = (
-    "postgres:17@sha256:f4c66b820c6f974249089d3d16d86a3698eae11e8746eb6644b2271031e91232"
-)
-REDIS_IMAGE: Final = (
-    "redis:7@sha256:c6eabf748fc7a61dbb5a705c78bcf3d6377b1127a97d0ce965c11c44ba46896f"
-)
+# The images, each `name:tag@sha256:<digest>`: a tag can be moved to other content, a digest
+# cannot. Dependabot updates them in this Compose file (the tag stays for the reader).
+IMAGES_FILE: Final = Path(__file__).parent / "service-images" / "compose.yml"
+_PINNED_IMAGE = re.compile(r"[a-z0-9./-]+:[\w.-]+@sha256:[0-9a-f]{64}")
+
+
+@cache
+def service_image(name: ServiceName) -> str:
+    """The pinned image of a service; ValueError for one without a digest."""
+    services = yaml.safe_load(IMAGES_FILE.read_text(encoding="utf-8"))["services"]
+    image = str(services[name]["image"])
+    if not _PINNED_IMAGE.fullmatch(image):
+        raise ValueError(f"{IMAGES_FILE.name}: {name} image {image!r} is not name:tag@sha256:…")
+    return image
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ def _postgres() -> ServicePreset:
     return ServicePreset(
         service=Service(
             id="postgres",
-            image=POSTGRES_IMAGE,
+            image=service_image("postgres"),
             env={
                 "POSTGRES_USER": POSTGRES_USER,
                 "POSTGRES_PASSWORD": POSTGRES_PASSWORD,
@@ -81,7 +90,7 @@ def _redis() -> ServicePreset:
     return ServicePreset(
         service=Service(
             id="redis",
-            image=REDIS_IMAGE,
+            image=service_image("redis"),
             ports=("6379/tcp",),
             options=(
                 '--health-cmd "redis-cli ping" --health-interval 5s --health-timeout 5s '

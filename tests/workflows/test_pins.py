@@ -14,8 +14,10 @@ import yaml
 
 from tests.workflows.conftest import VARIANTS
 from workflows.backend_ci import backend_ci
+from workflows.options import SERVICES
 from workflows.pins import PINS_FILE, parse_pins, pins, uses_lines
 from workflows.render import render
+from workflows.services import IMAGES_FILE, service_image
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
@@ -25,8 +27,12 @@ NULL_SHA = "0" * 40
 
 
 def _dependabot_actions() -> dict[str, Any]:
+    return _dependabot_entry("github-actions")
+
+
+def _dependabot_entry(ecosystem: str) -> dict[str, Any]:
     config: dict[str, Any] = yaml.safe_load(DEPENDABOT.read_text(encoding="utf-8"))
-    [entry] = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
+    [entry] = [u for u in config["updates"] if u["package-ecosystem"] == ecosystem]
     found: dict[str, Any] = entry
     return found
 
@@ -135,6 +141,21 @@ def test_every_file_the_bot_updates_pins_each_action_alike() -> None:
         assert len(refs) == 1, f"{action} is pinned differently across files: {refs}"
     for action, pin in pins().items():
         assert seen[action] == {(pin.sha, pin.version)}
+
+
+def test_service_images_are_pinned_by_digest_where_dependabot_updates_them() -> None:
+    entry = _dependabot_entry("docker-compose")
+    assert entry["directory"] == f"/{IMAGES_FILE.parent.relative_to(ROOT).as_posix()}"
+    assert IMAGES_FILE.name == "compose.yml"  # a name Dependabot's docker-compose fetcher takes
+    rendered = render(backend_ci(VARIANTS["adopted-backend"]))
+    for name in SERVICES:
+        image = service_image(name)
+        assert re.fullmatch(r"[a-z]+:\d+@sha256:[0-9a-f]{64}", image), image
+        assert f"image: {image}" in rendered
+    # A digest moves with its tag's rebuilds; a new major version waits for a person.
+    assert entry["ignore"] == [
+        {"dependency-name": "*", "update-types": ["version-update:semver-major"]}
+    ]
 
 
 # A bot's pull request --------------------------------------------------------------------
