@@ -2,8 +2,20 @@
 
 Plain Python (no Pulumi): the stack file is read with `load_stack_file`, the raw values of
 `repo-baseline:defaults` and `repo-baseline:repositories` are checked by `parse_settings`.
-Each section has a small schema (key -> converter); one walker applies it, and each section's
-cross-field checks run on the merged result (defaults first, then the repository's keys).
+
+The model is the JSON Schema of `baseline.schema`: each layer (`defaults`, each repository entry)
+is validated against it with `jsonschema`, and its errors become `ConfigError`s (the path, what
+was found, the schema's `errorMessage` or its allowed values, a did-you-mean). The layers merge
+key by key (built-in defaults, `defaults`, the repository's own keys; lists replace) into the
+frozen dataclasses of `baseline.settings`. What a schema cannot say is a named rule here:
+`RULES` (across keys of a section, as the layers merge them), and per entry
+`working-directory-inside-repository`, `unique-names`, `new-repository-on-main` and
+`python-version-in-python-versions`.
+
+Why JSON Schema and not pydantic: the schema is what editors read, so validating with it leaves
+no second model to keep in step, and each `jsonschema` error carries the subschema that failed,
+where the message lives; pydantic would coerce ("80" -> 80) unless strict everywhere, and its
+schema output would still need the messages and patterns added by hand.
 """
 
 from __future__ import annotations
@@ -17,17 +29,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, cast
 
+import jsonschema
 import yaml
 
 from baseline import stack_yaml
 from baseline.errors import ConfigError, ConfigErrors, describe
+from baseline.schema import (
+    PYTHON_VERSION,
+    PYTHON_VERSION_AS_NUMBER,
+    WORKING_DIRECTORY_ALLOWED,
+    stack_schema,
+)
 from baseline.settings import (
     MAX_APPROVALS,
-    PROTECTION_KINDS,
-    VISIBILITIES,
-    WORKFLOW_PERMISSIONS,
     BypassActor,
     PipelineSettings,
     ProtectionKind,
@@ -37,48 +53,30 @@ from baseline.settings import (
     StackSettings,
 )
 from workflows.filters import branch_matches
-from workflows.options import FAIL_LEVELS, SERVICES, BackendCiOptions
-from workflows.templates import TEMPLATES
+from workflows.options import BackendCiOptions
 
 CONFIG_NAMESPACE = "repo-baseline"
 DEFAULTS_KEY = f"{CONFIG_NAMESPACE}:defaults"
 REPOSITORIES_KEY = f"{CONFIG_NAMESPACE}:repositories"
 OWNER_KEY = "github:owner"
 
-T = TypeVar("T")
-Converter = Callable[[object], object]
 MISSING_KEY = "nothing (the key is missing)"
+SECTIONS = ("pipeline", "protection", "settings")
 
+_DEFS: dict[str, Any] = stack_schema()["$defs"]
+_VALIDATORS = {
+    name: jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": _DEFS})
+    for name in ("defaults", "repository")
+}
 
-# --- Problems found by converters, relative to the value they were given -----------------------
+_At = tuple[str | int, ...]  # a path below a layer: ("protection", "bypass_actors", 0, "app_id")
 
 
 @dataclass(frozen=True)
 class _Problem:
-    at: str  # path below the checked value: "", ".kind", "[2].app_id"
+    at: _At
     found: str
     allowed: str
-
-    def under(self, prefix: str) -> _Problem:
-        return replace(self, at=prefix + self.at)
-
-
-class _InvalidError(Exception):
-    """Raised by a converter that refuses its value."""
-
-    def __init__(self, problems: Iterable[_Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__(self.problems)
-
-
-def _refuse(value: object, allowed: str, found: str | None = None) -> _InvalidError:
-    return _InvalidError([_Problem("", found if found is not None else describe(value), allowed)])
-
-
-def _report(problems: Iterable[_Problem], path: str, errors: list[ConfigError]) -> None:
-    errors.extend(
-        ConfigError(path + problem.at, problem.found, problem.allowed) for problem in problems
-    )
 
 
 def _one_of(options: Iterable[str], found: object) -> str:
@@ -89,249 +87,93 @@ def _one_of(options: Iterable[str], found: object) -> str:
     return f"{text} (did you mean {json.dumps(close[0])}?)" if close else text
 
 
-# --- Converters: each takes a raw value and returns the typed one, or raises _InvalidError -----
+# --- Schema errors -> problems ------------------------------------------------------------------
 
 
-def _unchecked(value: object) -> object:
-    return value
+def _allowed(schema: Mapping[str, Any], value: object) -> str:
+    """What the schema node allows, in a person's words."""
+    if "errorMessage" in schema:
+        text = str(schema["errorMessage"])
+        if schema.get("pattern") == PYTHON_VERSION["pattern"] and type(value) in (int, float):
+            text += PYTHON_VERSION_AS_NUMBER
+        return text
+    if "enum" in schema:
+        return _one_of(schema["enum"], value)
+    if schema.get("type") == "object":
+        return f"a mapping of: {', '.join(schema['properties'])}"
+    return "true or false"  # the one kind left: {"type": "boolean"}
 
 
-def _boolean(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _refuse(value, "true or false")
+def _translate(error: jsonschema.ValidationError) -> Iterable[_Problem]:
+    at, value, schema = tuple(error.absolute_path), error.instance, error.schema
+    assert isinstance(schema, Mapping)
+    if error.validator == "additionalProperties":
+        for key in value:
+            if key not in schema["properties"]:
+                found = f"unknown key {describe(key)}"
+                yield _Problem((*at, key), found, _one_of(schema["properties"], key))
+    elif error.validator == "required":
+        for key in error.validator_value:
+            if key not in value:
+                allowed = _allowed(schema["properties"][key], None)
+                yield _Problem((*at, key), MISSING_KEY, allowed)
+    elif error.validator == "uniqueItems":
+        for index, item in enumerate(value):
+            if item in value[:index]:
+                allowed = f"each value once ([{value.index(item)}] is the same)"
+                yield _Problem((*at, index), describe(item), allowed)
+    else:
+        found = describe(value)
+        if error.validator == "not":
+            found += f" ({error.validator_value['description']})"
+        yield _Problem(at, found, _allowed(schema, value))
 
 
-def _integer(low: int, high: int | None, allowed: str) -> Converter:
-    def convert(value: object) -> int:
-        # bool is an int in Python; `true` is not a count.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise _refuse(value, allowed)
-        if value < low or (high is not None and value > high):
-            raise _refuse(value, allowed)
-        return value
-
-    return convert
-
-
-def _choice(options: Sequence[str]) -> Converter:
-    def convert(value: object) -> str:
-        if isinstance(value, str) and value in options:
-            return value
-        raise _refuse(value, _one_of(options, value))
-
-    return convert
+def _position(instance: object, at: _At) -> list[int]:
+    """Where `at` is in the input, to report in the order the user wrote (missing keys last)."""
+    position = []
+    for part in at:
+        if isinstance(instance, dict):
+            keys = list(instance)
+            position.append(keys.index(part) if part in instance else len(keys))
+            instance = instance.get(part)
+        elif isinstance(instance, list) and isinstance(part, int):
+            position.append(part)
+            instance = instance[part]
+    return position
 
 
-def _description(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise _refuse(value, "a string (or leave it out)")
+def _outside(instance: object) -> Iterable[_Problem]:
+    """working-directory-inside-repository: `a/../../b` climbs out only once normalised."""
+    pipeline = instance.get("pipeline") if isinstance(instance, dict) else None
+    directory = pipeline.get("working_directory") if isinstance(pipeline, dict) else None
+    if isinstance(directory, str):
+        normal = posixpath.normpath(directory)
+        if normal == ".." or normal.startswith("../"):
+            found = f"{describe(directory)} (it leaves the repository)"
+            yield _Problem(("pipeline", "working_directory"), found, WORKING_DIRECTORY_ALLOWED)
 
 
-def _homepage(value: object) -> str:
-    if isinstance(value, str) and (value == "" or re.fullmatch(r"https?://\S+", value)):
-        return value
-    raise _refuse(value, 'a URL like "https://docs.example.com/shop" (or "" for none)')
+def _problems(definition: str, instance: object) -> list[_Problem]:
+    """The layer's problems, one per path (the schema's first), in the order of the input."""
+    problems = [p for e in _VALIDATORS[definition].iter_errors(instance) for p in _translate(e)]
+    problems.extend(_outside(instance))
+    problems.sort(key=lambda problem: _position(instance, problem.at))
+    unique: dict[_At, _Problem] = {}
+    for problem in problems:
+        unique.setdefault(problem.at, problem)
+    return list(unique.values())
 
 
-# What GitHub accepts as a repository name; it would silently rewrite anything else.
-_REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+def _path(prefix: str, at: _At) -> str:
+    return prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at)
 
 
-def _repository_name(value: object) -> str:
-    if isinstance(value, str) and _REPOSITORY_NAME.fullmatch(value) and value not in (".", ".."):
-        return value
-    raise _refuse(
-        value,
-        "a GitHub repository name: 1 to 100 letters, digits, '.', '_' or '-', not '.' or '..'",
-    )
+def _report(problems: Iterable[_Problem], prefix: str, errors: list[ConfigError]) -> None:
+    errors.extend(ConfigError(_path(prefix, p.at), p.found, p.allowed) for p in problems)
 
 
-_PYTHON_VERSION = re.compile(r"3\.\d{1,2}")
-
-
-def _python_version(value: object) -> str:
-    if isinstance(value, str) and _PYTHON_VERSION.fullmatch(value):
-        return value
-    allowed = 'a quoted Python version like "3.12"'
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        allowed += ' (YAML reads an unquoted 3.10 as 3.1; quote it: "3.10")'
-    raise _refuse(value, allowed)
-
-
-_PATH_CHARACTERS = re.compile(r"[A-Za-z0-9._/-]+")
-
-
-def _working_directory(value: object) -> str:
-    """A relative directory inside the repository, normalised: `./backend/` -> `backend`."""
-    allowed = (
-        "a relative path inside the repository of letters, digits, '.', '_', '-' and '/' "
-        "('.' is the root)"
-    )
-    if not isinstance(value, str) or not _PATH_CHARACTERS.fullmatch(value):
-        raise _refuse(value, allowed)
-    if value.startswith("/"):
-        raise _refuse(value, allowed, f"{describe(value)} (an absolute path)")
-    path = posixpath.normpath(value)
-    if path == ".." or path.startswith("../"):
-        raise _refuse(value, allowed, f"{describe(value)} (it leaves the repository)")
-    return path
-
-
-# git check-ref-format, for a branch: no control characters, spaces or ~^:?*[\, no `..`, `@{`,
-# `//` or `/.`, no component ending in `.lock`; not starting with `.`, `/` or `-`, not ending
-# with `/` or `.`, and not `@` alone.
-_BRANCH_NAME = re.compile(
-    r"(?![./-])(?!@$)(?!.*(?:\.\.|@\{|//|/\.|\.lock/|\.lock$))[^\x00-\x20\x7f~^:?*\[\\]+(?<![/.])"
-)
-
-
-def _branch_name(value: object) -> str:
-    if isinstance(value, str) and _BRANCH_NAME.fullmatch(value):
-        return value
-    raise _refuse(
-        value,
-        "a git branch name like main (no spaces or ~ ^ : ? * [ \\, no '..' or '@{', "
-        "not starting with '.', '/' or '-', not ending with '/', '.' or '.lock')",
-    )
-
-
-_BRANCH_PATTERN = re.compile(r"!?[^\s!]\S*")
-
-
-def _branch_pattern(value: object) -> str:
-    if isinstance(value, str) and _BRANCH_PATTERN.fullmatch(value):
-        return value
-    raise _refuse(value, 'a branch pattern without spaces, like "main" or "bau/**"')
-
-
-def _command(value: object) -> str:
-    """A shell command of a pipeline job: one line, no `${{ }}` (values go through env)."""
-    allowed = (
-        'a shell command on one line, like "make lint", without ${{ }} expressions (a '
-        "workflow expression inside a script is a code injection risk)"
-    )
-    if isinstance(value, str) and value.strip() and "\n" not in value and "${{" not in value:
-        return value.strip()
-    raise _refuse(value, allowed)
-
-
-_COVERAGE_SOURCE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
-
-
-def _coverage_source(value: object) -> str:
-    if isinstance(value, str) and _COVERAGE_SOURCE.fullmatch(value) and ".." not in value:
-        return value
-    raise _refuse(value, 'a package or a directory relative to working_directory, like "src"')
-
-
-_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-
-
-def _settings_module(value: object) -> str | None:
-    if value is None or (isinstance(value, str) and _MODULE.fullmatch(value)):
-        return value
-    raise _refuse(value, 'a dotted Python module like "config.settings.production" (or null)')
-
-
-def _list_of(item: Converter, allowed: str, *, min_items: int, unique: bool) -> Converter:
-    """A YAML list -> a tuple, each item converted; duplicates refused when `unique`."""
-
-    def convert(value: object) -> tuple[object, ...]:
-        if not isinstance(value, list) or len(value) < min_items:
-            raise _refuse(value, allowed)
-        items: list[object] = []
-        problems: list[_Problem] = []
-        for index, raw in enumerate(value):
-            try:
-                converted = item(raw)
-            except _InvalidError as invalid:
-                problems.extend(problem.under(f"[{index}]") for problem in invalid.problems)
-                continue
-            if unique and converted in items:
-                earlier = items.index(converted)
-                problems.append(
-                    _Problem(
-                        f"[{index}]", describe(raw), f"each value once ([{earlier}] is the same)"
-                    )
-                )
-            items.append(converted)
-        if problems:
-            raise _InvalidError(problems)
-        return tuple(items)
-
-    return convert
-
-
-def _walk(
-    raw: object,
-    fields: Mapping[str, Converter],
-    *,
-    shape: str | None = None,
-    required: Mapping[str, str] | None = None,
-) -> tuple[dict[str, object], list[_Problem]]:
-    """Convert each key of the mapping `raw` with its converter: the valid values, the problems.
-
-    Unknown keys are problems (with a did-you-mean), and so are missing `required` keys (the
-    mapping's values are what each one allows).
-    """
-    if not isinstance(raw, Mapping):
-        return {}, [_Problem("", describe(raw), shape or f"a mapping of: {', '.join(fields)}")]
-    values: dict[str, object] = {}
-    problems: list[_Problem] = []
-    for key, value in raw.items():
-        convert = fields.get(key) if isinstance(key, str) else None
-        if convert is None:
-            problems.append(
-                _Problem(f".{key}", f"unknown key {describe(key)}", _one_of(fields, key))
-            )
-            continue
-        try:
-            values[key] = convert(value)
-        except _InvalidError as invalid:
-            problems.extend(problem.under(f".{key}") for problem in invalid.problems)
-    for key, allowed in (required or {}).items():
-        if key not in raw:
-            problems.append(_Problem(f".{key}", MISSING_KEY, allowed))
-    return values, problems
-
-
-def _record(
-    fields: Mapping[str, Converter],
-    build: Callable[[dict[str, Any]], T],
-    *,
-    shape: str,
-    required: Mapping[str, str],
-) -> Callable[[object], T]:
-    """A mapping converted into an object, all or nothing."""
-
-    def convert(value: object) -> T:
-        values, problems = _walk(value, fields, shape=shape, required=required)
-        if problems:
-            raise _InvalidError(problems)
-        return build(values)
-
-    return convert
-
-
-# --- Sections: schema, how the merged values become settings, cross-field checks ---------------
-
-
-@dataclass(frozen=True)
-class _CrossCheck(Generic[T]):
-    """A rule over several keys of a section, reported at `key` (the section itself if None)."""
-
-    key: str | None
-    uses: tuple[str, ...]
-    test: Callable[[T], tuple[str, str] | None]  # (found, allowed) when broken
-
-
-@dataclass(frozen=True)
-class _Section(Generic[T]):
-    fields: Mapping[str, Converter]
-    build: Callable[[dict[str, Any]], T]  # the merged valid values over the built-in defaults
-    checks: tuple[_CrossCheck[T], ...] = ()
+# --- Layers and their merge ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -343,12 +185,49 @@ class _Layer:
     invalid: frozenset[str]  # the keys set to something refused
 
 
-def _build_pipeline(values: dict[str, Any]) -> PipelineSettings:
-    options = {key: value for key, value in values.items() if key != "template"}
-    return PipelineSettings(
-        template=values.get("template", PipelineSettings.template),
-        options=replace(BackendCiOptions(), **options),
-    )
+def _converted(key: str, value: Any) -> object:
+    """A valid value as the settings hold it: lists as tuples, paths normalised."""
+    if key == "working_directory":
+        return posixpath.normpath(value)
+    if key.endswith("_command"):
+        return value.strip()
+    if key == "bypass_actors":
+        return tuple(BypassActor(app_id=actor["app_id"]) for actor in value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _outside_sections(problems: Iterable[_Problem]) -> list[_Problem]:
+    """The problems of a layer's own keys (or of the layer itself), not of its sections'."""
+    return [p for p in problems if not (p.at and p.at[0] in SECTIONS)]
+
+
+def _layer(
+    name: str, raw: object, problems: Sequence[_Problem], prefix: str, errors: list[ConfigError]
+) -> _Layer:
+    """Section `name` of one layer (`raw`, at `prefix`), given the problems of the whole layer."""
+    own = [p for p in problems if p.at[:1] == (name,)]
+    _report(own, prefix, errors)
+    invalid = frozenset(str(p.at[1]) for p in own if len(p.at) > 1)
+    section = raw.get(name) if isinstance(raw, dict) else None
+    fields = _DEFS[name]["properties"]
+    values = {
+        key: _converted(key, value)
+        for key, value in (section.items() if isinstance(section, dict) else ())
+        if key in fields and key not in invalid
+    }
+    return _Layer(f"{prefix}.{name}", values, invalid & fields.keys())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across keys of one section, checked on the merged layers: JSON Schema sees one
+    layer at a time. Reported at `section.key` (the section itself if None)."""
+
+    name: str
+    section: str
+    key: str | None
+    uses: tuple[str, ...]
+    broken: Callable[[Any], tuple[str, str] | None]  # (found, allowed) when broken
 
 
 def _pr_branches_reach_default(pipeline: PipelineSettings) -> tuple[str, str] | None:
@@ -361,52 +240,6 @@ def _pr_branches_reach_default(pipeline: PipelineSettings) -> tuple[str, str] | 
         "never reported on pull requests to it)",
     )
 
-
-_PIPELINE = _Section[PipelineSettings](
-    fields={
-        "template": _choice(TEMPLATES),
-        "working_directory": _working_directory,
-        "python_version": _python_version,
-        "python_versions": _list_of(
-            _python_version,
-            'a non-empty list of quoted Python versions like ["3.12", "3.13"] '
-            "(leave it out to test on python_version only)",
-            min_items=1,
-            unique=True,
-        ),
-        "coverage_threshold": _integer(0, 100, "an integer from 0 to 100 (percent)"),
-        "pr_branches": _list_of(
-            _branch_pattern,
-            'a non-empty list of branch patterns like ["main", "bau/**"]',
-            min_items=1,
-            unique=False,
-        ),
-        "default_branch": _branch_name,
-        "lint_command": _command,
-        "format_command": _command,
-        "type_check_command": _command,
-        "test_command": _command,
-        "coverage_source": _list_of(
-            _coverage_source,
-            'a list of packages or directories like ["src"] (empty: coverage\'s own config)',
-            min_items=0,
-            unique=True,
-        ),
-        "services": _list_of(
-            _choice(SERVICES),
-            f"a list of service presets, each one of: {', '.join(SERVICES)} (empty for none)",
-            min_items=0,
-            unique=True,
-        ),
-        "deploy_settings_module": _settings_module,
-        "deploy_fail_level": _choice(FAIL_LEVELS),
-        "fail_on_changed_files": _boolean,
-    },
-    build=_build_pipeline,
-    checks=(
-        _CrossCheck("pr_branches", ("pr_branches", "default_branch"), _pr_branches_reach_default),
-    ),
-)
 
 _KIND_NAMES: dict[ProtectionKind, str] = {
     "ruleset": "rulesets",
@@ -434,65 +267,6 @@ def _bypass_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] | N
     )
 
 
-# What the mandatory policy reviews-required (policies/) rejects, refused before it runs.
-def _policy_min_approvals(protection: ProtectionSettings) -> tuple[str, str] | None:
-    if protection.required_approvals >= 1:
-        return None
-    return (
-        describe(protection.required_approvals),
-        "at least 1: the mandatory policy reviews-required refuses fewer (pull requests would "
-        "merge without review)",
-    )
-
-
-def _policy_dismiss_stale(protection: ProtectionSettings) -> tuple[str, str] | None:
-    if protection.dismiss_stale_reviews:
-        return None
-    return (
-        describe(protection.dismiss_stale_reviews),
-        "true: the mandatory policy reviews-required refuses false (approvals would survive "
-        "new pushes)",
-    )
-
-
-_bypass_actor = _record(
-    {"app_id": _integer(1, None, "a GitHub App id: a positive integer")},
-    lambda values: BypassActor(app_id=cast(int, values["app_id"])),
-    shape="a GitHub App as {app_id: N} (people, teams and roles cannot bypass)",
-    required={"app_id": "a GitHub App id: a positive integer"},
-)
-
-_PROTECTION = _Section[ProtectionSettings](
-    fields={
-        "kind": _choice(PROTECTION_KINDS),
-        "required_approvals": _integer(
-            0,
-            max(MAX_APPROVALS.values()),
-            f"an integer from 0 to {MAX_APPROVALS['ruleset']} (rulesets; 0 to "
-            f"{MAX_APPROVALS['classic']} with classic branch protection)",
-        ),
-        "dismiss_stale_reviews": _boolean,
-        "require_code_owner_reviews": _boolean,
-        "require_last_push_approval": _boolean,
-        "require_conversation_resolution": _boolean,
-        "strict_status_checks": _boolean,
-        "bypass_actors": _list_of(
-            _bypass_actor,
-            "a list of GitHub Apps like [{app_id: 123456}] (empty for none)",
-            min_items=0,
-            unique=True,
-        ),
-    },
-    build=lambda values: replace(ProtectionSettings(), **values),
-    checks=(
-        _CrossCheck("required_approvals", ("kind", "required_approvals"), _approvals_fit_kind),
-        _CrossCheck("bypass_actors", ("kind", "bypass_actors"), _bypass_needs_ruleset),
-        _CrossCheck("required_approvals", ("required_approvals",), _policy_min_approvals),
-        _CrossCheck("dismiss_stale_reviews", ("dismiss_stale_reviews",), _policy_dismiss_stale),
-    ),
-)
-
-
 def _some_merge_method(settings: RepositorySettings) -> tuple[str, str] | None:
     if settings.allow_merge_commit or settings.allow_squash_merge or settings.allow_rebase_merge:
         return None
@@ -517,86 +291,83 @@ def _security_updates_need_alerts(settings: RepositorySettings) -> tuple[str, st
     )
 
 
-_SETTINGS = _Section[RepositorySettings](
-    fields={
-        "visibility": _choice(VISIBILITIES),
-        "allow_merge_commit": _boolean,
-        "allow_squash_merge": _boolean,
-        "allow_rebase_merge": _boolean,
-        "delete_branch_on_merge": _boolean,
-        "allow_auto_merge": _boolean,
-        "allow_update_branch": _boolean,
-        "has_wiki": _boolean,
-        "has_projects": _boolean,
-        "has_discussions": _boolean,
-        "is_template": _boolean,
-        "homepage": _homepage,
-        "vulnerability_alerts": _boolean,
-        "dependabot_security_updates": _boolean,
-        "secret_scanning": _boolean,
-        "secret_scanning_push_protection": _boolean,
-        "default_workflow_permissions": _choice(WORKFLOW_PERMISSIONS),
-        "sha_pinning_required": _boolean,
-    },
-    build=lambda values: replace(RepositorySettings(), **values),
-    checks=(
-        _CrossCheck(
-            None,
-            ("allow_merge_commit", "allow_squash_merge", "allow_rebase_merge"),
-            _some_merge_method,
-        ),
-        _CrossCheck(
-            "secret_scanning_push_protection",
-            ("secret_scanning", "secret_scanning_push_protection"),
-            _push_protection_needs_scanning,
-        ),
-        _CrossCheck(
-            "dependabot_security_updates",
-            ("vulnerability_alerts", "dependabot_security_updates"),
-            _security_updates_need_alerts,
-        ),
+RULES = (
+    Rule(
+        "pr-branches-reach-default-branch",
+        "pipeline",
+        "pr_branches",
+        ("pr_branches", "default_branch"),
+        _pr_branches_reach_default,
+    ),
+    Rule(
+        "approvals-within-kind-limit",
+        "protection",
+        "required_approvals",
+        ("kind", "required_approvals"),
+        _approvals_fit_kind,
+    ),
+    Rule(
+        "bypass-actors-need-ruleset",
+        "protection",
+        "bypass_actors",
+        ("kind", "bypass_actors"),
+        _bypass_needs_ruleset,
+    ),
+    Rule(
+        "some-merge-method",
+        "settings",
+        None,
+        ("allow_merge_commit", "allow_squash_merge", "allow_rebase_merge"),
+        _some_merge_method,
+    ),
+    Rule(
+        "push-protection-needs-secret-scanning",
+        "settings",
+        "secret_scanning_push_protection",
+        ("secret_scanning", "secret_scanning_push_protection"),
+        _push_protection_needs_scanning,
+    ),
+    Rule(
+        "security-updates-need-alerts",
+        "settings",
+        "dependabot_security_updates",
+        ("vulnerability_alerts", "dependabot_security_updates"),
+        _security_updates_need_alerts,
     ),
 )
 
-SECTIONS: Mapping[str, _Section[Any]] = {
-    "pipeline": _PIPELINE,
-    "protection": _PROTECTION,
-    "settings": _SETTINGS,
-}
 
-_ENTRY_FIELDS: Mapping[str, Converter] = {
-    "name": _repository_name,
-    "adopt": _boolean,
-    "description": _description,
-    **dict.fromkeys(SECTIONS, _unchecked),  # walked as layers, below
-}
+def _build(section: str, values: dict[str, Any]) -> Any:
+    """The settings dataclass of a section from its merged valid values."""
+    if section == "pipeline":
+        options = {key: value for key, value in values.items() if key != "template"}
+        template = values.get("template", PipelineSettings.template)
+        return PipelineSettings(template, replace(BackendCiOptions(), **options))
+    if section == "protection":
+        return replace(ProtectionSettings(), **values)
+    return replace(RepositorySettings(), **values)
 
 
-def _layer(section: _Section[T], raw: object, path: str, errors: list[ConfigError]) -> _Layer:
-    values, problems = _walk(raw, section.fields)
-    _report(problems, path, errors)
-    keys = raw.keys() if isinstance(raw, Mapping) else ()
-    return _Layer(path, values, frozenset(k for k in keys if k in section.fields) - values.keys())
+def _merge(section: str, layers: Sequence[_Layer], errors: list[ConfigError]) -> Any:
+    """Build the section from its layers (later ones win) and check its `RULES`.
 
-
-def _merge(section: _Section[T], layers: Sequence[_Layer], errors: list[ConfigError]) -> T:
-    """Build the section from its layers (later ones win) and run its cross-field checks.
-
-    A check is reported on the last layer, and only when that layer set one of the keys it
+    A rule is reported on the last layer, and only when that layer set one of the keys it
     uses: a rule broken by the defaults alone was reported once, at `defaults.*`.
     """
     merged: dict[str, Any] = {}
     for layer in layers:
         merged.update(layer.values)
-    built = section.build(merged)
+    built = _build(section, merged)
     last = layers[-1]
-    for check in section.checks:
-        owners = {key: _owner(layers, key) for key in check.uses}
+    for rule in RULES:
+        if rule.section != section:
+            continue
+        owners = {key: _owner(layers, key) for key in rule.uses}
         if all(owner is not last for owner in owners.values()) or any(
             owner is not None and key in owner.invalid for key, owner in owners.items()
         ):
             continue
-        broken = check.test(built)
+        broken = rule.broken(built)
         if broken is None:
             continue
         found, allowed = broken
@@ -604,7 +375,7 @@ def _merge(section: _Section[T], layers: Sequence[_Layer], errors: list[ConfigEr
             inherited = [key for key, owner in owners.items() if owner is layer]
             if inherited:
                 found += f" ({', '.join(inherited)} from {layer.path})"
-        path = last.path if check.key is None else f"{last.path}.{check.key}"
+        path = last.path if rule.key is None else f"{last.path}.{rule.key}"
         errors.append(ConfigError(path, found, allowed))
     return built
 
@@ -618,12 +389,13 @@ def _owner(layers: Sequence[_Layer], key: str) -> _Layer | None:
 
 
 def _parse_defaults(raw: object, errors: list[ConfigError]) -> dict[str, _Layer]:
-    top, problems = _walk({} if raw is None else raw, dict.fromkeys(SECTIONS, _unchecked))
-    _report(problems, "defaults", errors)
+    raw = {} if raw is None else raw
+    problems = _problems("defaults", raw)
+    _report(_outside_sections(problems), "defaults", errors)
     layers = {}
-    for name, section in SECTIONS.items():
-        layers[name] = _layer(section, top.get(name, {}), f"defaults.{name}", errors)
-        _merge(section, [layers[name]], errors)
+    for name in SECTIONS:
+        layers[name] = _layer(name, raw, problems, "defaults", errors)
+        _merge(name, [layers[name]], errors)
     return layers
 
 
@@ -640,17 +412,15 @@ def _parse_repository(
     errors: list[ConfigError],
 ) -> RepositoryConfig | None:
     """One entry of `repositories`; None when it has no usable name (already reported)."""
-    top, problems = _walk(
-        entry,
-        _ENTRY_FIELDS,
-        shape="a mapping with at least a name, like {name: shop-backend}",
-        required={"name": "a repository name (every entry needs one)"},
-    )
-    _report(problems, path, errors)
-    if not isinstance(entry, Mapping):
+    problems = _problems("repository", entry)
+    _report(_outside_sections(problems), path, errors)
+    if not isinstance(entry, dict):
         return None
-    name = top.get("name")
+    invalid = {p.at[0] for p in problems if p.at}
+    top = {k: v for k, v in entry.items() if k in ("name", "adopt", "description")}
+    name = top.get("name") if "name" not in invalid else None
     if isinstance(name, str) and name.lower() in earlier:
+        # unique-names: GitHub compares repository names ignoring case.
         where, spelled = earlier[name.lower()]
         errors.append(
             ConfigError(
@@ -663,21 +433,22 @@ def _parse_repository(
     elif isinstance(name, str):
         earlier[name.lower()] = (path, name)
 
-    def merged(key: str, section: _Section[T]) -> T:
-        own = _layer(section, top.get(key, {}), f"{path}.{key}", errors)
-        return _merge(section, [defaults[key], own], errors)
+    def merged(key: str) -> Any:
+        own = _layer(key, entry, problems, path, errors)
+        return _merge(key, [defaults[key], own], errors)
 
-    pipeline = merged("pipeline", _PIPELINE)
-    _check_python_versions(top.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
-    protection = merged("protection", _PROTECTION)
-    settings = merged("settings", _SETTINGS)
+    pipeline: PipelineSettings = merged("pipeline")
+    _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
+    protection: ProtectionSettings = merged("protection")
+    settings: RepositorySettings = merged("settings")
     if not isinstance(name, str):
         return None
     adopt = top.get("adopt") is True
     branch = pipeline.options.default_branch
     if not adopt and branch != NEW_REPOSITORY_BRANCH:
-        # GitHub puts a new repository's first commit (auto_init) on "main", and the workflow
-        # file is committed to the pipeline's default branch, which must therefore exist.
+        # new-repository-on-main: GitHub puts a new repository's first commit (auto_init) on
+        # "main", and the workflow file is committed to the pipeline's default branch, which
+        # must therefore exist.
         errors.append(
             ConfigError(
                 f"{path}.pipeline.default_branch",
@@ -687,10 +458,11 @@ def _parse_repository(
                 "with it and set adopt: true",
             )
         )
+    description = top.get("description") if "description" not in invalid else None
     return RepositoryConfig(
         name=name,
         adopt=adopt,
-        description=cast("str | None", top.get("description")),
+        description=cast("str | None", description),
         pipeline=pipeline,
         protection=protection,
         settings=settings,
@@ -704,8 +476,8 @@ def _check_python_versions(
     path: str,
     errors: list[ConfigError],
 ) -> None:
-    """A repository's own python_version that inherited python_versions would silently ignore
-    (the test job runs on python_versions only)."""
+    """python-version-in-python-versions: a repository's own python_version that inherited
+    python_versions would silently ignore (the test job runs on python_versions only)."""
     options = pipeline.options
     if not (
         isinstance(own, Mapping)

@@ -1,10 +1,12 @@
-"""The JSON Schema of a stack file (`Pulumi.<stack>.yaml`), for editors and other tools.
+"""The stack config's one declarative model: the JSON Schema (2020-12) of a stack file.
 
-Built from the settings' defaults and the config's allowed values; committed as
-`schema/stack.schema.json` and checked against this module by the tests (drift). Rules that
-span layers or entries (a repository's keys over `defaults`, names unique ignoring case, a
-`pr_branches` pattern matching `default_branch`) are the config's alone: JSON Schema cannot say
-them. `python -m baseline.schema` rewrites the file; `--check` fails when it differs.
+`baseline.config` validates each layer of the config (`defaults`, each repository entry) against
+these definitions and turns the errors into `ConfigError`s; editors read the committed copy,
+`schema/stack.schema.json` (drift-checked by the tests: `python -m baseline.schema` rewrites it,
+`--check` fails when it differs). Each key says its type, range, allowed values and default, and
+in `errorMessage` (which VS Code's JSON and YAML language servers show in place of their own)
+what is allowed, in the words of a `ConfigError`; a `not` subschema's `description` says what it
+rejects. Rules across keys, layers or entries are `baseline.config`'s named checks.
 """
 
 from __future__ import annotations
@@ -29,68 +31,110 @@ from workflows.templates import TEMPLATES
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "stack.schema.json"
 SCHEMA_ID = "https://github.com/repo-baseline/repo-baseline/schema/stack.schema.json"
 
+
+def _full(regex: str) -> str:
+    """A pattern for the whole string, read alike by Python's re and ECMA 262 editors (`$` alone
+    lets a trailing newline through in Python)."""
+    return f"^(?:{regex})(?![\\s\\S])"
+
+
+def _string(regex: str, allowed: str, **more: Any) -> dict[str, Any]:
+    return {"type": "string", "pattern": _full(regex), "errorMessage": allowed, **more}
+
+
+def _refused(regex: str, what: str, allowed: str) -> dict[str, Any]:
+    """A subschema refusing strings that match `regex`, which `what` describes."""
+    return {"not": {"pattern": regex, "description": what}, "errorMessage": allowed}
+
+
+def _list(items: dict[str, Any], allowed: str, **more: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items, **more, "errorMessage": allowed}
+
+
 _BOOLEAN = {"type": "boolean"}
-_PYTHON_VERSION = {"type": "string", "pattern": r"^3\.\d{1,2}$"}
-# The same expressions as baseline.config's checks.
+PYTHON_VERSION = _string(r"3\.\d{1,2}", 'a quoted Python version like "3.12"')
+# Said when YAML read a version as a number (`3.10` is 3.1).
+PYTHON_VERSION_AS_NUMBER = ' (YAML reads an unquoted 3.10 as 3.1; quote it: "3.10")'
+# git check-ref-format, for a branch: no control characters, spaces or ~^:?*[\, no `..`, `@{`,
+# `//` or `/.`, no component ending in `.lock`; not starting with `.`, `/` or `-`, not ending
+# with `/` or `.`, and not `@` alone.
 _BRANCH_NAME = (
-    r"^(?![./-])(?!@$)(?!.*(?:\.\.|@\{|//|/\.|\.lock/|\.lock$))"
-    r"[^\x00-\x20\x7f~^:?*\[\\]+(?<![/.])$"
+    r"(?![./-])(?!@$)(?!.*(?:\.\.|@\{|//|/\.|\.lock/|\.lock$))[^\x00-\x20\x7f~^:?*\[\\]+(?<![/.])"
 )
-_COMMAND = {"type": "string", "pattern": r"^(?!\s*$)(?!.*\$\{\{)[^\n]*$"}
+# One line, not blank, no `${{ }}` (a workflow expression inside a script is an injection risk).
+_COMMAND = _string(
+    r"(?![\s\S]*(?:\n|\$\{\{))\s*\S[\s\S]*",
+    'a shell command on one line, like "make lint", without ${{ }} expressions (a workflow '
+    "expression inside a script is a code injection risk)",
+)
+WORKING_DIRECTORY_ALLOWED = (
+    "a relative path inside the repository of letters, digits, '.', '_', '-' and '/' "
+    "('.' is the root)"
+)
 
 PIPELINE: dict[str, dict[str, Any]] = {
     "template": {"enum": list(TEMPLATES), "description": "the pipeline template"},
     "working_directory": {
-        "type": "string",
-        "pattern": r"^(?!/)(?!\.\.(/|$))[A-Za-z0-9._/-]+$",
+        **_string(r"[A-Za-z0-9._/-]+", WORKING_DIRECTORY_ALLOWED),
+        "allOf": [
+            _refused("^/", "an absolute path", WORKING_DIRECTORY_ALLOWED),
+            _refused(r"^\.\.(/|$)", "it leaves the repository", WORKING_DIRECTORY_ALLOWED),
+        ],
         "description": "where the backend lives, relative to the repository root ('.' for it)",
     },
-    "python_version": {**_PYTHON_VERSION, "description": 'Python for every job; quote it: "3.10"'},
-    "python_versions": {
-        "type": "array",
-        "items": _PYTHON_VERSION,
-        "minItems": 1,
-        "uniqueItems": True,
-        "description": "Python versions of the test job (a matrix, one required check each)",
-    },
+    "python_version": {**PYTHON_VERSION, "description": 'Python for every job; quote it: "3.10"'},
+    "python_versions": _list(
+        PYTHON_VERSION,
+        'a non-empty list of quoted Python versions like ["3.12", "3.13"] (leave it out to test '
+        "on python_version only)",
+        minItems=1,
+        uniqueItems=True,
+        description="Python versions of the test job (a matrix, one required check each)",
+    ),
     "coverage_threshold": {
         "type": "integer",
         "minimum": 0,
         "maximum": 100,
+        "errorMessage": "an integer from 0 to 100 (percent)",
         "description": "minimum coverage in percent",
     },
-    "pr_branches": {
-        "type": "array",
-        "items": {"type": "string", "pattern": r"^!?[^\s!]\S*$"},
-        "minItems": 1,
-        "description": "branch filters of the pull_request trigger; one must match default_branch",
-    },
-    "default_branch": {
-        "type": "string",
-        "pattern": _BRANCH_NAME,
-        "description": 'the default branch; a new repository must use "main"',
-    },
+    "pr_branches": _list(
+        _string(r"!?[^\s!]\S*", 'a branch pattern without spaces, like "main" or "bau/**"'),
+        'a non-empty list of branch patterns like ["main", "bau/**"]',
+        minItems=1,
+        description="branch filters of the pull_request trigger; one must match default_branch",
+    ),
+    "default_branch": _string(
+        _BRANCH_NAME,
+        "a git branch name like main (no spaces or ~ ^ : ? * [ \\, no '..' or '@{', not "
+        "starting with '.', '/' or '-', not ending with '/', '.' or '.lock')",
+        description='the default branch; a new repository must use "main"',
+    ),
     "lint_command": {**_COMMAND, "description": "the Lint Check job's command"},
     "format_command": {**_COMMAND, "description": "the Format Check job's command"},
     "type_check_command": {**_COMMAND, "description": "the Type Check job's command"},
     "test_command": {**_COMMAND, "description": "pytest as the backend runs it"},
-    "coverage_source": {
-        "type": "array",
-        "items": {"type": "string", "pattern": r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*$"},
-        "uniqueItems": True,
-        "description": "what coverage measures, one --cov=<source> each",
-    },
-    "services": {
-        "type": "array",
-        "items": {"enum": list(SERVICES)},
-        "uniqueItems": True,
-        "description": "service containers of the test job",
-    },
-    "deploy_settings_module": {
-        "type": ["string", "null"],
-        "pattern": r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$",
-        "description": "DJANGO_SETTINGS_MODULE of manage.py check --deploy",
-    },
+    "coverage_source": _list(
+        _string(
+            r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*",
+            'a package or a directory relative to working_directory, like "src"',
+        ),
+        'a list of packages or directories like ["src"] (empty: coverage\'s own config)',
+        uniqueItems=True,
+        description="what coverage measures, one --cov=<source> each",
+    ),
+    "services": _list(
+        {"enum": list(SERVICES)},
+        f"a list of service presets, each one of: {', '.join(SERVICES)} (empty for none)",
+        uniqueItems=True,
+        description="service containers of the test job",
+    ),
+    "deploy_settings_module": _string(
+        r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*",
+        'a dotted Python module like "config.settings.production" (or null)',
+        type=["string", "null"],
+        description="DJANGO_SETTINGS_MODULE of manage.py check --deploy",
+    ),
     "deploy_fail_level": {"enum": list(FAIL_LEVELS), "description": "check --deploy --fail-level"},
     "fail_on_changed_files": {
         **_BOOLEAN,
@@ -98,18 +142,33 @@ PIPELINE: dict[str, dict[str, Any]] = {
     },
 }
 
+# What the mandatory policy reviews-required (policies/) rejects is refused here, with its reason.
 PROTECTION: dict[str, dict[str, Any]] = {
     "kind": {"enum": list(PROTECTION_KINDS), "description": "a ruleset or classic protection"},
     "required_approvals": {
         "type": "integer",
-        # 0 is refused: the mandatory policy reviews-required would reject it.
-        "minimum": 1,
         "maximum": max(MAX_APPROVALS.values()),
+        "errorMessage": f"an integer from 0 to {MAX_APPROVALS['ruleset']} (rulesets; 0 to "
+        f"{MAX_APPROVALS['classic']} with classic branch protection)",
+        "allOf": [
+            {
+                "minimum": 1,
+                "errorMessage": "at least 1: the mandatory policy reviews-required refuses fewer "
+                "(pull requests would merge without review)",
+            }
+        ],
         "description": f"approvals required: 1-{MAX_APPROVALS['ruleset']} for rulesets, "
         f"1-{MAX_APPROVALS['classic']} for classic",
     },
     "dismiss_stale_reviews": {
-        "const": True,
+        **_BOOLEAN,
+        "allOf": [
+            {
+                "const": True,
+                "errorMessage": "true: the mandatory policy reviews-required refuses false "
+                "(approvals would survive new pushes)",
+            }
+        ],
         "description": "new commits dismiss approvals (the policy reviews-required needs true)",
     },
     "require_code_owner_reviews": {**_BOOLEAN, "description": "code owners must approve"},
@@ -122,17 +181,24 @@ PROTECTION: dict[str, dict[str, Any]] = {
         "description": "review conversations must be resolved",
     },
     "strict_status_checks": {**_BOOLEAN, "description": "the branch must be up to date"},
-    "bypass_actors": {
-        "type": "array",
-        "items": {
+    "bypass_actors": _list(
+        {
             "type": "object",
-            "properties": {"app_id": {"type": "integer", "minimum": 1}},
+            "properties": {
+                "app_id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "errorMessage": "a GitHub App id: a positive integer",
+                }
+            },
             "required": ["app_id"],
             "additionalProperties": False,
+            "errorMessage": "a GitHub App as {app_id: N} (people, teams and roles cannot bypass)",
         },
-        "uniqueItems": True,
-        "description": "GitHub Apps allowed to bypass (rulesets only); people never bypass",
-    },
+        "a list of GitHub Apps like [{app_id: 123456}] (empty for none)",
+        uniqueItems=True,
+        description="GitHub Apps allowed to bypass (rulesets only); people never bypass",
+    ),
 }
 
 _SETTING_DESCRIPTIONS = {
@@ -161,13 +227,34 @@ def _setting(name: str) -> dict[str, Any]:
     kinds: dict[str, dict[str, Any]] = {
         "visibility": {"enum": list(VISIBILITIES)},
         "default_workflow_permissions": {"enum": list(WORKFLOW_PERMISSIONS)},
-        "homepage": {"type": "string", "pattern": r"^(|https?://\S+)$"},
+        "homepage": _string(
+            r"|https?://\S+", 'a URL like "https://docs.example.com/shop" (or "" for none)'
+        ),
     }
     return {**kinds.get(name, _BOOLEAN), "description": _SETTING_DESCRIPTIONS[name]}
 
 
 SETTINGS: dict[str, dict[str, Any]] = {
     field.name: _setting(field.name) for field in dataclasses.fields(RepositorySettings)
+}
+
+# The keys of a repository entry besides its sections.
+ENTRY: dict[str, dict[str, Any]] = {
+    "name": _string(
+        r"(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}",
+        "a GitHub repository name: 1 to 100 letters, digits, '.', '_' or '-', not '.' or '..'",
+        description="the repository's name (unique ignoring case)",
+    ),
+    "adopt": {
+        **_BOOLEAN,
+        "default": False,
+        "description": "import the existing repository instead of creating it",
+    },
+    "description": {
+        "type": ["string", "null"],
+        "errorMessage": "a string (or leave it out)",
+        "description": "the repository's description",
+    },
 }
 
 
@@ -216,25 +303,10 @@ def stack_schema() -> dict[str, Any]:
     repository = {
         "type": "object",
         "description": "One repository to baseline.",
-        "properties": {
-            "name": {
-                "type": "string",
-                "pattern": r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$",
-                "description": "the repository's name (unique ignoring case)",
-            },
-            "adopt": {
-                **_BOOLEAN,
-                "default": False,
-                "description": "import the existing repository instead of creating it",
-            },
-            "description": {
-                "type": ["string", "null"],
-                "description": "the repository's description",
-            },
-            **{name: {"$ref": f"#/$defs/{name}"} for name in sections},
-        },
+        "properties": {**ENTRY, **{name: {"$ref": f"#/$defs/{name}"} for name in sections}},
         "required": ["name"],
         "additionalProperties": False,
+        "errorMessage": "a mapping with at least a name, like {name: shop-backend}",
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -63,6 +63,8 @@ def test_defaults_layer_sets_services_for_every_repository() -> None:
     [
         ("lint_command", "", '""', "a shell command on one line"),
         ("lint_command", "make lint\nmake more", '"make lint\\nmake more"', "on one line"),
+        # A trailing newline too: the schema's patterns match the whole string, as in an editor.
+        ("lint_command", "make lint\n", '"make lint\\n"', "on one line"),
         ("test_command", "pytest ${{ github.head_ref }}", "${{", "without ${{ }} expressions"),
         ("services", ["mysql"], '"mysql"', "one of: postgres, redis"),
         ("services", "postgres", '"postgres"', "a list of service presets"),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from baseline import stack_yaml
-from baseline.config import SECTIONS
 from baseline.schema import SCHEMA_FILE, main, stack_schema
 
 ROOT = Path(__file__).resolve().parents[2]
+BOOLEAN = {"type": "boolean"}
 VALIDATOR = jsonschema.Draft202012Validator(stack_schema())
 
 
@@ -26,10 +27,24 @@ def test_the_schema_is_a_valid_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(stack_schema())
 
 
-def test_every_config_key_is_in_the_schema_and_nothing_else() -> None:
-    defs = stack_schema()["$defs"]
-    for name, section in SECTIONS.items():
-        assert list(defs[name]["properties"]) == list(section.fields), name
+def _keys(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every key of an object schema, and of the objects in its lists, with its schema."""
+    found = []
+    for key, node in schema.get("properties", {}).items():
+        found.append((key, node))
+        items = node.get("items", {})
+        found += [(f"{key}[]", items)] if items else []
+        found += [(f"{key}[].{k}", n) for k, n in _keys(items)]
+    return found
+
+
+@pytest.mark.parametrize("definition", ["pipeline", "protection", "settings", "repository"])
+def test_every_key_says_what_it_allows(definition: str) -> None:
+    # The config's messages are the schema's: an errorMessage, or the choices of an enum, or
+    # "true or false" for a boolean (baseline.config builds the last two).
+    for key, node in _keys(stack_schema()["$defs"][definition]):
+        if "$ref" not in node:
+            assert "errorMessage" in node or "enum" in node or node == {**node, **BOOLEAN}, key
 
 
 @pytest.mark.parametrize("path", ["Pulumi.example.yaml", "examples/Pulumi.org.yaml"])
