@@ -189,8 +189,9 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     written = write_files(resources, args.out) if args.out else []
 
     if args.json:
-        json.dump(document, out_stream, indent=2)
-        out_stream.write("\n")
+        # One write: json.dump's thousands of small ones to sys.stdout took 0.8 s of a plan of
+        # 1,000 repositories, this 0.2 s (README, "Scale").
+        out_stream.write(json.dumps(document, indent=2) + "\n")
     else:
         summary.print_summary(document, settings, record.warnings, written, out_stream)
     mandatory = [v for v in violations if v.enforcement_level == "mandatory"]
