@@ -1,12 +1,20 @@
-"""One measurement: plan the program, or the floor, for N repositories, in this fresh interpreter.
+"""One measurement: plan the program, or the floor, or the whole plan, for N repositories.
 
-`python -m benchmarks.measure program|floor N [--python-gc]` prints one JSON object. Every
+`python -m benchmarks.measure program|floor|plan N [--python-gc]` prints one JSON object.
+
+`program` and `floor` run in this fresh interpreter. Every
 module (the SDK, pulumi-github, the project's) is imported before timing: an import is paid once
 per plan, not per repository. The timed part is the run under the mock engine, from reading the
 config to the last registration; the floor's inputs are built before it. Peak memory is the
 process's peak resident set (`ru_maxrss`), read right after the run: a fresh interpreter per
 measurement makes it this run's peak, at no cost to the timing (tracemalloc would slow the run
 down several times). `--python-gc` skips the program's garbage-collector tuning, for both.
+
+`plan` is the whole offline plan as a user runs it, `python -m baseline plan --config
+Pulumi.bench.yaml --json > plan.json`, in a fresh process of its own (interpreter start, imports,
+reading the stack file, the program, the policy pack, the JSON), timed from its start to its
+exit; its peak memory is that process's (`RUSAGE_CHILDREN`: it is this process's only child).
+The stack file is written before timing. `--python-gc` does not apply to it.
 """
 
 from __future__ import annotations
@@ -17,21 +25,26 @@ import gc
 import hashlib
 import json
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pulumi  # noqa: F401 (imported before timing, like everything else)
 import pulumi_github  # noqa: F401
+import yaml
 
 from baseline import mock_engine
 from baseline import program as baseline_program
 from benchmarks import floor, org
 
-KINDS = ("program", "floor")
+KINDS = ("program", "floor", "plan")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class GcTimer:
@@ -51,9 +64,10 @@ class GcTimer:
             self.collections[generation] += 1
 
 
-def peak_rss_mib() -> float:
-    """This process's peak resident set so far (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """This process's (or its largest waited-for child's) peak resident set so far (Linux
+    reports KiB, macOS bytes)."""
+    peak = resource.getrusage(who).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
@@ -118,13 +132,45 @@ def measure(kind: str, count: int, *, python_gc: bool = False) -> dict[str, Any]
     return result
 
 
+def measure_plan(count: int) -> dict[str, Any]:
+    """`python -m baseline plan --json` of a stack of `count` repositories, in its own process."""
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as folder:
+        stack = Path(folder) / "Pulumi.bench.yaml"
+        document = {"config": org.stack_config(count)}
+        stack.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        output = Path(folder) / "plan.json"
+        command = [sys.executable, "-m", "baseline", "plan", "--config", str(stack), "--json"]
+        with output.open("w", encoding="utf-8") as stdout:
+            started = time.perf_counter()
+            done = subprocess.run(
+                command, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True, check=False
+            )
+            seconds = time.perf_counter() - started
+        peak = peak_rss_mib(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise SystemExit(f"baseline plan exited {done.returncode}:\n{done.stderr}")
+        plan = json.loads(output.read_text(encoding="utf-8"))
+    return {
+        "kind": "plan",
+        "repositories": count,
+        "seconds": seconds,
+        "peak_rss_mib": peak,
+        "registrations": len(plan["resources"]),
+        "policy_violations": len(plan["policy_violations"]),
+        "warning_lines": len(plan["warnings"]),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.measure", description=__doc__)
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("repositories", type=int)
     parser.add_argument("--python-gc", action="store_true", help="skip the program's GC tuning")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.kind, args.repositories, python_gc=args.python_gc)))
+    if args.kind == "plan":
+        print(json.dumps(measure_plan(args.repositories)))
+    else:
+        print(json.dumps(measure(args.kind, args.repositories, python_gc=args.python_gc)))
     return 0
 
 

@@ -1,7 +1,7 @@
-"""The scale targets of issue 8, checked against the measurements `benchmarks.bench` collects.
+"""The scale targets of issues 8 and 13, checked against what `benchmarks.bench` measures.
 
 Each measurement is the JSON object `benchmarks.measure` prints; a `Size` holds every run of the
-program and of the floor at one stack size.
+program, of the floor and of the whole plan at one stack size.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from benchmarks import org
 
 OVERHEAD_AT = 1000
-MAX_OVERHEAD = 1.25  # plan time / floor time
+MAX_OVERHEAD = 1.25  # program (and whole plan) time / floor time
 GROWTH_FROM, GROWTH_TO = 100, 1000
 MAX_GROWTH = 11.0  # time(1,000) / time(100): linear is 10
 MAX_PEAK_MIB = 1024.0
@@ -63,25 +63,28 @@ GITHUB_TYPE_PREFIX = "github:"
 
 @dataclass(frozen=True)
 class Size:
-    """Every run of the program and of the floor at one number of repositories."""
+    """Every run of the program, the floor and the whole plan at one number of repositories."""
 
     repositories: int
     program: Sequence[Mapping[str, Any]]
     floor: Sequence[Mapping[str, Any]]
+    plan: Sequence[Mapping[str, Any]] = ()
 
     def best(self, kind: str) -> float:
         """The fastest run's wall time: the least disturbed by the rest of the machine."""
-        return min(float(run["seconds"]) for run in self._runs(kind))
+        return min(float(run["seconds"]) for run in self.runs(kind))
 
     def peak_mib(self, kind: str) -> float:
         """The highest peak resident memory of any run."""
-        return max(float(run["peak_rss_mib"]) for run in self._runs(kind))
+        return max(float(run["peak_rss_mib"]) for run in self.runs(kind))
 
     def first(self, kind: str) -> Mapping[str, Any]:
-        return self._runs(kind)[0]
+        return self.runs(kind)[0]
 
-    def _runs(self, kind: str) -> Sequence[Mapping[str, Any]]:
-        return self.program if kind == "program" else self.floor
+    def runs(self, kind: str) -> Sequence[Mapping[str, Any]]:
+        """Every run of `kind`: "program", "floor" or "plan"."""
+        runs = {"program": self.program, "floor": self.floor, "plan": self.plan}
+        return runs[kind]
 
 
 @dataclass(frozen=True)
@@ -94,40 +97,16 @@ class Outcome:
     passed: bool
 
 
+# What each measured kind is called in the targets.
+SUBJECTS: Mapping[str, str] = {"program": "program", "plan": "whole plan"}
+
+
 def check(sizes: Mapping[int, Size]) -> list[Outcome]:
-    """Every target of issue 8, then the checks that make the measurements comparable."""
+    """Every target of issues 8 and 13, then the checks that make the measurements comparable."""
     outcomes: list[Outcome] = []
-    if OVERHEAD_AT in sizes:
-        at = sizes[OVERHEAD_AT]
-        overhead = at.best("program") / at.best("floor")
-        outcomes.append(
-            Outcome(
-                f"program overhead at {OVERHEAD_AT:,} repositories (plan / floor)",
-                f"{overhead:.2f}",
-                f"<= {MAX_OVERHEAD}",
-                overhead <= MAX_OVERHEAD,
-            )
-        )
-    if GROWTH_FROM in sizes and GROWTH_TO in sizes:
-        growth = sizes[GROWTH_TO].best("program") / sizes[GROWTH_FROM].best("program")
-        outcomes.append(
-            Outcome(
-                f"linear growth: time({GROWTH_TO:,}) / time({GROWTH_FROM:,})",
-                f"{growth:.2f}",
-                f"<= {MAX_GROWTH}",
-                growth <= MAX_GROWTH,
-            )
-        )
-    largest = sizes[max(sizes)]
-    peak = largest.peak_mib("program")
-    outcomes.append(
-        Outcome(
-            f"peak memory at {largest.repositories:,} repositories",
-            f"{peak:.0f} MiB",
-            f"< {MAX_PEAK_MIB:.0f} MiB",
-            peak < MAX_PEAK_MIB,
-        )
-    )
+    measured = [kind for kind in SUBJECTS if all(size.runs(kind) for size in sizes.values())]
+    for kind in measured:
+        outcomes.extend(_time_and_memory(sizes, kind))
     invokes = max(
         run["invokes"] / size.repositories for size in sizes.values() for run in size.program
     )
@@ -135,6 +114,46 @@ def check(sizes: Mapping[int, Size]) -> list[Outcome]:
     outcomes.append(_no_graphql(sizes))
     outcomes.append(_rendered_once(sizes))
     outcomes.extend(_comparable(sizes))
+    if "plan" in measured:
+        outcomes.extend(_whole_plan_consistent(sizes))
+    return outcomes
+
+
+def _time_and_memory(sizes: Mapping[int, Size], kind: str) -> list[Outcome]:
+    """Overhead over the floor, growth and peak memory of `kind` (the program or the plan)."""
+    subject = SUBJECTS[kind]
+    outcomes: list[Outcome] = []
+    if OVERHEAD_AT in sizes:
+        at = sizes[OVERHEAD_AT]
+        overhead = at.best(kind) / at.best("floor")
+        outcomes.append(
+            Outcome(
+                f"{subject} overhead at {OVERHEAD_AT:,} repositories ({kind} / floor)",
+                f"{overhead:.2f}",
+                f"<= {MAX_OVERHEAD}",
+                overhead <= MAX_OVERHEAD,
+            )
+        )
+    if GROWTH_FROM in sizes and GROWTH_TO in sizes:
+        growth = sizes[GROWTH_TO].best(kind) / sizes[GROWTH_FROM].best(kind)
+        outcomes.append(
+            Outcome(
+                f"{subject} linear growth: time({GROWTH_TO:,}) / time({GROWTH_FROM:,})",
+                f"{growth:.2f}",
+                f"<= {MAX_GROWTH}",
+                growth <= MAX_GROWTH,
+            )
+        )
+    largest = sizes[max(sizes)]
+    peak = largest.peak_mib(kind)
+    outcomes.append(
+        Outcome(
+            f"{subject} peak memory at {largest.repositories:,} repositories",
+            f"{peak:.0f} MiB",
+            f"< {MAX_PEAK_MIB:.0f} MiB",
+            peak < MAX_PEAK_MIB,
+        )
+    )
     return outcomes
 
 
@@ -186,4 +205,37 @@ def _comparable(sizes: Mapping[int, Size]) -> list[Outcome]:
             "identical registrations",
             not mismatched,
         )
+    ]
+
+
+def _whole_plan_consistent(sizes: Mapping[int, Size]) -> list[Outcome]:
+    """The whole plan planned what the program registers and passed the pack, and its warning
+    lines do not grow with the stack: every kind of repository is among the first ten, so each
+    problem is there at every size, and a problem is one line however many repositories share
+    it."""
+    wrong = []
+    for size in sizes.values():
+        registrations = {run["registrations"] for run in size.program}
+        for run in size.plan:
+            if {run["registrations"]} != registrations or run["policy_violations"]:
+                wrong.append(
+                    f"{size.repositories:,}: {run['registrations']} resources, "
+                    f"{run['policy_violations']} violations"
+                )
+    warnings = {n: {run["warning_lines"] for run in size.plan} for n, size in sizes.items()}
+    return [
+        Outcome(
+            "whole plan registers the program's resources, no policy violation",
+            "; ".join(wrong) if wrong else "yes, at every size",
+            "identical registrations, 0 violations",
+            not wrong,
+        ),
+        Outcome(
+            "whole plan's warning lines do not grow with the repositories",
+            ", ".join(
+                f"{'/'.join(map(str, sorted(lines)))} at {n:,}" for n, lines in warnings.items()
+            ),
+            "the same at every size",
+            len(set().union(*warnings.values())) == 1,
+        ),
     ]

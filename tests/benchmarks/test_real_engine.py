@@ -1,0 +1,79 @@
+"""The real-engine rows' arithmetic and memory sampling (the commands themselves: make bench)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from benchmarks.real_engine import EngineRun, Outcome, descendants_rss, hours
+
+
+def test_memory_of_every_descendant_is_added_up() -> None:
+    before = descendants_rss(os.getpid())
+    # A child that holds 64 MiB, and a grandchild (its own child) that holds 64 MiB more.
+    hold = "b = bytearray(64 << 20); import sys; sys.stdin.read()"
+    spawn = (
+        "import subprocess, sys; "
+        f"c = subprocess.Popen([sys.executable, '-c', {hold!r}], stdin=sys.stdin); "
+        f"{hold}"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", spawn], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        seen = 0
+        for _ in range(100):
+            seen = descendants_rss(os.getpid()) - before
+            if seen >= 128 << 20:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert seen >= 128 << 20
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
+
+
+def test_rate_limit_hours_and_engine_time_per_resource() -> None:
+    assert hours(25.0, 1000, 5000) == 5.0
+    assert hours(25.0, 10000, 15000) == 25.0 * 10000 / 15000
+    run = EngineRun(
+        command="pulumi up --policy-pack",
+        repositories=100,
+        applied=False,
+        skip_checkpoints=False,
+        resources=802,
+        seconds=100.0,
+        double_seconds=19.8,
+        peak_mib=900.0,
+        requests=2500,
+        writes=1000,
+        requests_by_operation={"repos/create-in-org": 100},
+        warning_lines=0,
+    )
+    assert run.requests_per_repository == 25.0
+    assert round(run.engine_ms_per_resource, 6) == 100.0
+    assert run.to_json()["requests_per_repository"] == 25.0
+
+
+def test_a_preview_document_and_an_up_event_stream_are_read_alike() -> None:
+    preview = json.dumps(
+        {
+            "steps": [{"urn": "a"}, {"urn": "b"}, {"urn": "b"}],
+            "changeSummary": {"create": 1, "import": 1, "update": 1},
+            "diagnostics": [{"severity": "warning"}, {"severity": "info"}],
+        }
+    )
+    assert Outcome.of(preview) == Outcome(2, {"create": 1, "import": 1, "update": 1}, 1)
+    unchanged = json.dumps({"steps": [{"urn": "stack"}], "changeSummary": {"same": 81}})
+    assert Outcome.of(unchanged).resources == 81
+    events = [
+        {"resourcePreEvent": {"metadata": {"urn": "a"}}},
+        {"resourcePreEvent": {"metadata": {"urn": "b"}}},
+        {"diagnosticEvent": {"severity": "warning", "message": "w"}},
+        {"summaryEvent": {"resourceChanges": {"create": 2}}},
+    ]
+    up = "\n".join(json.dumps(event) for event in events) + "\n"
+    assert Outcome.of(up) == Outcome(2, {"create": 2}, 1)
