@@ -3,7 +3,7 @@
 
 The CLI parses stack files with Go's `gopkg.in/yaml.v3` and hands each config value to the program
 as a string; PyYAML follows YAML 1.1 and disagrees on plain scalars. Measured with the real CLI
-(tests/e2e/test_stack_yaml.py compares both on the same tricky file):
+(tests/e2e/test_config_errors.py compares both on the same tricky file):
 
 | plain scalar | PyYAML              | the CLI (what the program receives)       |
 |--------------|---------------------|-------------------------------------------|
@@ -65,7 +65,7 @@ class _Loader(yaml.SafeLoader):
 
 def load(text: str) -> Any:
     """The YAML document as the CLI reads it: mappings, lists, strings, bools, None and numbers
-    (numbers inside an object already as the JSON doubles the program receives)."""
+    (`config_string` then turns a value into what the program receives)."""
     node = yaml.compose(text, Loader=_Loader)
     return None if node is None else _value(node)
 

@@ -1,7 +1,7 @@
 """baseline.stack_yaml: a stack file reads as the Pulumi CLI reads it, not as PyYAML would.
 
 Every expected value here was printed by the real CLI (v3.274.0, built by `make engine`) for the
-same file: a program exported what `pulumi.Config` returned. tests/e2e/test_stack_yaml.py checks
+same file: a program exported what `pulumi.Config` returned. tests/e2e/test_config_errors.py checks
 the same against the CLI itself on every e2e run.
 """
 

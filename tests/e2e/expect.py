@@ -59,15 +59,21 @@ def seed_matching(github: GitHubDouble, config: RepositoryConfig, files: dict[st
     github.seed_repository(config.name, files, **settings)
 
 
-def offline_plan(stack_file: Path) -> dict[str, Any]:
-    """`python -m baseline plan --json` of the stack file, as a user runs it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "baseline", "plan", "--config", str(stack_file), "--json"],
+def run_plan(stack_file: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """`python -m baseline plan --config STACK_FILE FLAGS`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "baseline", "plan", "--config", str(stack_file), *flags],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+
+
+def offline_plan(stack_file: Path) -> dict[str, Any]:
+    """The offline plan's JSON document (`--json`) of the stack file."""
+    done = run_plan(stack_file, "--json")
+    assert done.returncode == 0, done.stderr
     plan: dict[str, Any] = json.loads(done.stdout)
     return plan
 

@@ -124,13 +124,16 @@ class Project:
         project["runtime"]["options"]["virtualenv"] = str(Path(sys.prefix))
         (self.folder / "Pulumi.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
 
+    def _kept(self) -> dict[str, Any]:
+        """The stack file's keys besides `config` (the salt `stack init` added)."""
+        if not self.stack_file.exists():
+            return {}
+        old = yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {}
+        return {k: v for k, v in old.items() if k != "config"}
+
     def write_stack_file(self, config: Mapping[str, Any]) -> None:
         """`Pulumi.<stack>.yaml` with this config, keeping the salt `stack init` added."""
-        document: dict[str, Any] = {}
-        if self.stack_file.exists():
-            old = yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {}
-            document = {k: v for k, v in old.items() if k != "config"}
-        document["config"] = dict(config)
+        document = {**self._kept(), "config": dict(config)}
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
     def reconfigure(self, config: Mapping[str, Any]) -> None:
@@ -140,13 +143,10 @@ class Project:
         self.write_stack_file({**config, **provider})
 
     def write_stack_text(self, text: str) -> None:
-        """A stack file exactly as a user wrote it (a test of how YAML is read)."""
-        salt = ""
-        if self.stack_file.exists():
-            old = yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {}
-            if "encryptionsalt" in old:
-                salt = f"encryptionsalt: {old['encryptionsalt']}\n"
-        self.stack_file.write_text(salt + text, encoding="utf-8")
+        """A stack file's config exactly as a user wrote it (a test of how YAML is read)."""
+        kept = self._kept()
+        head = yaml.safe_dump(kept, sort_keys=False) if kept else ""
+        self.stack_file.write_text(head + text, encoding="utf-8")
 
     def init(self) -> None:
         self.run(["stack", "init", self.stack]).check()

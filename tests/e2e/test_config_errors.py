@@ -8,14 +8,13 @@ reads it (YAML 1.2-style scalars, numbers as JSON doubles).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from baseline import stack_yaml
 from tests.baseline.test_stack_yaml import TRICKY_OBJECT, TRICKY_SCALARS
-from tests.e2e.conftest import ProjectFactory
-from tests.e2e.harness import ROOT, Result
+from tests.e2e.conftest import ProjectFactory, provider_config
+from tests.e2e.expect import run_plan
+from tests.e2e.harness import Result
 from tests.github_double.server import GitHubDouble
 
 MISTAKES = """\
@@ -38,13 +37,7 @@ config:
 
 
 def _plan_problems(stack_file: Path) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "baseline", "plan", "--config", str(stack_file)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_plan(stack_file)
     assert done.returncode == 2, done.stderr
     return [line.removeprefix(f"{stack_file}: ") for line in done.stderr.splitlines()]
 
@@ -118,7 +111,5 @@ def test_the_offline_plan_reads_a_stack_file_as_the_cli_does(
 
 
 def _provider_keys(github: GitHubDouble) -> str:
-    return (
-        f"  github:owner: {github.org}\n  github:baseUrl: {github.url}\n"
-        "  github:writeDelayMs: 0\n  github:maxRetries: 0\n"
-    )
+    """The provider's settings for the double, as lines under `config:`."""
+    return "".join(f"  {key}: {value}\n" for key, value in provider_config(github).items())
