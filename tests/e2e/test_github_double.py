@@ -175,17 +175,17 @@ def test_a_path_parameter_holding_slashes_is_encoded_before_matching() -> None:
 
 def test_an_unknown_route_is_501_naming_method_and_path(gh: GitHubDouble) -> None:
     create_repo(gh)
-    answer = call(gh, "PUT", f"/repos/{ORG}/shop/topics", {"names": ["x"]})
+    answer = call(gh, "POST", f"/repos/{ORG}/shop/forks", {"name": "shop-fork"})
     outside = call(gh, "GET", "/zen", prefix="")
 
     assert answer.status == 501
-    assert f"PUT /api/v3/repos/{ORG}/shop/topics" in answer.message
+    assert f"POST /api/v3/repos/{ORG}/shop/forks" in answer.message
     assert "in GitHub's description but the double does not model it" in answer.message
     assert outside.status == 501
     assert "GET /zen" in outside.message
     found = gh.take_violations()
     assert [(v.kind, v.method, v.path) for v in found] == [
-        ("unknown-route", "PUT", f"/api/v3/repos/{ORG}/shop/topics"),
+        ("unknown-route", "POST", f"/api/v3/repos/{ORG}/shop/forks"),
         ("unknown-route", "GET", "/zen"),
     ]
 

@@ -13,6 +13,7 @@ import copy
 import fnmatch
 import hashlib
 import itertools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ class GitHubError(Exception):
     """An answer GitHub itself gives: a status and its message (plus `errors` for 422s)."""
 
     def __init__(
-        self, status: int, message: str, errors: list[dict[str, str]] | None = None
+        self, status: int, message: str, errors: list[dict[str, str]] | list[str] | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -220,7 +221,58 @@ REPOSITORY_DEFAULTS: Mapping[str, Any] = {
     "archived": False,
 }
 SETTABLE = frozenset(REPOSITORY_DEFAULTS)
+# The keys of an organization ruleset's conditions that select repositories.
+REPOSITORY_TARGETS = ("repository_name", "repository_id", "repository_property")
 SECURITY_FEATURES = ("secret_scanning", "secret_scanning_push_protection")
+
+
+# GitHub's rule for a topic (docs, "Classifying your repository with topics"; the message is the
+# one GitHub answers, quoted in terraform-provider-github#951 with the older limit of 35).
+TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+TOPIC_RULE = (
+    "Topics must start with a lowercase letter or number, consist of 50 characters or less, "
+    "and can include hyphens."
+)
+MAX_TOPICS = 20  # docs: "Each repository can have up to 20 topics."
+
+PROPERTY_TYPES = ("string", "single_select", "multi_select", "true_false", "url")
+# docs, "Managing custom properties for repositories in your organization": up to 75
+# characters, no spaces; letters, digits and _ - $ #.
+PROPERTY_NAME = re.compile(r"^[A-Za-z0-9_$#-]{1,75}$")
+
+PropertyValue = str | list[str]
+
+
+@dataclass
+class CustomProperty:
+    """One property of the organization's schema (`PUT /orgs/{org}/properties/schema/{name}`)."""
+
+    name: str
+    value_type: str
+    required: bool = False
+    default_value: PropertyValue | None = None
+    description: str | None = None
+    allowed_values: list[str] | None = None
+    values_editable_by: str = "org_actors"
+
+    def refusal(self, value: Any) -> str | None:
+        """Why `value` (not None) is not a value of this property, if it is not."""
+        if self.value_type == "multi_select":
+            if not isinstance(value, list):
+                return f"Property '{self.name}' expects a list of values"
+            outside = [v for v in value if v not in (self.allowed_values or [])]
+            if outside:
+                return f"Value '{outside[0]}' is not allowed for property '{self.name}'"
+            return None
+        if not isinstance(value, str):
+            return f"Property '{self.name}' expects a single value"
+        if self.value_type == "single_select" and value not in (self.allowed_values or []):
+            return f"Value '{value}' is not allowed for property '{self.name}'"
+        if self.value_type == "true_false" and value not in ("true", "false"):
+            return f"Value '{value}' is not allowed for property '{self.name}'"
+        if self.value_type == "url" and not re.match(r"^https?://\S+$", value):
+            return f"Value '{value}' is not a valid URL for property '{self.name}'"
+        return None
 
 
 @dataclass
@@ -234,6 +286,9 @@ class Ruleset:
     rules: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime
+    # "Repository" (kept on one repository) or "Organization" (kept on the organization, it
+    # targets repositories by its repository_name, repository_id or repository_property).
+    source_type: Literal["Repository", "Organization"] = "Repository"
 
     def ref_patterns(self) -> tuple[list[str], list[str]]:
         ref_name = (self.conditions or {}).get("ref_name") or {}
@@ -303,6 +358,11 @@ class Repository:
             "can_approve_pull_request_reviews": False,
         }
     )
+    topics: list[str] = field(default_factory=list)
+    # Only seeding makes a fork (the double models no upstream to fork from).
+    fork: bool = False
+    # Custom property values set on the repository (a property's default is not stored here).
+    property_values: dict[str, str | list[str]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -360,6 +420,8 @@ class GitHubBackend:
         self.created_at = clock()
         self.clock = clock
         self.repositories: dict[str, Repository] = {}
+        self.properties: dict[str, CustomProperty] = {}  # the custom property schema
+        self.org_rulesets: dict[int, Ruleset] = {}
         self._repo_ids = itertools.count(500_000_001)
         self._ruleset_ids = itertools.count(1_000_001)
 
@@ -390,6 +452,9 @@ class GitHubBackend:
             # The provider sends "" for an unset template; GitHub reads that as none.
             if body.get(unmodelled):
                 raise UnmodelledError(f"creating a repository with {unmodelled!r}")
+        properties = dict(body.get("custom_properties") or {})
+        for prop, value in properties.items():
+            self._check_value(prop, value)
         settings = dict(REPOSITORY_DEFAULTS)
         settings.update({key: body[key] for key in SETTABLE if key in body})
         if "visibility" not in body and "private" in body:
@@ -405,6 +470,7 @@ class GitHubBackend:
             updated_at=now,
         )
         self.repositories[name.lower()] = repo
+        self.set_property_values([repo], properties)
         if body.get("auto_init"):
             # GitHub's first commit: a README holding the name (and description) on `main`.
             description = settings["description"]
@@ -430,6 +496,15 @@ class GitHubBackend:
                 )
             repo.default_branch = branch
         if "name" in body and body["name"] != repo.name:
+            if any(
+                (r.conditions or {}).get("repository_name", {}).get("protected")
+                and r.enforcement == "active"
+                and self.targets(r, repo)
+                for r in self.org_rulesets.values()
+            ):
+                raise UnmodelledError(
+                    "renaming a repository that an organization ruleset protects from renaming"
+                )
             del self.repositories[repo.name.lower()]
             repo.name = str(body["name"])
             self.repositories[repo.name.lower()] = repo
@@ -485,7 +560,9 @@ class GitHubBackend:
     def refusal(self, repo: Repository, actor: Actor, branch: str) -> Refusal | None:
         """Why GitHub would refuse `actor`'s direct commit to `branch`, if it would."""
         reasons: list[str] = []
-        for ruleset in repo.rulesets.values():
+        # The organization's rulesets that target the repository count like its own, each
+        # with its own bypass actors.
+        for ruleset in self.rulesets_for(repo):
             if not ruleset.applies_to(branch, repo.default_branch) or ruleset.bypasses(actor):
                 continue
             for rule in ruleset.rules:
@@ -534,6 +611,10 @@ class GitHubBackend:
             return commit, True
         if branch not in repo.branches:
             raise GitHubError(404, f"Branch {branch} not found")
+        if repo.settings["archived"]:
+            # GitHub answers 403 "Repository was archived so is read-only.", a status the
+            # description does not list for the contents operations.
+            raise UnmodelledError("a contents write to an archived repository")
         current = repo.commits[repo.branches[branch]].files.get(path)
         if current is not None and sha is None:
             raise GitHubError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
@@ -604,9 +685,54 @@ class GitHubBackend:
     def save_ruleset(
         self, repo: Repository, body: Mapping[str, Any], ruleset_id: int | None = None
     ) -> Ruleset:
-        existing = repo.rulesets.get(ruleset_id) if ruleset_id is not None else None
+        return self._save_ruleset(repo.rulesets, body, ruleset_id, "Repository")
+
+    def org_ruleset(self, ruleset_id: int) -> Ruleset:
+        if ruleset_id not in self.org_rulesets:
+            raise GitHubError(404, "Not Found")
+        return self.org_rulesets[ruleset_id]
+
+    def save_org_ruleset(self, body: Mapping[str, Any], ruleset_id: int | None = None) -> Ruleset:
+        existing = self.org_rulesets.get(ruleset_id) if ruleset_id is not None else None
+        target = str(body.get("target", existing.target if existing else "branch"))
+        conditions = body.get("conditions", existing.conditions if existing else None)
+        self._check_org_conditions(target, conditions)
+        return self._save_ruleset(self.org_rulesets, body, ruleset_id, "Organization")
+
+    def _check_org_conditions(self, target: str, conditions: Mapping[str, Any] | None) -> None:
+        """Refuse, loudly, the organization conditions GitHub refuses in words we do not know."""
+        if target not in ("branch", "tag", "push"):
+            raise UnmodelledError(f"an organization ruleset with target {target!r}")
+        targeting = [key for key in REPOSITORY_TARGETS if key in (conditions or {})]
+        if len(targeting) != 1:
+            # The description's org-ruleset-conditions is a oneOf of exactly these shapes;
+            # GitHub answers 422 to the others, with wording the double does not know.
+            raise UnmodelledError(
+                "organization ruleset conditions must name exactly one of "
+                f"{', '.join(REPOSITORY_TARGETS)} (found: {', '.join(targeting) or 'none'})"
+            )
+        if target != "push" and "ref_name" not in (conditions or {}):
+            raise UnmodelledError(f"a {target} ruleset of the organization without ref_name")
+        by_property = (conditions or {}).get("repository_property") or {}
+        for spec in [*by_property.get("include", []), *by_property.get("exclude", [])]:
+            if spec.get("source", "custom") != "custom":
+                raise UnmodelledError(f"repository_property with source {spec['source']!r}")
+            if spec["name"] not in self.properties:
+                raise UnmodelledError(
+                    f"repository_property naming {spec['name']!r}, a custom property the "
+                    "organization does not define"
+                )
+
+    def _save_ruleset(
+        self,
+        store: dict[int, Ruleset],
+        body: Mapping[str, Any],
+        ruleset_id: int | None,
+        source_type: Literal["Repository", "Organization"],
+    ) -> Ruleset:
+        existing = store.get(ruleset_id) if ruleset_id is not None else None
         name = str(body.get("name", existing.name if existing else ""))
-        if any(r.name == name and r.id != ruleset_id for r in repo.rulesets.values()):
+        if any(r.name == name and r.id != ruleset_id for r in store.values()):
             raise GitHubError(
                 422,
                 "Validation Failed",
@@ -622,6 +748,7 @@ class GitHubBackend:
         now = self.clock()
         if existing is None:
             existing = Ruleset(
+                # One id space for every ruleset of this GitHub, as on GitHub.
                 id=next(self._ruleset_ids),
                 name=name,
                 target="branch",
@@ -631,6 +758,7 @@ class GitHubBackend:
                 rules=[],
                 created_at=now,
                 updated_at=now,
+                source_type=source_type,
             )
         existing.name = name
         existing.target = str(body.get("target", existing.target))
@@ -641,8 +769,183 @@ class GitHubBackend:
         for entry in existing.bypass_actors:
             entry.setdefault("bypass_mode", "always")
         existing.updated_at = now
-        repo.rulesets[existing.id] = existing
+        store[existing.id] = existing
         return existing
+
+    def targets(self, ruleset: Ruleset, repo: Repository) -> bool:
+        """Whether an organization ruleset's repository conditions select `repo`."""
+        conditions = ruleset.conditions or {}
+        if "repository_name" in conditions:
+            by_name = conditions["repository_name"] or {}
+
+            def matches(pattern: str) -> bool:
+                # Repository names are case-insensitive on GitHub; so is this match (a guess).
+                return pattern == "~ALL" or fnmatch.fnmatchcase(repo.name.lower(), pattern.lower())
+
+            return any(map(matches, by_name.get("include", []))) and not any(
+                map(matches, by_name.get("exclude", []))
+            )
+        if "repository_id" in conditions:
+            return repo.id in ((conditions["repository_id"] or {}).get("repository_ids") or [])
+        if "repository_property" in conditions:
+            by_property = conditions["repository_property"] or {}
+            values = self.property_values(repo)
+
+            def has(spec: Mapping[str, Any]) -> bool:
+                value = values.get(spec["name"])
+                held = value if isinstance(value, list) else [] if value is None else [value]
+                return any(v in spec["property_values"] for v in held)
+
+            # "All of these properties must match" / "not if any of these properties match".
+            return all(map(has, by_property.get("include", []))) and not any(
+                map(has, by_property.get("exclude", []))
+            )
+        return False
+
+    def rulesets_for(self, repo: Repository, *, includes_parents: bool = True) -> list[Ruleset]:
+        """The repository's own rulesets, then the organization's that target it (id order)."""
+        found = list(repo.rulesets.values())
+        if includes_parents:
+            found += [r for r in self.org_rulesets.values() if self.targets(r, repo)]
+        return found
+
+    def branch_rules(self, repo: Repository, branch: str) -> list[tuple[Ruleset, dict[str, Any]]]:
+        """Each rule of an active branch ruleset that applies to `branch` (which need not exist)."""
+        return [
+            (ruleset, rule)
+            for ruleset in self.rulesets_for(repo)
+            if ruleset.target == "branch" and ruleset.applies_to(branch, repo.default_branch)
+            for rule in ruleset.rules
+        ]
+
+    # Topics ---------------------------------------------------------------------------------
+
+    def set_topics(self, repo: Repository, names: list[str]) -> list[str]:
+        """Replace the topics; GitHub saves them lowercased."""
+        topics = list(dict.fromkeys(name.lower() for name in names))
+        if any(not TOPIC.match(topic) for topic in topics):
+            raise GitHubError(422, "Validation Failed", [TOPIC_RULE])
+        if len(topics) > MAX_TOPICS:
+            raise GitHubError(
+                422,
+                "Validation Failed",
+                [f"A repository cannot have more than {MAX_TOPICS} topics."],
+            )
+        repo.topics = topics
+        return topics
+
+    # Custom properties ------------------------------------------------------------------------
+
+    def custom_property(self, name: str) -> CustomProperty:
+        if name not in self.properties:
+            raise GitHubError(404, "Not Found")
+        return self.properties[name]
+
+    def define_property(self, name: str, body: Mapping[str, Any]) -> CustomProperty:
+        """Create or replace one property; what GitHub refuses with an undocumented 422 is
+        refused loudly (the schema operations list no 422)."""
+        value_type = str(body["value_type"])
+        allowed = body.get("allowed_values")
+        default = body.get("default_value")
+        problem = None
+        if not PROPERTY_NAME.match(name):
+            problem = f"the property name {name!r} breaks GitHub's naming rule"
+        elif value_type in ("single_select", "multi_select") and not allowed:
+            problem = f"a {value_type} property without allowed_values"
+        elif value_type not in ("single_select", "multi_select") and allowed is not None:
+            # GitHub: "Validation failed: Allowed values must be nil if value_type is string"
+            # (eclipse-csi/otterdog#648).
+            problem = f"allowed_values on a {value_type} property"
+        elif body.get("required") and default is None:
+            problem = "a required property without a default_value"
+        if problem is None:
+            prop = CustomProperty(
+                name,
+                value_type,
+                bool(body.get("required", False)),
+                copy.deepcopy(default),
+                body.get("description"),
+                list(allowed) if allowed is not None else None,
+                str(body.get("values_editable_by") or "org_actors"),
+            )
+            if default is not None:
+                problem = prop.refusal(default)
+        if problem is not None:
+            raise UnmodelledError(
+                f"{problem}: GitHub answers 422, which its description does not list for "
+                "the custom property schema operations"
+            )
+        self.properties[name] = prop
+        return prop
+
+    def delete_property(self, name: str) -> None:
+        self.custom_property(name)
+        del self.properties[name]
+        for repo in self.repositories.values():
+            repo.property_values.pop(name, None)
+
+    def property_values(self, repo: Repository) -> dict[str, PropertyValue]:
+        """The repository's value of each property that has one, in schema order; a required
+        property's default counts where no value was set."""
+        values: dict[str, PropertyValue] = {}
+        for name, prop in self.properties.items():
+            value = repo.property_values.get(name)
+            if value is None and prop.required:
+                value = prop.default_value
+            if value is not None:
+                values[name] = copy.deepcopy(value)
+        return values
+
+    def set_property_values(
+        self, repos: list[Repository], values: Mapping[str, PropertyValue | None]
+    ) -> None:
+        """Set (or, with None, unset) values on every repository, all or nothing."""
+        for name, value in values.items():
+            self._check_value(name, value)
+        for repo in repos:
+            for name, value in values.items():
+                if value is None:
+                    repo.property_values.pop(name, None)
+                else:
+                    repo.property_values[name] = copy.deepcopy(value)
+
+    def _check_value(self, name: str, value: PropertyValue | None) -> None:
+        prop = self.properties.get(name)
+        if prop is None:
+            # GitHub's wording, quoted in eclipse-csi/otterdog#648.
+            raise GitHubError(422, f"Unexpected property '{name}'")
+        problem = None if value is None else prop.refusal(value)
+        if problem is not None:
+            raise GitHubError(422, problem)
+
+    # Listing ----------------------------------------------------------------------------------
+
+    def list_repositories(self, kind: str, sort: str, direction: str | None) -> list[Repository]:
+        """GET /orgs/{org}/repos before paging: filtered by `type`, ordered by `sort`."""
+        if kind == "member":
+            raise UnmodelledError("type=member (the double models no repository membership)")
+        keep: Mapping[str, Callable[[Repository], bool]] = {
+            "all": lambda r: True,
+            "public": lambda r: r.settings["visibility"] == "public",
+            # GitHub's `private` field is true for internal repositories too.
+            "private": lambda r: r.settings["visibility"] != "public",
+            "forks": lambda r: r.fork,
+            "sources": lambda r: not r.fork,
+        }
+        keys: Mapping[str, Callable[[Repository], Any]] = {
+            "created": lambda r: r.created_at,
+            "updated": lambda r: r.updated_at,
+            "pushed": lambda r: r.pushed_at or r.created_at,
+            "full_name": lambda r: r.full_name.lower(),
+        }
+        # The description: "Default: asc when using full_name, otherwise desc"; ties by id.
+        descending = (direction or ("asc" if sort == "full_name" else "desc")) == "desc"
+        order = keys[sort]
+        return sorted(
+            filter(keep[kind], self.repositories.values()),
+            key=lambda r: (order(r), r.id),
+            reverse=descending,
+        )
 
     # Classic branch protection ------------------------------------------------------------
 
@@ -720,9 +1023,21 @@ class GitHubBackend:
         return {
             "org": self.org,
             "repositories": {
-                repo.name: _repository_state(repo)
+                repo.name: _repository_state(repo, self.property_values(repo))
                 for repo in sorted(self.repositories.values(), key=lambda r: r.name.lower())
             },
+            "custom_properties": {
+                name: {
+                    "value_type": p.value_type,
+                    "required": p.required,
+                    "default_value": copy.deepcopy(p.default_value),
+                    "description": p.description,
+                    "allowed_values": copy.deepcopy(p.allowed_values),
+                    "values_editable_by": p.values_editable_by,
+                }
+                for name, p in self.properties.items()
+            },
+            "org_rulesets": [_ruleset_state(r) for r in self.org_rulesets.values()],
         }
 
 
@@ -737,7 +1052,24 @@ def _text(content: bytes) -> dict[str, str]:
         return {"content_base64": base64.b64encode(content).decode()}
 
 
-def _repository_state(repo: Repository) -> dict[str, Any]:
+def _ruleset_state(ruleset: Ruleset) -> dict[str, Any]:
+    return {
+        "id": ruleset.id,
+        "name": ruleset.name,
+        "source_type": ruleset.source_type,
+        "target": ruleset.target,
+        "enforcement": ruleset.enforcement,
+        "bypass_actors": copy.deepcopy(ruleset.bypass_actors),
+        "conditions": copy.deepcopy(ruleset.conditions),
+        "rules": copy.deepcopy(ruleset.rules),
+        "created_at": iso(ruleset.created_at),
+        "updated_at": iso(ruleset.updated_at),
+    }
+
+
+def _repository_state(
+    repo: Repository, property_values: Mapping[str, PropertyValue]
+) -> dict[str, Any]:
     branches: dict[str, Any] = {}
     for name, head in sorted(repo.branches.items()):
         history = list(repo.history(head))
@@ -769,6 +1101,10 @@ def _repository_state(repo: Repository) -> dict[str, Any]:
         "name": repo.name,
         "full_name": repo.full_name,
         "default_branch": repo.default_branch,
+        "fork": repo.fork,
+        "topics": list(repo.topics),
+        # The effective values: set ones, and required properties' defaults.
+        "custom_properties": dict(property_values),
         "settings": dict(repo.settings),
         "security_and_analysis": dict(repo.security),
         "vulnerability_alerts": repo.vulnerability_alerts,
@@ -792,19 +1128,6 @@ def _repository_state(repo: Repository) -> dict[str, Any]:
             }
             for commit in repo.commits.values()
         ],
-        "rulesets": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "target": r.target,
-                "enforcement": r.enforcement,
-                "bypass_actors": copy.deepcopy(r.bypass_actors),
-                "conditions": copy.deepcopy(r.conditions),
-                "rules": copy.deepcopy(r.rules),
-                "created_at": iso(r.created_at),
-                "updated_at": iso(r.updated_at),
-            }
-            for r in repo.rulesets.values()
-        ],
+        "rulesets": [_ruleset_state(r) for r in repo.rulesets.values()],
         "classic_protection": copy.deepcopy(repo.protections),
     }

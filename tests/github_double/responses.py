@@ -42,6 +42,7 @@ class Call:
     query: Mapping[str, list[str]]
     body: JSON
     base_url: str  # http://127.0.0.1:PORT, no trailing slash
+    path: str = ""  # the request's path below /api/v3, as sent (for Link headers)
 
     @property
     def api(self) -> str:
@@ -187,7 +188,7 @@ def render_repository(call: Call, repo: Repository) -> dict[str, JSON]:
         "visibility": s["visibility"],
         "html_url": html,
         "description": s["description"],
-        "fork": False,
+        "fork": repo.fork,
         "url": url,
         **{key: f"{url}/{suffix}" for key, suffix in templated.items()},
         **{key: f"{url}/{suffix}" for key, suffix in plain.items()},
@@ -209,7 +210,7 @@ def render_repository(call: Call, repo: Repository) -> dict[str, JSON]:
         "open_issues_count": 0,
         "network_count": 0,
         "subscribers_count": 0,
-        "topics": [],
+        "topics": list(repo.topics),
         "has_issues": s["has_issues"],
         "has_projects": s["has_projects"],
         "has_wiki": s["has_wiki"],
@@ -238,6 +239,7 @@ def render_repository(call: Call, repo: Repository) -> dict[str, JSON]:
         "allow_forking": s["allow_forking"],
         "web_commit_signoff_required": s["web_commit_signoff_required"],
         "security_and_analysis": security,
+        "custom_properties": call.backend.property_values(repo),
     }
 
 
@@ -456,28 +458,64 @@ def render_branch(call: Call, repo: Repository, name: str) -> dict[str, JSON]:
     }
 
 
-def render_ruleset(call: Call, repo: Repository, ruleset: Ruleset) -> dict[str, JSON]:
-    url = f"{call.api}/repos/{repo.full_name}/rulesets/{ruleset.id}"
-    bypass = "always" if ruleset.bypasses(call.actor) else "never"
+def ruleset_source(call: Call, ruleset: Ruleset, repo: Repository | None) -> str:
+    """`source`: the organization's login, or the repository's full name."""
+    if ruleset.source_type == "Organization" or repo is None:
+        return call.backend.org
+    return repo.full_name
+
+
+def render_ruleset_summary(
+    call: Call, ruleset: Ruleset, repo: Repository | None = None
+) -> dict[str, JSON]:
+    """A ruleset as the list operations' examples show it: no conditions, rules or actors."""
+    if ruleset.source_type == "Organization":
+        url = f"{call.api}/orgs/{call.backend.org}/rulesets/{ruleset.id}"
+        html = f"{call.base_url}/organizations/{call.backend.org}/settings/rules/{ruleset.id}"
+    else:
+        assert repo is not None
+        url = f"{call.api}/repos/{repo.full_name}/rulesets/{ruleset.id}"
+        html = f"{call.base_url}/{repo.full_name}/rules/{ruleset.id}"
+    return {
+        "id": ruleset.id,
+        "name": ruleset.name,
+        "source_type": ruleset.source_type,
+        "source": ruleset_source(call, ruleset, repo),
+        "enforcement": ruleset.enforcement,
+        "node_id": node_id("RRS", ruleset.id),
+        "_links": {"self": {"href": url}, "html": {"href": html}},
+        "created_at": iso(ruleset.created_at),
+        "updated_at": iso(ruleset.updated_at),
+    }
+
+
+def render_ruleset(
+    call: Call, repo: Repository | None, ruleset: Ruleset, *, can_bypass: bool = True
+) -> dict[str, JSON]:
+    """The full ruleset. `current_user_can_bypass` is "only returned when querying the
+    repository-level endpoint" (the description): `can_bypass=False` at the organization's."""
+    summary = render_ruleset_summary(call, ruleset, repo)
     rendered: dict[str, JSON] = {
         "id": ruleset.id,
         "name": ruleset.name,
         "target": ruleset.target,
-        "source_type": "Repository",
-        "source": repo.full_name,
+        "source_type": ruleset.source_type,
+        "source": summary["source"],
         "enforcement": ruleset.enforcement,
         "bypass_actors": [dict(a) for a in ruleset.bypass_actors],
-        "current_user_can_bypass": bypass,
-        "node_id": node_id("RRS", ruleset.id),
-        "_links": {
-            "self": {"href": url},
-            "html": {"href": f"{call.base_url}/{repo.full_name}/rules/{ruleset.id}"},
-        },
-        "conditions": ruleset.conditions,
-        "rules": [dict(r) for r in ruleset.rules],
-        "created_at": iso(ruleset.created_at),
-        "updated_at": iso(ruleset.updated_at),
     }
+    if can_bypass:
+        rendered["current_user_can_bypass"] = "always" if ruleset.bypasses(call.actor) else "never"
+    rendered.update(
+        {
+            "node_id": summary["node_id"],
+            "_links": summary["_links"],
+            "conditions": ruleset.conditions,
+            "rules": [dict(r) for r in ruleset.rules],
+            "created_at": summary["created_at"],
+            "updated_at": summary["updated_at"],
+        }
+    )
     return rendered
 
 
@@ -671,9 +709,14 @@ def delete_git_ref(call: Call) -> Reply:
     return Reply(204)
 
 
+def _includes_parents(call: Call) -> bool:
+    return call.arg("includes_parents") != "false"  # the description's default is true
+
+
 def list_rulesets(call: Call) -> Reply:
     repo = call.repo()
-    return Reply(200, [render_ruleset(call, repo, r) for r in repo.rulesets.values()])
+    rulesets = call.backend.rulesets_for(repo, includes_parents=_includes_parents(call))
+    return Reply(200, [render_ruleset(call, repo, r) for r in rulesets])
 
 
 def create_ruleset(call: Call) -> Reply:
@@ -690,9 +733,13 @@ def _ruleset_id(call: Call) -> int:
 
 
 def get_ruleset(call: Call) -> Reply:
-    repo = call.repo()
-    # Only repository-level rulesets exist here, so includes_parents changes nothing.
-    return Reply(200, render_ruleset(call, repo, call.backend.ruleset(repo, _ruleset_id(call))))
+    repo, ruleset_id = call.repo(), _ruleset_id(call)
+    # With includes_parents (the default), an organization ruleset that targets the
+    # repository is read here too; it is changed only at the organization's endpoint.
+    for ruleset in call.backend.rulesets_for(repo, includes_parents=_includes_parents(call)):
+        if ruleset.id == ruleset_id:
+            return Reply(200, render_ruleset(call, repo, ruleset))
+    raise GitHubError(404, "Not Found")
 
 
 def update_ruleset(call: Call) -> Reply:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +30,7 @@ from tests.github_double.models import (
     Actor,
     App,
     Clock,
+    CustomProperty,
     GitHubBackend,
     GitHubError,
     Repository,
@@ -78,6 +79,9 @@ class LogEntry:
     actor: str | None
     operation: str | None
     violation: bool
+    # The route's path template, as in GitHub's description (e.g. /repos/{owner}/{repo}):
+    # count requests per route with `f"{e.method} {e.template}"`. None for unknown routes.
+    template: str | None = None
     # SPEC_GAPS the contract accepted for this exchange (see contract.py).
     spec_gaps: tuple[str, ...] = ()
     validation_ms: float = 0.0
@@ -201,6 +205,17 @@ class GitHubDouble:
         with self._lock:
             return [entry.to_json() for entry in self.log]
 
+    def requests_by_route(self) -> dict[str, int]:
+        """How many requests each route served so far, keyed `METHOD /template` (GitHub's path
+        template, e.g. `GET /orgs/{org}/repos`), in order of first use; requests to no known
+        route are counted under `METHOD (unknown route)`."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for entry in self.log:
+                key = f"{entry.method} {entry.template or '(unknown route)'}"
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def assert_no_violations(self) -> None:
         """Fail with every violation recorded so far: unknown routes, contract breaches."""
         with self._lock:
@@ -244,13 +259,28 @@ class GitHubDouble:
         *,
         default_branch: str = "main",
         message: str = "Initial commit",
+        fork: bool = False,
+        topics: Sequence[str] = (),
+        custom_properties: Mapping[str, str | list[str] | None] | None = None,
         **settings: Any,
     ) -> Repository:
-        """An existing organization repository (as if made before the test), with its files."""
+        """An existing organization repository (as if made before the test), with its files.
+
+        Not an API call and not logged. `settings` are the REST fields of a repository
+        (`archived=True`, `visibility="private"`, `has_wiki=False`, ...); `fork=True` makes a
+        fork, which only seeding can (the double models no upstream); `topics` and
+        `custom_properties` are checked as GitHub checks them over the API (properties must be
+        defined first: `seed_custom_property`)."""
         seeder = User("github-double-seed")
         with self._lock:
-            repo = self.backend.create_repository(seeder, {"name": name, **settings})
+            body: dict[str, Any] = {"name": name, **settings}
+            if custom_properties:
+                body["custom_properties"] = dict(custom_properties)
+            repo = self.backend.create_repository(seeder, body)
             repo.default_branch = default_branch
+            repo.fork = fork
+            if topics:
+                self.backend.set_topics(repo, list(topics))
             if files:
                 contents = {
                     path: text.encode() if isinstance(text, str) else text
@@ -258,6 +288,28 @@ class GitHubDouble:
                 }
                 self.backend.seed_commit(repo, seeder, default_branch, contents, message)
             return repo
+
+    def seed_custom_property(
+        self,
+        name: str,
+        value_type: str = "string",
+        *,
+        allowed_values: Sequence[str] | None = None,
+        default_value: str | list[str] | None = None,
+        required: bool = False,
+        description: str | None = None,
+    ) -> CustomProperty:
+        """A custom property of the organization's schema, as `PUT
+        /orgs/{org}/properties/schema/{name}` would define it (not logged)."""
+        body: dict[str, Any] = {"value_type": value_type, "required": required}
+        if allowed_values is not None:
+            body["allowed_values"] = list(allowed_values)
+        if default_value is not None:
+            body["default_value"] = default_value
+        if description is not None:
+            body["description"] = description
+        with self._lock:
+            return self.backend.define_property(name, body)
 
     # Dispatch ------------------------------------------------------------------------------
 
@@ -306,7 +358,9 @@ class GitHubDouble:
             refused = GitHubError(403, f"Resource not accessible by {_GRANTEE[actor.kind]}")
             return context.answer(spec_path, Reply(403, _error_body(refused, operation)))
 
-        call = Call(self.backend, actor, method, params, query, data, self.url.rstrip("/"))
+        call = Call(
+            self.backend, actor, method, params, query, data, self.url.rstrip("/"), api_path
+        )
         try:
             reply = route.handler(call)
         except GitHubError as error:
@@ -385,6 +439,7 @@ class _Exchange:
                 actor=_actor_name(self.actor),
                 operation=self.operation.operation_id if self.operation else None,
                 violation=violation,
+                template=self.operation.template if self.operation else None,
                 spec_gaps=tuple(dict.fromkeys(self.spec_gaps)),
                 validation_ms=round(self.validation_seconds * 1000, 3),
             )

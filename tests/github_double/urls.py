@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from tests.github_double import responses as r
+from tests.github_double import responses_org as o
 
 Handler = Callable[[r.Call], r.Reply]
 
@@ -47,16 +48,34 @@ def _compile(template: str, spans: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", group, re.escape(template)) + "$")
 
 
+ORG = "/orgs/{org}"
 REPO = "/repos/{owner}/{repo}"
 PROTECTION = REPO + "/branches/{branch}/protection"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/orgs/{org}", r.get_org),
-    Route("POST", "/orgs/{org}/repos", r.create_org_repo),
+    Route("GET", ORG + "/repos", o.list_org_repos),
+    Route("POST", ORG + "/repos", r.create_org_repo),
+    Route("GET", ORG + "/properties/schema", o.list_properties),
+    Route("GET", ORG + "/properties/schema/{custom_property_name}", o.get_property),
+    Route("PUT", ORG + "/properties/schema/{custom_property_name}", o.put_property),
+    Route("DELETE", ORG + "/properties/schema/{custom_property_name}", o.delete_property),
+    Route("GET", ORG + "/properties/values", o.list_org_property_values),
+    Route("PATCH", ORG + "/properties/values", o.set_org_property_values),
+    Route("GET", ORG + "/rulesets", o.list_org_rulesets),
+    Route("POST", ORG + "/rulesets", o.create_org_ruleset),
+    Route("GET", ORG + "/rulesets/{ruleset_id}", o.get_org_ruleset),
+    Route("PUT", ORG + "/rulesets/{ruleset_id}", o.update_org_ruleset),
+    Route("DELETE", ORG + "/rulesets/{ruleset_id}", o.delete_org_ruleset),
     Route("GET", "/user", r.get_user),
     Route("GET", REPO, r.get_repo),
     Route("PATCH", REPO, r.update_repo),
     Route("DELETE", REPO, r.delete_repo),
+    Route("GET", REPO + "/topics", o.get_topics),
+    Route("PUT", REPO + "/topics", o.replace_topics),
+    Route("GET", REPO + "/properties/values", o.get_repo_property_values),
+    Route("PATCH", REPO + "/properties/values", o.set_repo_property_values),
+    Route("GET", REPO + "/rules/branches/{branch}", o.get_branch_rules),
     Route("GET", REPO + "/branches", r.list_branches),
     Route("GET", REPO + "/branches/{branch}", r.get_branch),
     Route("GET", PROTECTION, r.get_protection),
