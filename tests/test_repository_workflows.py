@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -27,17 +28,20 @@ CHECKS = WORKFLOWS_DIR / "checks.yml"
 PULL_REQUEST = WORKFLOWS_DIR / "pull-request.yml"
 DEPLOY = WORKFLOWS_DIR / "deploy.yml"
 DRIFT = WORKFLOWS_DIR / "drift.yml"
+STACKS = WORKFLOWS_DIR / "stacks.yml"
 
 # The most each job may ask for; anything beyond this is a regression.
 ALLOWED = {
     "checks.yml": {"test": {"contents": "read"}, "plan": {"contents": "read"}},
     "pull-request.yml": {
         "checks": {"contents": "read"},
+        "stacks": {},
         "preview": {"contents": "read"},
         "comment": {"pull-requests": "write"},
     },
-    "deploy.yml": {"checks": {"contents": "read"}, "up": {"contents": "read"}},
-    "drift.yml": {"preview": {"contents": "read"}, "report": {"issues": "write"}},
+    "deploy.yml": {"checks": {"contents": "read"}, "stacks": {}, "up": {"contents": "read"}},
+    "drift.yml": {"stacks": {}, "preview": {"contents": "read"}, "report": {"issues": "write"}},
+    "stacks.yml": {"resolve": {}},
 }
 
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -68,7 +72,11 @@ WRITE_SECRETS = frozenset(
 # Not a token: the key that decrypts the stack's secrets, which previews need as much as updates.
 SHARED_SECRETS = frozenset({"PULUMI_CONFIG_PASSPHRASE"})
 ENVIRONMENT_OF = {"read": "preview", "write": "production"}
+# A schedule's event has no webhook payload, so no `github.event.repository` (GitHub's "Events
+# that trigger workflows"; codeql-action#1211): its runs, always of the default branch's latest
+# commit, are let through by name, or the ref test alone would skip every one of them.
 DEFAULT_BRANCH_GUARD = (
+    "github.event_name == 'schedule' || "
     "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
 )
 # Events whose runs execute a pull request's code, or its author's choice of workflow file.
@@ -186,6 +194,59 @@ def privilege_violations(workflows: Workflows) -> list[str]:
     return found
 
 
+# --- One `pulumi up` per stack at a time ----------------------------------------------------
+#
+# Every job that can reach a write token runs `pulumi up`: one job per stack of the resolved list
+# (stacks.yml), in the group `pulumi-up-<stack>` that deploys and roll-outs share, never cancelled.
+STACK_MATRIX = {
+    "fail-fast": False,
+    "matrix": {"stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"},
+}
+UP_GROUP = {"group": "pulumi-up-${{ matrix.stack }}", "cancel-in-progress": False}
+
+
+def _needs(job: dict[str, Any]) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def stack_matrix_violations(workflows: Workflows, name: str, job_id: str) -> list[str]:
+    """What keeps a job from being one job per stack of stacks.yml's list; empty when nothing."""
+    where = f"{name}: job {job_id}"
+    jobs = workflows[name]["jobs"]
+    job = jobs[job_id]
+    found = []
+    if job.get("strategy") != STACK_MATRIX:
+        found.append(f"{where} is not a matrix over the resolved stacks with fail-fast off")
+    if "stacks" not in _needs(job) or _called(jobs.get("stacks", {})) != "stacks.yml":
+        found.append(f"{where} does not take its stacks from stacks.yml")
+    return found
+
+
+def apply_violations(workflows: Workflows) -> list[str]:
+    """What lets two `pulumi up` of one stack run at once, cancels one mid-apply, or applies
+    another stack than the matrix' own; empty when nothing does."""
+    found = []
+    for name, data in sorted(workflows.items()):
+        for job_id, job in data["jobs"].items():
+            if (
+                _called(job) is not None
+                or not reached_secrets(workflows, name, job) & WRITE_SECRETS
+            ):
+                continue
+            where = f"{name}: job {job_id}"
+            found += stack_matrix_violations(workflows, name, job_id)
+            if job.get("concurrency") != UP_GROUP:
+                found.append(f"{where} is not in the per-stack group {UP_GROUP}")
+            if "concurrency" in data:
+                found.append(f"{where}: a workflow-level group would queue every stack together")
+            for step in job.get("steps", []):
+                pulumi = str(step.get("uses", "")).startswith("pulumi/actions@")
+                if pulumi and step["with"].get("stack-name") != "${{ matrix.stack }}":
+                    found.append(f"{where} applies another stack than its matrix' own")
+    return found
+
+
 def _workflows() -> Workflows:
     return {path.name: _load(path) for path in WORKFLOWS}
 
@@ -203,6 +264,10 @@ def test_the_write_token_is_reachable_from_exactly_the_deploy_job() -> None:
         if reached_secrets(workflows, name, job) & WRITE_SECRETS and _called(job) is None
     }
     assert reaching == {("deploy.yml", "up")}
+
+
+def test_each_stack_is_applied_by_one_job_at_a_time_never_cancelled() -> None:
+    assert apply_violations(_workflows()) == []
 
 
 def _job(workflows: Workflows, name: str, job_id: str) -> dict[str, Any]:
@@ -262,6 +327,73 @@ def _name_an_unclassified_secret(w: Workflows) -> None:
     _pulumi_env(w, "deploy.yml", "up")["EXTRA"] = "${{ secrets.ORG_ADMIN_TOKEN }}"
 
 
+def _guard_by_event_only(w: Workflows) -> None:
+    # A manual run of any branch would pass.
+    _job(w, "deploy.yml", "up")["if"] = (
+        "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+    )
+
+
+def _deploy_when_another_workflow_finishes(w: Workflows) -> None:
+    _triggers(w["deploy.yml"])["workflow_run"] = {"workflows": ["Pull request"]}
+
+
+def _deploy_on_repository_dispatch(w: Workflows) -> None:
+    _triggers(w["deploy.yml"])["repository_dispatch"] = {"types": ["roll-out"]}
+
+
+def _inherit_every_secret_into_the_stacks(w: Workflows) -> None:
+    _job(w, "pull-request.yml", "stacks")["secrets"] = "inherit"
+
+
+def _split_the_roll_out(w: Workflows) -> dict[Any, Any]:
+    """A roll-out of its own, rollout.yml: deploy.yml's jobs on its schedule and manual runs."""
+    rollout = copy.deepcopy(w["deploy.yml"])
+    rollout.pop("on", None)
+    rollout[True] = {"schedule": [{"cron": "41 * * * *"}], "workflow_dispatch": {}}
+    w["rollout.yml"] = rollout
+    return rollout
+
+
+def _roll_out_on_pull_requests(w: Workflows) -> None:
+    _triggers(_split_the_roll_out(w))["pull_request"] = {"branches": ["main"]}
+
+
+def _roll_out_without_the_ref_guard(w: Workflows) -> None:
+    del _split_the_roll_out(w)["jobs"]["up"]["if"]
+
+
+def _roll_out_from_the_preview_environment(w: Workflows) -> None:
+    _split_the_roll_out(w)["jobs"]["up"]["environment"] = "preview"
+
+
+def _roll_out_in_a_group_of_its_own(w: Workflows) -> None:
+    _split_the_roll_out(w)["jobs"]["up"]["concurrency"]["group"] = "rollout-${{ matrix.stack }}"
+
+
+def _cancel_an_apply_in_progress(w: Workflows) -> None:
+    _job(w, "deploy.yml", "up")["concurrency"]["cancel-in-progress"] = True
+
+
+def _one_group_per_run(w: Workflows) -> None:
+    _job(w, "deploy.yml", "up")["concurrency"]["group"] = "pulumi-up-${{ github.run_id }}"
+
+
+def _one_group_for_every_stack(w: Workflows) -> None:
+    _job(w, "deploy.yml", "up")["concurrency"]["group"] = "pulumi-up"
+
+
+def _stop_every_stack_when_one_fails(w: Workflows) -> None:
+    _job(w, "deploy.yml", "up")["strategy"]["fail-fast"] = True
+
+
+def _apply_the_single_stack_variable(w: Workflows) -> None:
+    step = next(
+        s for s in _job(w, "deploy.yml", "up")["steps"] if "pulumi/actions@" in str(s.get("uses"))
+    )
+    step["with"]["stack-name"] = "${{ vars.PULUMI_STACK }}"
+
+
 LEAKS: dict[str, tuple[Callable[[Workflows], None], str]] = {
     "write token in the preview": (_leak_write_token_into_the_preview, "runs on a pull request"),
     "secrets: inherit from a pull request": (
@@ -282,6 +414,44 @@ LEAKS: dict[str, tuple[Callable[[Workflows], None], str]] = {
         "outside the production environment",
     ),
     "an unclassified secret": (_name_an_unclassified_secret, "no rule covers"),
+    "a guard by event only": (_guard_by_event_only, "can run on another ref"),
+    "deploy when another workflow finishes": (
+        _deploy_when_another_workflow_finishes,
+        "runs on a pull request",
+    ),
+    "deploy on repository_dispatch": (_deploy_on_repository_dispatch, "runs on ['push'"),
+    "secrets: inherit into the stacks from a pull request": (
+        _inherit_every_secret_into_the_stacks,
+        "passes ['BACKEND_WRITE_AWS_ACCESS_KEY_ID'",
+    ),
+    "a roll-out of its own on pull requests": (
+        _roll_out_on_pull_requests,
+        "runs on a pull request",
+    ),
+    "a roll-out of its own without the ref guard": (
+        _roll_out_without_the_ref_guard,
+        "rollout.yml: job up can run on another ref",
+    ),
+    "a roll-out of its own outside production": (
+        _roll_out_from_the_preview_environment,
+        "outside the production environment",
+    ),
+}
+
+# Each breaks the one-`up`-per-stack rule (apply_violations) and nothing else.
+RACES: dict[str, tuple[Callable[[Workflows], None], str]] = {
+    "a roll-out in a group of its own": (
+        _roll_out_in_a_group_of_its_own,
+        "rollout.yml: job up is not in the per-stack group",
+    ),
+    "cancel an apply in progress": (_cancel_an_apply_in_progress, "not in the per-stack group"),
+    "one group per run": (_one_group_per_run, "not in the per-stack group"),
+    "one group for every stack": (_one_group_for_every_stack, "not in the per-stack group"),
+    "stop every stack when one fails": (_stop_every_stack_when_one_fails, "with fail-fast off"),
+    "apply the single-stack variable": (
+        _apply_the_single_stack_variable,
+        "applies another stack than its matrix' own",
+    ),
 }
 
 
@@ -292,6 +462,24 @@ def test_a_leaky_variant_is_caught(leak: str) -> None:
     make_leaky(workflows)
     found = privilege_violations(workflows)
     assert any(expected in violation for violation in found), found
+
+
+@pytest.mark.parametrize("race", sorted(RACES))
+def test_a_racing_variant_is_caught(race: str) -> None:
+    make_racing, expected = RACES[race]
+    workflows = copy.deepcopy(_workflows())
+    make_racing(workflows)
+    assert privilege_violations(workflows) == []
+    found = apply_violations(workflows)
+    assert any(expected in violation for violation in found), found
+
+
+def test_a_roll_out_split_into_its_own_workflow_passes_if_it_keeps_every_safeguard() -> None:
+    # The rules follow the triggers, the guard, the environment and the group, not a file name.
+    workflows = copy.deepcopy(_workflows())
+    _split_the_roll_out(workflows)
+    assert privilege_violations(workflows) == []
+    assert apply_violations(workflows) == []
 
 
 # --- Checkers ------------------------------------------------------------------------------
@@ -380,7 +568,7 @@ def test_dependabot_schema_accepts_its_config() -> None:
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
 def test_every_action_is_pinned_to_a_sha_with_its_release(path: Path) -> None:
     found = uses_lines(path.read_text(encoding="utf-8"))
-    assert found
+    assert found or path == STACKS  # stacks.yml runs one script and no action
     for line in found:
         assert SHA.fullmatch(line.ref), line
         assert RELEASE.fullmatch(line.comment or ""), line
@@ -459,7 +647,24 @@ def test_checks_are_only_called_and_read_no_secret() -> None:
 def test_pulumi_runs_only_after_the_checks_of_the_same_run(path: Path, job_id: str) -> None:
     jobs = _jobs(path)
     assert _called(jobs["checks"]) == "checks.yml"
-    assert jobs[job_id]["needs"] == "checks"
+    assert jobs[job_id]["needs"] == ["checks", "stacks"]
+
+
+@pytest.mark.parametrize(
+    ("path", "job_id"), [(PULL_REQUEST, "preview"), (DEPLOY, "up"), (DRIFT, "preview")]
+)
+def test_every_stack_gets_its_own_job(path: Path, job_id: str) -> None:
+    workflows = _workflows()
+    assert stack_matrix_violations(workflows, path.name, job_id) == []
+    # The stack's name in the check, so that one shard's failure names it.
+    assert "${{ matrix.stack }}" in _jobs(path)[job_id]["name"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=_name)
+def test_only_stacks_yml_reads_the_stack_variables(path: Path) -> None:
+    # Every other workflow takes the resolved list: no job falls back to its own reading.
+    named = set(re.findall(r"vars\.PULUMI_STACKS?\b", json.dumps(_load(path))))
+    assert named == ({"vars.PULUMI_STACK", "vars.PULUMI_STACKS"} if path == STACKS else set())
 
 
 def test_preview_is_refreshed_with_the_policy_pack_and_read_only_credentials() -> None:
@@ -469,7 +674,7 @@ def test_preview_is_refreshed_with_the_policy_pack_and_read_only_credentials() -
     assert inputs["refresh"] is True
     assert inputs["diff"] is True
     assert inputs["policyPacks"] == "policies"
-    assert inputs["stack-name"] == "${{ vars.PULUMI_STACK }}"
+    assert inputs["stack-name"] == "${{ matrix.stack }}"
     assert "comment-on-pr" not in inputs  # the comment job posts it, without the program
     assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.REPO_BASELINE_READ_TOKEN }}"
     assert _jobs(PULL_REQUEST)["preview"]["environment"] == "preview"
@@ -481,7 +686,9 @@ def test_preview_is_skipped_for_pull_requests_from_forks() -> None:
 
 def test_the_comment_job_runs_no_code_from_the_pull_request() -> None:
     job = _jobs(PULL_REQUEST)["comment"]
-    assert job["needs"] == "preview"
+    assert job["needs"] == ["stacks", "preview"]
+    # Also after a failed preview, which the comment names; never when the previews were skipped.
+    assert job["if"] == "${{ !cancelled() && needs.preview.result != 'skipped' }}"
     assert not runs_repository_code(job)
     actions = [str(step["uses"]).split("@")[0] for step in job["steps"]]
     assert actions == ["actions/download-artifact", "actions/github-script"]
@@ -510,9 +717,11 @@ def test_pulumi_gets_every_credential_from_its_environment(
     assert "make setup" in scripts
 
 
-def test_deploy_applies_the_stack_on_pushes_to_main_after_the_checks() -> None:
+def test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_after_the_checks() -> None:
     triggers = _triggers(_load(DEPLOY))
-    assert triggers == {"push": {"branches": ["main"]}, "workflow_dispatch": {}}
+    assert set(triggers) == {"push", "schedule", "workflow_dispatch"}
+    assert triggers["push"] == {"branches": ["main"]}
+    assert triggers["workflow_dispatch"] == {}
     job = _jobs(DEPLOY)["up"]
     assert job["if"] == DEFAULT_BRANCH_GUARD
     assert job["environment"] == "production"
@@ -520,16 +729,36 @@ def test_deploy_applies_the_stack_on_pushes_to_main_after_the_checks() -> None:
     assert step["with"]["command"] == "up"
     assert step["with"]["refresh"] is True
     assert step["with"]["policyPacks"] == "policies"
-    assert step["with"]["stack-name"] == "${{ vars.PULUMI_STACK }}"
+    assert step["with"]["stack-name"] == "${{ matrix.stack }}"
 
 
-def test_deploy_never_runs_twice_at_once_nor_is_cancelled() -> None:
-    concurrency = _load(DEPLOY)["concurrency"]
-    assert concurrency["cancel-in-progress"] is False
-    # A fixed group: every run of the stack queues behind the one applying.
-    assert "github.ref" not in concurrency["group"]
-    assert "github.run" not in concurrency["group"]
-    assert "github.sha" not in concurrency["group"]
+def _hourly_minute(cron: str) -> int:
+    """The minute of an hourly cron line; fails on any other schedule."""
+    minute, *rest = cron.split()
+    assert rest == ["*", "*", "*", "*"], cron
+    assert minute.isdigit(), cron
+    return int(minute)
+
+
+def test_the_roll_out_runs_every_hour_off_the_hour() -> None:
+    [entry] = _triggers(_load(DEPLOY))["schedule"]
+    # GitHub delays, and under load drops, scheduled runs at the start of an hour.
+    assert 5 <= _hourly_minute(entry["cron"]) <= 55
+    assert _hourly_minute("41 * * * *") == 41
+    for other in ("*/30 * * * *", "41 */2 * * *", "41 4 * * *", "41 * * * 1"):
+        with pytest.raises(AssertionError):
+            _hourly_minute(other)
+
+
+def test_deploys_and_roll_outs_are_one_job_in_one_group_per_stack() -> None:
+    # The roll-out is deploy.yml's `up` on a schedule: the same job, guard, environment and
+    # group as a push's deploy, so a deploy and a roll-out of one stack never run at once.
+    up = _jobs(DEPLOY)["up"]
+    assert up["concurrency"] == UP_GROUP
+    assert "matrix.stack" in up["concurrency"]["group"]
+    assert "concurrency" not in _load(DEPLOY)  # a matrix' group can only be a job's
+    # Nothing tells the events apart: no step or job is skipped on a schedule.
+    assert "event_name" not in json.dumps([up["steps"], up.get("env", {})])
 
 
 def test_drift_is_looked_for_every_night_on_the_default_branch() -> None:
@@ -561,10 +790,96 @@ def test_the_drift_preview_is_refreshed_and_expects_no_changes() -> None:
     assert 'grep -q "no changes were expected" preview.txt' in script
 
 
-def test_drift_is_reported_only_when_the_preview_said_clean_or_drift() -> None:
+def test_drift_is_reported_only_for_stacks_whose_preview_said_clean_or_drift() -> None:
     job = _jobs(DRIFT)["report"]
     assert job["needs"] == "preview"
-    assert job["if"] == (
-        "needs.preview.outputs.result == 'clean' || needs.preview.outputs.result == 'drift'"
-    )
+    assert job["if"] == "${{ !cancelled() && needs.preview.result != 'skipped' }}"
     assert not runs_repository_code(job)
+    # A stack's result is uploaded only by the steps after the drift script, which a failed
+    # preview never reaches (no `if:` on them).
+    steps = _jobs(DRIFT)["preview"]["steps"]
+    after = steps[[s.get("id") for s in steps].index("preview") + 1 :]
+    assert [s["name"] for s in after] == [
+        "Keep the stack and its result for the report",
+        "Upload the preview",
+    ]
+    assert not any("if" in step for step in after)
+    assert after[1]["with"]["path"].split() == ["stack.txt", "result.txt", "preview.txt"]
+
+
+# --- stacks.yml: the stacks every workflow acts on ------------------------------------------
+
+
+def _resolve(tmp_path: Path, **variables: str) -> tuple[int, str, str]:
+    """Runs stacks.yml's script as GitHub runs it (`shell: python`) with these repository
+    variables (unset ones as GitHub expands them, empty): exit status, its output, its log."""
+    [step] = _jobs(STACKS)["resolve"]["steps"]
+    assert step["shell"] == "python"
+    script = tmp_path / "resolve.py"
+    script.write_text(step["run"], encoding="utf-8")
+    output = tmp_path / "github-output"
+    output.write_text("", encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", ""), "GITHUB_OUTPUT": str(output)}
+    env |= {name: variables.get(name, "") for name in ("PULUMI_STACKS", "PULUMI_STACK")}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, check=False
+    )
+    return done.returncode, output.read_text(encoding="utf-8"), done.stdout + done.stderr
+
+
+def test_the_stacks_are_read_from_the_repository_variables() -> None:
+    [step] = _jobs(STACKS)["resolve"]["steps"]
+    assert step["env"] == {
+        "PULUMI_STACKS": "${{ vars.PULUMI_STACKS }}",
+        "PULUMI_STACK": "${{ vars.PULUMI_STACK }}",
+    }
+    outputs = _triggers(_load(STACKS))["workflow_call"]["outputs"]
+    assert outputs["stacks"]["value"] == "${{ jobs.resolve.outputs.stacks }}"
+    assert _jobs(STACKS)["resolve"]["outputs"] == {"stacks": "${{ steps.resolve.outputs.stacks }}"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "stacks"),
+    [
+        ({"PULUMI_STACKS": '["org-0", "org-1", "org-2"]'}, ["org-0", "org-1", "org-2"]),
+        ({"PULUMI_STACK": "prod"}, ["prod"]),
+        ({"PULUMI_STACKS": '["org-0", "org-1"]', "PULUMI_STACK": "prod"}, ["org-0", "org-1"]),
+        ({"PULUMI_STACKS": "  ", "PULUMI_STACK": "prod"}, ["prod"]),
+        ({"PULUMI_STACKS": '["acme/repo-baseline/org-0", "v1.2_x"]'}, None),
+    ],
+)
+def test_the_stacks_are_a_json_list_for_the_matrix(
+    tmp_path: Path, variables: dict[str, str], stacks: list[str] | None
+) -> None:
+    status, output, log = _resolve(tmp_path, **variables)
+    assert status == 0, log
+    assert output.endswith("\n")
+    assert output.count("\n") == 1
+    key, _, value = output.strip().partition("=")
+    assert key == "stacks"
+    expected = stacks if stacks is not None else json.loads(variables["PULUMI_STACKS"])
+    assert json.loads(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({}, "no stack to act on: set the repository variable PULUMI_STACKS"),
+        ({"PULUMI_STACKS": "org-0, org-1"}, "vars.PULUMI_STACKS is not JSON"),
+        ({"PULUMI_STACKS": '"org-0"'}, "vars.PULUMI_STACKS must be a JSON list"),
+        ({"PULUMI_STACKS": "[]", "PULUMI_STACK": "prod"}, "must be a JSON list"),
+        ({"PULUMI_STACKS": '["org-0", ""]'}, 'names no stack in [""]'),
+        ({"PULUMI_STACKS": '["org 0", 1]'}, 'names no stack in ["org 0", 1]'),
+        ({"PULUMI_STACK": "prod; rm -rf /"}, "vars.PULUMI_STACK names no stack"),
+        ({"PULUMI_STACKS": '["a/b/c/d"]'}, "optionally as org/project/stack"),
+        ({"PULUMI_STACKS": '["org-0", "org-1", "org-0"]'}, 'names ["org-0"] more than once'),
+    ],
+)
+def test_missing_or_bad_stacks_fail_with_what_to_set(
+    tmp_path: Path, variables: dict[str, str], message: str
+) -> None:
+    status, output, log = _resolve(tmp_path, **variables)
+    assert status == 1
+    assert output == ""  # no matrix at all, rather than one over a wrong list
+    assert log.startswith("::error::")
+    assert message in log

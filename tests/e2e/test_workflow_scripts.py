@@ -91,13 +91,25 @@ def _writes(calls: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str
 # --- drift.yml: one issue per stack --------------------------------------------------------
 
 
-def _drift(tmp_path: Path, result: str, issues: list[dict[str, Any]]) -> list[Any]:
+def _drift_files(index: int, stack: str, result: str) -> dict[str, str]:
+    """What the preview job of one stack uploads as `drift-<index>`, downloaded under drift/."""
+    folder = f"drift/drift-{index}"
+    return {
+        f"{folder}/stack.txt": f"{stack}\n",
+        f"{folder}/result.txt": f"{result}\n",
+        f"{folder}/preview.txt": DIFF,
+    }
+
+
+def _drift(
+    tmp_path: Path, result: str, issues: list[dict[str, Any]], files: dict[str, str] | None = None
+) -> list[Any]:
     return _writes(
         _run(
             tmp_path,
             github_script(DRIFT, "report"),
-            {"STACK": "prod", "RESULT": result},
-            {"drift/preview.txt": DIFF},
+            {},
+            _drift_files(0, "prod", result) if files is None else files,
             issues=issues,
         )
     )
@@ -145,16 +157,47 @@ def test_an_issue_someone_else_opened_with_the_marker_is_left_alone(tmp_path: Pa
     assert _drift(tmp_path, "clean", [_issue(8, MARKER, user=someone)]) == []
 
 
+def test_each_stack_keeps_its_own_issue_and_a_failed_one_is_left_alone(tmp_path: Path) -> None:
+    # shard-0 is clean again, shard-1 drifted, shard-2's preview failed (it uploaded nothing).
+    files = _drift_files(0, "shard-0", "clean") | _drift_files(1, "shard-1", "drift")
+    issues = [
+        _issue(4, "<!-- repo-baseline:drift:shard-0 -->\nold"),
+        _issue(6, "<!-- repo-baseline:drift:shard-2 -->\nold"),
+    ]
+    calls = _drift(tmp_path, "", issues, files)
+    assert [(name, params.get("issue_number")) for name, params in calls] == [
+        ("createComment", 4),
+        ("update", 4),
+        ("create", None),
+    ]
+    assert calls[2][1]["title"] == "Drift: GitHub differs from stack shard-1"
+    assert calls[2][1]["body"].startswith("<!-- repo-baseline:drift:shard-1 -->")
+
+
+def test_no_uploaded_preview_touches_no_issue(tmp_path: Path) -> None:
+    assert _drift(tmp_path, "", [_issue(5, f"{MARKER}\nold diff")], files={}) == []
+
+
 # --- pull-request.yml: one comment per pull request ----------------------------------------
 
 
-def _comment(tmp_path: Path, comments: list[dict[str, Any]]) -> list[Any]:
+def _comment(
+    tmp_path: Path,
+    comments: list[dict[str, Any]],
+    stacks: tuple[str, ...] = ("prod",),
+    previewed: tuple[str, ...] = ("prod",),
+) -> list[Any]:
+    # What each stack's preview job uploads as `preview-<index>`, downloaded under previews/.
+    files = {}
+    for index, stack in enumerate(previewed):
+        files[f"previews/preview-{index}/stack.txt"] = f"{stack}\n"
+        files[f"previews/preview-{index}/preview.txt"] = f"Previewing stack {stack}\n{DIFF}"
     return _writes(
         _run(
             tmp_path,
             github_script(PULL_REQUEST, "comment"),
-            {"STACK": "prod"},
-            {"preview/preview.txt": DIFF},
+            {"STACKS": json.dumps(list(stacks))},
+            files,
             comments=comments,
         )
     )
@@ -169,3 +212,31 @@ def test_the_preview_is_commented_once_and_then_updated(tmp_path: Path) -> None:
     previous = {"id": 9, "body": params["body"], "user": BOT}
     [(name, params)] = _comment(tmp_path, [previous])
     assert (name, params["comment_id"]) == ("updateComment", 9)
+
+
+def test_one_comment_holds_every_stack_and_names_a_failed_one(tmp_path: Path) -> None:
+    stacks = ("shard-0", "shard-1", "shard-2")
+    [(name, params)] = _comment(tmp_path, [], stacks, previewed=("shard-2", "shard-0"))
+    assert name == "createComment"
+    body = params["body"]
+    # In the order of the stacks, whatever order the artifacts came in.
+    headings = [line for line in body.splitlines() if line.startswith("#### ")]
+    assert [heading.split("`")[1] for heading in headings] == list(stacks)
+    assert f"Previewing stack shard-0\n{DIFF.strip()}" in body
+    assert f"Previewing stack shard-2\n{DIFF.strip()}" in body
+    assert (
+        "#### Pulumi preview of stack `shard-1`: failed, see the run's log: "
+        "https://github.com/example-org/repo-baseline/actions/runs/42"
+    ) in body
+
+
+def test_the_comment_stays_under_githubs_limit_with_many_stacks(tmp_path: Path) -> None:
+    stacks = [f"shard-{index}" for index in range(12)]
+    files = {}
+    for index, stack in enumerate(stacks):
+        files[f"previews/preview-{index}/stack.txt"] = stack
+        files[f"previews/preview-{index}/preview.txt"] = "x" * 20000
+    script = github_script(PULL_REQUEST, "comment")
+    [(_, params)] = _writes(_run(tmp_path, script, {"STACKS": json.dumps(stacks)}, files))
+    assert len(params["body"]) < 65536  # GitHub's limit for a comment
+    assert params["body"].count("(cut: the whole preview is in the run's log)") == len(stacks)
