@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 
+from workflows.gate import with_gate
 from workflows.model import (
     Concurrency,
     Job,
@@ -271,7 +272,7 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
         _build_job(options),
         _deploy_readiness_job(options),
     )
-    return Workflow(
+    workflow = Workflow(
         name="Backend CI/CD",
         source=SOURCE,
         on=Triggers(
@@ -285,3 +286,5 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
         working_directory=options.working_directory,
         jobs=(*jobs, _bug_logger_job(tuple(job.id for job in jobs))),
     )
+    # The gate comes last and the bug logger does not need it (why: `workflows.gate`).
+    return with_gate(workflow, options.default_branch) if options.gate else workflow

@@ -6,6 +6,10 @@ interpolates `${{ matrix.* }}`. Only jobs that always run on a pull request may 
 workflow triggers on pull requests to the branch, the job has no condition (an always-true one is
 fine), does not continue on error, and needs only required jobs (a job skipped because a job it
 needs failed reports success: actions/runner#2566).
+
+A workflow with a gate (`workflows.gate`) asks for one check only: the gate's, which fails unless
+every other required job succeeded. `required_job_ids` still lists every job that reports a
+check on each pull request, the gate included (last).
 """
 
 from __future__ import annotations
@@ -61,9 +65,27 @@ def _interpolate(name: str, matrix: dict[str, str]) -> str:
 
 
 def required_checks(workflow: Workflow, branch: str) -> tuple[str, ...]:
-    """Every check name to require on `branch` for this workflow, in file order."""
-    return tuple(
-        check
-        for job_id in required_job_ids(workflow, branch)
-        for check in job_checks(workflow.job(job_id))
-    )
+    """Every check name to require on `branch` for this workflow, in file order; with a gate
+    (`Workflow.gate`), the gate's check alone."""
+    job_ids = required_job_ids(workflow, branch)
+    if workflow.gate is not None and job_ids:
+        return job_checks(_checked_gate(workflow, workflow.gate, job_ids))
+    return tuple(check for job_id in job_ids for check in job_checks(workflow.job(job_id)))
+
+
+def _checked_gate(workflow: Workflow, gate_id: str, job_ids: tuple[str, ...]) -> Job:
+    """The gate, once it is known to stand for every other required job: requiring it alone
+    must not let a job's failure through."""
+    gate = workflow.job(gate_id)
+    # Without always() the gate is skipped when a job it needs fails, and skipped is green.
+    if gate.id not in job_ids or gate.if_ is None or not _ALWAYS.match(gate.if_):
+        raise ValueError(
+            f"the gate {gate.id!r} must run on every pull request, also after a failure: "
+            f"found if: {gate.if_}, continue-on-error: {gate.continue_on_error}, "
+            f"needs: {list(gate.needs)}; it needs `if: ${{{{ always() }}}}`, no "
+            "continue-on-error, and only required jobs"
+        )
+    uncovered = [job_id for job_id in job_ids if job_id != gate.id and job_id not in gate.needs]
+    if uncovered:
+        raise ValueError(f"the gate {gate.id!r} does not need the required jobs {uncovered}")
+    return gate

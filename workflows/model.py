@@ -226,6 +226,9 @@ class Workflow:
     concurrency: Concurrency | None = None
     working_directory: str | None = None
     env: Mapping[str, Scalar] = field(default_factory=dict)
+    # The id of the job whose one check stands for every required job (`workflows.gate`): the
+    # protection then requires that check alone. Not rendered; `workflows.checks` reads it.
+    gate: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "env", _frozen(self.env))
@@ -236,6 +239,8 @@ class Workflow:
             unknown = [need for need in job.needs if need not in ids]
             if unknown:
                 raise ValueError(f"job {job.id!r} needs unknown jobs {unknown}")
+        if self.gate is not None and self.gate not in ids:
+            raise ValueError(f"the gate {self.gate!r} is not a job of {self.name!r}: {ids}")
 
     def job(self, job_id: str) -> Job:
         """The job with this id (KeyError when there is none)."""

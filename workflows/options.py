@@ -50,6 +50,9 @@ class BackendCiOptions:
     deploy_fail_level: FailLevel = "ERROR"
     # Fail lint, format and type-check when their command changed tracked files (a fixer).
     fail_on_changed_files: bool = True
+    # One last job, Gate, that needs every required job and fails unless all of them succeeded;
+    # the protection then requires only its check, whatever the jobs are named (`workflows.gate`).
+    gate: bool = False
 
     @property
     def versions(self) -> tuple[str, ...]:

@@ -25,6 +25,10 @@ VARIANTS: dict[str, BackendCiOptions] = {
         deploy_fail_level="WARNING",
     ),
     "no-changed-files-guard": BackendCiOptions(fail_on_changed_files=False),
+    "gate": BackendCiOptions(gate=True),
+    "gate-matrix-services": BackendCiOptions(
+        gate=True, python_versions=("3.11", "3.12"), services=("postgres", "redis")
+    ),
 }
 
 
