@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from baseline import plan
+from baseline import inventory, plan
 
 DESCRIPTION = """\
 CI pipeline, branch protection and settings for GitHub repositories, from one Pulumi stack
@@ -34,12 +34,59 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plan.add_arguments(plan_command)
+    inventory_command = commands.add_parser(
+        "inventory",
+        help="save the organization's repositories for `plan --inventory` (reads GITHUB_TOKEN)",
+        description="Print the organization's repositories as select rules see them (name, "
+        "visibility, topics, archived, fork, default branch, custom properties, and the settings "
+        "a selected repository keeps), as JSON: the listing `repo-baseline plan --inventory` and "
+        f"{inventory.INVENTORY_ENV} read. Lists with GitHub's paginated organization listing "
+        "(100 a page), not one request per repository.",
+    )
+    inventory_command.add_argument("--owner", required=True, help="the organization")
+    inventory_command.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="github:baseUrl of GitHub Enterprise Server or a local GitHub (default: github.com)",
+    )
+    inventory_command.add_argument(
+        "--no-properties",
+        action="store_true",
+        help="skip custom property values (one paginated listing fewer)",
+    )
     return parser
+
+
+def save_inventory(args: argparse.Namespace) -> int:
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        print(
+            "repo-baseline inventory: set GITHUB_TOKEN (read access to the organization's "
+            "repositories)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        listing = inventory.fetch(
+            args.owner, token, args.base_url, properties=not args.no_properties
+        )
+    except inventory.InventoryError as error:
+        print(f"repo-baseline inventory: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(inventory.dump(listing))
+    print(
+        f"repo-baseline inventory: {len(listing.repositories)} repositories of {args.owner} in "
+        f"{listing.requests} request(s)",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command of `argv`; its exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "inventory":
+        return save_inventory(args)
     return plan.execute(args)
 
 

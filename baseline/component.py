@@ -14,7 +14,7 @@ Why each option is set the way it is:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_github as github
@@ -169,13 +169,13 @@ class RepositoryBaseline(pulumi.ComponentResource):
 
     repository: github.Repository
     workflow_file: github.RepositoryFile
-    protection: github.RepositoryRuleset | github.BranchProtectionV3
+    protection: github.RepositoryRuleset | github.BranchProtectionV3 | None
     vulnerability_alerts: github.RepositoryVulnerabilityAlerts
     dependabot_security_updates: github.RepositoryDependabotSecurityUpdates
     actions_permissions: github.ActionsRepositoryPermissions
     workflow_permissions: github.WorkflowRepositoryPermissions
     required_checks: tuple[str, ...]
-    protection_kind: ProtectionKind
+    protection_kind: ProtectionKind | Literal["organization"]
 
     def __init__(
         self, name: str, args: RepositoryBaselineArgs, opts: pulumi.ResourceOptions | None = None
@@ -185,7 +185,9 @@ class RepositoryBaseline(pulumi.ComponentResource):
         settings, protection = config.settings, config.protection
         branch = config.pipeline.options.default_branch
         self.required_checks = pipeline.required_checks
-        self.protection_kind = protection.kind
+        self.protection_kind = (
+            "organization" if protection.scope == "organization" else protection.kind
+        )
 
         child = pulumi.ResourceOptions(parent=self)
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
@@ -215,7 +217,11 @@ class RepositoryBaseline(pulumi.ComponentResource):
         after_workflow = pulumi.ResourceOptions.merge(
             child, pulumi.ResourceOptions(depends_on=[self.workflow_file])
         )
-        if protection.kind == "ruleset":
+        if protection.scope == "organization":
+            # An organization ruleset shared with other repositories protects it
+            # (baseline.organization).
+            self.protection = None
+        elif protection.kind == "ruleset":
             self.protection = github.RepositoryRuleset(
                 f"{name}-ruleset",
                 repository=repository,

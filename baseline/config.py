@@ -50,6 +50,9 @@ from baseline.settings import (
     ProtectionSettings,
     RepositoryConfig,
     RepositorySettings,
+    Selection,
+    SelectRule,
+    Shard,
     StackSettings,
 )
 from workflows.filters import branch_matches
@@ -58,6 +61,8 @@ from workflows.options import BackendCiOptions
 CONFIG_NAMESPACE = "repo-baseline"
 DEFAULTS_KEY = f"{CONFIG_NAMESPACE}:defaults"
 REPOSITORIES_KEY = f"{CONFIG_NAMESPACE}:repositories"
+SELECT_KEY = f"{CONFIG_NAMESPACE}:select"
+SHARD_KEY = f"{CONFIG_NAMESPACE}:shard"
 OWNER_KEY = "github:owner"
 
 MISSING_KEY = "nothing (the key is missing)"
@@ -66,7 +71,7 @@ SECTIONS = ("pipeline", "protection", "settings")
 _DEFS: dict[str, Any] = stack_schema()["$defs"]
 _VALIDATORS = {
     name: jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": _DEFS})
-    for name in ("defaults", "repository")
+    for name in ("defaults", "repository", "rule", "select", "shard")
 }
 
 _At = tuple[str | int, ...]  # a path below a layer: ("protection", "bypass_actors", 0, "app_id")
@@ -267,6 +272,16 @@ def _bypass_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] | N
     )
 
 
+def _organization_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] | None:
+    if protection.scope != "organization" or protection.kind == "ruleset":
+        return None
+    return (
+        f'"organization" with kind {json.dumps(protection.kind)}',
+        'scope "organization" only with kind "ruleset" (an organization protects branches with '
+        "rulesets only)",
+    )
+
+
 def _some_merge_method(settings: RepositorySettings) -> tuple[str, str] | None:
     if settings.allow_merge_commit or settings.allow_squash_merge or settings.allow_rebase_merge:
         return None
@@ -312,6 +327,13 @@ RULES = (
         "bypass_actors",
         ("kind", "bypass_actors"),
         _bypass_needs_ruleset,
+    ),
+    Rule(
+        "organization-scope-needs-ruleset",
+        "protection",
+        "scope",
+        ("kind", "scope"),
+        _organization_needs_ruleset,
     ),
     Rule(
         "some-merge-method",
@@ -546,7 +568,7 @@ def _sha_pinning_problem(repository: RepositoryConfig) -> str | None:
 _PROBLEMS = (_update_problem, _secret_scanning_problem, _sha_pinning_problem)
 
 
-def _warnings(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:
+def warnings_for(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:
     """Configs that work once, or may fail at apply time: one warning per problem however many
     repositories share it, with the repository's name, or their count and the first few names."""
     named: dict[str, list[str]] = {}
@@ -566,15 +588,126 @@ def _repositories(names: Sequence[str]) -> str:
     return f"{len(names):,} repositories ({shown}{f' and {more:,} more' if more > 0 else ''})"
 
 
-def parse_settings(defaults: object, repositories: object) -> StackSettings:
-    """Validate the raw `repo-baseline:defaults` and `repo-baseline:repositories` (None when
-    absent) into `StackSettings`; raise `ConfigErrors` listing every problem."""
+def _parse_rule(
+    entry: object,
+    path: str,
+    defaults: Mapping[str, _Layer],
+    earlier: dict[str, str],
+    errors: list[ConfigError],
+) -> SelectRule | None:
+    """One rule of `select.rules`; None when it has no usable name (already reported)."""
+    problems = _problems("rule", entry)
+    _report(_outside_sections(problems), path, errors)
+    if not isinstance(entry, dict):
+        return None
+    invalid = {p.at[0] for p in problems if p.at}
+    name = entry.get("name") if "name" not in invalid else None
+    if isinstance(name, str) and name in earlier:
+        # unique-rule-names: the plan and the preview say which rule chose each repository.
+        errors.append(
+            ConfigError(
+                f"{path}.name", describe(name), f"a name no earlier rule uses ({earlier[name]})"
+            )
+        )
+    elif isinstance(name, str):
+        earlier[name] = path
+    explicit: set[str] = set()
+
+    def merged(key: str) -> Any:
+        own = _layer(key, entry, problems, path, errors)
+        for layer in (defaults[key], own):
+            explicit.update(f"{key}.{k}" for k in (*layer.values, *layer.invalid))
+        return _merge(key, [defaults[key], own], errors)
+
+    pipeline: PipelineSettings = merged("pipeline")
+    _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
+    protection: ProtectionSettings = merged("protection")
+    settings: RepositorySettings = merged("settings")
+    if not isinstance(name, str):
+        return None
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = entry.get(key) if key not in invalid else None
+        return tuple(value) if isinstance(value, list) else ()
+
+    properties = entry.get("properties") if "properties" not in invalid else None
+    return SelectRule(
+        name=name,
+        names=strings("names"),
+        topics=strings("topics"),
+        properties=tuple((key, tuple(values)) for key, values in (properties or {}).items()),
+        visibility=cast("tuple[Any, ...]", strings("visibility")),
+        pipeline=pipeline,
+        protection=protection,
+        settings=settings,
+        explicit=frozenset(explicit),
+    )
+
+
+def _parse_select(
+    raw: object, defaults: Mapping[str, _Layer], errors: list[ConfigError]
+) -> Selection | None:
+    """`repo-baseline:select`, reported at `select.*`; None when absent or unusable."""
+    if raw is None:
+        return None
+    problems = [p for p in _problems("select", raw) if not (len(p.at) > 1 and p.at[0] == "rules")]
+    _report(problems, "select", errors)
+    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
+        return None
+    rules: list[SelectRule] = []
+    earlier: dict[str, str] = {}
+    for index, entry in enumerate(raw["rules"]):
+        rule = _parse_rule(entry, f"select.rules[{index}]", defaults, earlier, errors)
+        if rule is not None:
+            rules.append(rule)
+    invalid = {p.at[0] for p in problems if p.at}
+    exclude = raw.get("exclude", []) if "exclude" not in invalid else []
+    return Selection(
+        rules=tuple(rules),
+        exclude=tuple(exclude),
+        archived=raw.get("archived") is True,
+        forks=raw.get("forks") is True,
+    )
+
+
+def _parse_shard(raw: object, errors: list[ConfigError]) -> Shard | None:
+    """`repo-baseline:shard`, reported at `shard.*`; None when absent or invalid."""
+    if raw is None:
+        return None
+    problems = _problems("shard", raw)
+    _report(problems, "shard", errors)
+    if problems or not isinstance(raw, dict):
+        return None
+    index, count = raw["index"], raw["count"]
+    if index >= count:
+        # shard-index-below-count
+        errors.append(
+            ConfigError(
+                "shard.index",
+                f"{describe(index)} with count {count}",
+                f"an integer from 0 to {count - 1} (shards are numbered from 0)",
+            )
+        )
+        return None
+    return Shard(index=index, count=count)
+
+
+def parse_settings(
+    defaults: object, repositories: object, select: object = None, shard: object = None
+) -> StackSettings:
+    """Validate the raw `repo-baseline:defaults`, `repositories`, `select` and `shard` (None
+    when absent) into `StackSettings`; raise `ConfigErrors` listing every problem."""
     errors: list[ConfigError] = []
     layers = _parse_defaults(defaults, errors)
     configs: list[RepositoryConfig] = []
-    if not isinstance(repositories, list) or not repositories:
+    selection = _parse_select(select, layers, errors)
+    if repositories is None and select is not None:
+        pass  # the rules choose every repository
+    elif not isinstance(repositories, list) or not repositories:
         found = f"no {REPOSITORIES_KEY}" if repositories is None else describe(repositories)
         allowed = "a non-empty list of repositories like [{name: shop-backend}]"
+        if repositories is None:
+            allowed += f", or {SELECT_KEY} rules"
         errors.append(ConfigError("repositories", found, allowed))
     else:
         earlier: dict[str, tuple[str, str]] = {}
@@ -582,9 +715,15 @@ def parse_settings(defaults: object, repositories: object) -> StackSettings:
             config = _parse_repository(entry, f"repositories[{index}]", layers, earlier, errors)
             if config is not None:
                 configs.append(config)
+    chosen_shard = _parse_shard(shard, errors)
     if errors:
         raise ConfigErrors(errors)
-    return StackSettings(repositories=tuple(configs), warnings=_warnings(configs))
+    return StackSettings(
+        repositories=tuple(configs),
+        warnings=warnings_for(configs),
+        selection=selection,
+        shard=chosen_shard,
+    )
 
 
 # --- The stack file -----------------------------------------------------------------------------
@@ -599,10 +738,12 @@ class StackFile:
     owner: str | None
     defaults: object
     repositories: object
+    select: object = None
+    shard: object = None
 
 
 _STACK_FILE_NAME = re.compile(r"Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.yaml")
-_OWN_KEYS = (DEFAULTS_KEY, REPOSITORIES_KEY)
+_OWN_KEYS = (DEFAULTS_KEY, REPOSITORIES_KEY, SELECT_KEY, SHARD_KEY)
 
 
 def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, list[ConfigError]]:
@@ -669,6 +810,8 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
         owner=owner,
         defaults=_program_value(config, DEFAULTS_KEY),
         repositories=_program_value(config, REPOSITORIES_KEY),
+        select=_program_value(config, SELECT_KEY),
+        shard=_program_value(config, SHARD_KEY),
     )
     return stack, errors
 
@@ -703,7 +846,7 @@ def load_settings_file(path: str | os.PathLike[str]) -> tuple[StackFile, StackSe
     if stack is None:
         raise ConfigErrors(errors)
     try:
-        settings = parse_settings(stack.defaults, stack.repositories)
+        settings = parse_settings(stack.defaults, stack.repositories, stack.select, stack.shard)
     except ConfigErrors as invalid:
         errors.extend(invalid.errors)
     if errors:

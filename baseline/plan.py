@@ -14,12 +14,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from baseline import summary
+from baseline import inventory, program, summary
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 from baseline.mock_engine import Record, Registration, run
-from baseline.resource_types import COMPONENT, REPOSITORY_ORDER, WORKFLOW_FILE
-from baseline.settings import StackSettings
+from baseline.resource_types import (
+    COMPONENT,
+    ORGANIZATION_RULESET,
+    REPOSITORY_ORDER,
+    WORKFLOW_FILE,
+)
+from baseline.selection import resolve
+from baseline.settings import RepositoryConfig
 from policies.evaluate import Violation, evaluate_resources
 
 PROJECT = "repo-baseline"
@@ -42,18 +48,21 @@ def resource_json(registration: Registration) -> dict[str, Any]:
     }
 
 
-def ordered(record: Record, settings: StackSettings) -> list[Registration]:
-    """Registrations in a stable order: the stack, then each repository as the config lists them.
+def ordered(record: Record, repositories: Sequence[RepositoryConfig]) -> list[Registration]:
+    """Registrations in a stable order: the stack, then each repository in the stack's order,
+    then the organization rulesets.
 
     The engine receives registrations concurrently; this order does not depend on timing.
     """
-    position = {repo.name: index for index, repo in enumerate(settings.repositories)}
+    position = {repo.name: index for index, repo in enumerate(repositories)}
     components = {r.urn: r.name for r in record.of_type(COMPONENT)}
+    rank_of = {type_token: rank for rank, type_token in enumerate(REPOSITORY_ORDER)}
 
     def key(registration: Registration) -> tuple[int, int, str]:
         owner = components.get(registration.urn) or components.get(registration.parent or "")
-        known = registration.type in REPOSITORY_ORDER
-        rank = REPOSITORY_ORDER.index(registration.type) if known else len(REPOSITORY_ORDER)
+        rank = rank_of.get(registration.type, len(REPOSITORY_ORDER))
+        if registration.type == ORGANIZATION_RULESET:
+            return (len(position), rank, registration.name)
         return (position.get(owner, -1) if owner else -1, rank, registration.name)
 
     return sorted(record.resources, key=key)
@@ -112,6 +121,7 @@ examples:
   repo-baseline plan --config ~/infra/Pulumi.prod.yaml
   repo-baseline plan --json > plan.json                then: python -m policies.evaluate plan.json
   repo-baseline plan --out rendered/                   the workflow file of each repository
+  repo-baseline plan --inventory org.json              select rules against a saved listing
 """
 
 
@@ -127,6 +137,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print one JSON document instead: every resource with its inputs and options, the "
         "data-source calls, the policy violations (each with its repository), the warnings",
+    )
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        metavar="FILE",
+        help="the organization's repositories, as `repo-baseline inventory` saved them: needed "
+        "when the stack selects repositories by rule (the plan never calls GitHub)",
     )
     parser.add_argument(
         "--out",
@@ -181,8 +198,31 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
             print(f"{where}{error}", file=sys.stderr)
         return 2
 
-    record = run(stack_file.config, project=PROJECT, stack=stack_file.stack)
-    resources = ordered(record, settings)
+    listing = None
+    if settings.selection is not None:
+        if args.inventory is None:
+            print(
+                f"repo-baseline plan: {args.config} selects repositories by rule "
+                "(repo-baseline:select): give the organization's listing with --inventory FILE "
+                "(save it with `repo-baseline inventory`)",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            listing = inventory.load(args.inventory)
+        except inventory.InventoryError as error:
+            print(f"repo-baseline plan: --inventory {error}", file=sys.stderr)
+            return 2
+    repositories = resolve(settings, listing).repositories
+
+    # The program gets the settings parsed here, rather than parsing the same config again.
+    record = run(
+        stack_file.config,
+        project=PROJECT,
+        stack=stack_file.stack,
+        program=lambda: program.main(listing, settings),
+    )
+    resources = ordered(record, repositories)
     document = plan_document(stack_file.stack, resources, record, [])
     violations = evaluate_resources(document["resources"])
     add_violations(document, violations)
@@ -193,6 +233,8 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         # 1,000 repositories, this 0.2 s (README, "Scale").
         out_stream.write(json.dumps(document, indent=2) + "\n")
     else:
-        summary.print_summary(document, settings, record.warnings, written, out_stream)
+        summary.print_summary(
+            document, settings, record.warnings, written, out_stream, repositories
+        )
     mandatory = [v for v in violations if v.enforcement_level == "mandatory"]
     return 1 if mandatory else 0

@@ -7,17 +7,19 @@ nothing; its problems are reported together, without a traceback.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pulumi
 
-from baseline import stack_yaml
-from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
+from baseline import inventory, organization, stack_yaml
+from baseline.component import GITHUB_ACTIONS_APP_ID, RepositoryBaseline, RepositoryBaselineArgs
 from baseline.config import CONFIG_NAMESPACE, parse_settings
 from baseline.errors import ConfigErrors
-from baseline.settings import StackSettings
+from baseline.selection import Resolution, resolve
+from baseline.settings import RepositoryConfig, StackSettings
 from workflows.templates import rendered_pipeline
 
 
@@ -25,10 +27,41 @@ def load_settings() -> StackSettings:
     """The stack's settings from Pulumi config; a `pulumi.RunError` listing every problem."""
     config = pulumi.Config(CONFIG_NAMESPACE)
     try:
-        return parse_settings(_raw(config, "defaults"), _raw(config, "repositories"))
+        return parse_settings(
+            _raw(config, "defaults"),
+            _raw(config, "repositories"),
+            _raw(config, "select"),
+            _raw(config, "shard"),
+        )
     except ConfigErrors as errors:
         # RunError makes the CLI print the message alone, with no Python traceback.
         raise pulumi.RunError(str(errors)) from None
+
+
+def load_inventory(settings: StackSettings) -> inventory.Inventory | None:
+    """The organization's listing when `select` needs it: the file `REPO_BASELINE_INVENTORY`
+    names, else GitHub's, with the provider's own owner, endpoint and token."""
+    if settings.selection is None:
+        return None
+    try:
+        path = os.environ.get(inventory.INVENTORY_ENV)
+        if path:
+            return inventory.load(path)
+        provider = pulumi.Config("github")
+        owner = provider.get("owner") or os.environ.get("GITHUB_OWNER")
+        token = provider.get("token") or os.environ.get("GITHUB_TOKEN")
+        if not owner or not token:
+            raise inventory.InventoryError(
+                "repo-baseline:select lists the organization's repositories: set github:owner "
+                "and a token (github:token or GITHUB_TOKEN), or name a saved listing in "
+                f"{inventory.INVENTORY_ENV}"
+            )
+        base_url = provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL")
+        return inventory.fetch(
+            owner, token, base_url, properties=settings.selection.uses_properties
+        )
+    except inventory.InventoryError as error:
+        raise pulumi.RunError(f"repo-baseline:select: {error}") from None
 
 
 def _raw(config: pulumi.Config, key: str) -> object:
@@ -41,9 +74,11 @@ def _raw(config: pulumi.Config, key: str) -> object:
     return None if text is None else stack_yaml.decode(text)
 
 
-def build(settings: StackSettings) -> dict[str, RepositoryBaseline]:
-    """One `RepositoryBaseline` per configured repository, by repository name."""
-    for warning in settings.warnings:
+def build(
+    repositories: Sequence[RepositoryConfig], warnings: Sequence[str] = ()
+) -> dict[str, RepositoryBaseline]:
+    """One `RepositoryBaseline` per repository of the stack, by repository name."""
+    for warning in warnings:
         pulumi.log.warn(warning)
     return {
         repo.name: RepositoryBaseline(
@@ -54,20 +89,53 @@ def build(settings: StackSettings) -> dict[str, RepositoryBaseline]:
                 pipeline=rendered_pipeline(repo.pipeline.template, repo.pipeline.options),
             ),
         )
-        for repo in settings.repositories
+        for repo in repositories
     }
 
 
-def export(baselines: dict[str, RepositoryBaseline]) -> None:
-    """Per repository: its URL, the checks its protection requires, and the protection kind."""
-    outputs: dict[str, Any] = {
-        name: {
+def build_organization_rulesets(
+    repositories: Sequence[RepositoryConfig], baselines: dict[str, RepositoryBaseline]
+) -> list[organization.RulesetGroup]:
+    """The organization rulesets of the repositories in organization scope."""
+    groups = organization.groups(
+        repositories, {name: b.required_checks for name, b in baselines.items()}
+    )
+    if len(groups) > organization.MAX_ORGANIZATION_RULESETS:
+        pulumi.log.warn(
+            f"organization scope needs {len(groups)} organization rulesets, and GitHub allows "
+            f"at most {organization.MAX_ORGANIZATION_RULESETS} per organization: give more "
+            "repositories the same protection (pipeline.gate makes their checks the same)"
+        )
+    organization.organization_rulesets(
+        groups,
+        {name: b.workflow_file for name, b in baselines.items()},
+        pulumi.get_stack(),
+        GITHUB_ACTIONS_APP_ID,
+    )
+    return groups
+
+
+def export(
+    baselines: dict[str, RepositoryBaseline],
+    repositories: Sequence[RepositoryConfig] = (),
+    groups: Sequence[organization.RulesetGroup] = (),
+) -> None:
+    """Per repository: its URL, the checks its protection requires, the protection kind (and
+    for organization scope the ruleset), and the rule that selected it."""
+    selected_by = {repo.name: repo.selected_by for repo in repositories}
+    ruleset_of = {name: group for group in groups for name in group.repositories}
+    outputs: dict[str, Any] = {}
+    for name, baseline in baselines.items():
+        output: dict[str, Any] = {
             "url": baseline.repository.html_url,
             "required_checks": list(baseline.required_checks),
             "protection_kind": baseline.protection_kind,
         }
-        for name, baseline in baselines.items()
-    }
+        if name in ruleset_of:
+            output["organization_ruleset"] = ruleset_of[name].ruleset_name(pulumi.get_stack())
+        if selected_by.get(name):
+            output["selected_by"] = selected_by[name]
+        outputs[name] = output
     pulumi.export("repositories", outputs)
 
 
@@ -101,6 +169,26 @@ def tuned_garbage_collector() -> Iterator[None]:
         gc.enable()
 
 
-def main() -> None:
+def resolve_repositories(
+    settings: StackSettings, listing: inventory.Inventory | None
+) -> Resolution:
+    """The stack's repositories; with `select`, the rule that chose each one is logged."""
+    resolution = resolve(settings, listing)
+    if settings.selection is not None and listing is not None:
+        chosen = sum(1 for repo in resolution.repositories if repo.selected_by)
+        pulumi.log.info(
+            f"repo-baseline:select: {chosen} of {resolution.listed} repositories of "
+            f"{listing.source} chosen by rule, in {resolution.requests} request(s)"
+        )
+    return resolution
+
+
+def main(listing: inventory.Inventory | None = None, settings: StackSettings | None = None) -> None:
+    """The program. The offline plan passes the settings it parsed from the same stack file,
+    and its `--inventory` listing in place of the organization's."""
+    settings = settings or load_settings()
+    resolution = resolve_repositories(settings, listing or load_inventory(settings))
     with tuned_garbage_collector():
-        export(build(load_settings()))
+        baselines = build(resolution.repositories, resolution.warnings)
+        groups = build_organization_rulesets(resolution.repositories, baselines)
+        export(baselines, resolution.repositories, groups)

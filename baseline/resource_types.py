@@ -8,6 +8,7 @@ REPOSITORY = "github:index/repository:Repository"
 WORKFLOW_FILE = "github:index/repositoryFile:RepositoryFile"
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 CLASSIC = "github:index/branchProtectionV3:BranchProtectionV3"
+ORGANIZATION_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
 VULNERABILITY_ALERTS = "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"
 DEPENDABOT_SECURITY_UPDATES = (
     "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates"

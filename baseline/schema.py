@@ -20,6 +20,7 @@ from typing import Any
 from baseline.settings import (
     MAX_APPROVALS,
     PROTECTION_KINDS,
+    PROTECTION_SCOPES,
     VISIBILITIES,
     WORKFLOW_PERMISSIONS,
     ProtectionSettings,
@@ -140,11 +141,21 @@ PIPELINE: dict[str, dict[str, Any]] = {
         **_BOOLEAN,
         "description": "fail a check whose command changed tracked files",
     },
+    "gate": {
+        **_BOOLEAN,
+        "description": "add the Gate job, which needs every required job; the protection then "
+        "requires Gate alone",
+    },
 }
 
 # What the mandatory policy reviews-required (policies/) rejects is refused here, with its reason.
 PROTECTION: dict[str, dict[str, Any]] = {
     "kind": {"enum": list(PROTECTION_KINDS), "description": "a ruleset or classic protection"},
+    "scope": {
+        "enum": list(PROTECTION_SCOPES),
+        "description": "a ruleset per repository, or one organization ruleset per distinct "
+        "protection (needs kind ruleset; GitHub Team or Enterprise)",
+    },
     "required_approvals": {
         "type": "integer",
         "maximum": max(MAX_APPROVALS.values()),
@@ -258,6 +269,79 @@ ENTRY: dict[str, dict[str, Any]] = {
 }
 
 
+# `select`: which of the organization's repositories the stack baselines.
+_NAME_PATTERN = _string(
+    r"[A-Za-z0-9._*?\[\]!-]{1,100}",
+    'a repository name or a pattern like "*-backend" (* any characters, ? one, [abc] a set)',
+)
+_TOPIC = _string(
+    r"[a-z0-9][a-z0-9-]{0,49}",
+    "a GitHub topic: lowercase letters, digits and hyphens, starting with a letter or digit, "
+    "at most 50 characters",
+)
+_PROPERTY_VALUE = {"type": "string", "errorMessage": "a custom property value (a string)"}
+RULE_CONDITIONS: dict[str, dict[str, Any]] = {
+    "names": _list(
+        _NAME_PATTERN,
+        'a list of repository names or patterns like ["*-backend", "api"]',
+        minItems=1,
+        uniqueItems=True,
+        description="the name matches one of these patterns (ignoring case)",
+    ),
+    "topics": _list(
+        _TOPIC,
+        'a list of GitHub topics like ["django"]',
+        minItems=1,
+        uniqueItems=True,
+        description="the repository has one of these topics",
+    ),
+    "properties": {
+        "type": "object",
+        "propertyNames": _string(
+            r"[A-Za-z0-9_-]{1,75}",
+            "a custom property name: letters, digits, '_' or '-', at most 75 characters",
+        ),
+        "additionalProperties": _list(
+            _PROPERTY_VALUE,
+            'a non-empty list of values like ["payments"]',
+            minItems=1,
+            uniqueItems=True,
+        ),
+        "minProperties": 1,
+        "errorMessage": "a mapping of custom property names to lists of values, like {team: "
+        '["payments"]}',
+        "description": "for each property named, the repository's value is one of those listed",
+    },
+    "visibility": _list(
+        {"enum": list(VISIBILITIES)},
+        f"a list of visibilities, each one of: {', '.join(VISIBILITIES)}",
+        minItems=1,
+        uniqueItems=True,
+        description="the repository's visibility is one of these",
+    ),
+}
+RULE_NAME = _string(
+    r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}",
+    "a rule name: letters, digits, spaces, '.', '_' or '-', at most 63 characters",
+    description="how the plan and the preview name this rule",
+)
+SHARD: dict[str, dict[str, Any]] = {
+    "index": {
+        "type": "integer",
+        "minimum": 0,
+        "errorMessage": "an integer from 0 to count - 1",
+        "description": "which shard this stack is, from 0",
+    },
+    "count": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 256,
+        "errorMessage": "an integer from 1 to 256",
+        "description": "how many shards the selected repositories are split into",
+    },
+}
+
+
 def _section(
     properties: dict[str, dict[str, Any]], defaults: object, description: str
 ) -> dict[str, Any]:
@@ -308,6 +392,56 @@ def stack_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "errorMessage": "a mapping with at least a name, like {name: shop-backend}",
     }
+    rule = {
+        "type": "object",
+        "description": "Repositories chosen by rule, and the settings they get over defaults.",
+        "properties": {
+            "name": RULE_NAME,
+            **RULE_CONDITIONS,
+            **{name: {"$ref": f"#/$defs/{name}"} for name in sections},
+        },
+        "required": ["name"],
+        "additionalProperties": False,
+        "errorMessage": "a mapping with at least a name, like {name: backends, topics: [django]}",
+    }
+    select = {
+        "type": "object",
+        "description": "Which of the organization's repositories to baseline, by rule; the "
+        "first rule that matches a repository chooses it. An entry of repositories wins.",
+        "properties": {
+            "rules": _list(
+                {"$ref": "#/$defs/rule"},
+                "a non-empty list of rules like [{name: backends, topics: [django]}]",
+                minItems=1,
+                description="the rules, in order",
+            ),
+            "exclude": _list(
+                _NAME_PATTERN,
+                'a list of repository names or patterns like ["sandbox-*"]',
+                uniqueItems=True,
+                default=[],
+                description="never chosen by a rule",
+            ),
+            "archived": {
+                **_BOOLEAN,
+                "default": False,
+                "description": "rules may choose archived repositories",
+            },
+            "forks": {**_BOOLEAN, "default": False, "description": "rules may choose forks"},
+        },
+        "required": ["rules"],
+        "additionalProperties": False,
+        "errorMessage": "a mapping like {rules: [{name: backends, topics: [django]}]}",
+    }
+    shard = {
+        "type": "object",
+        "description": "This stack baselines one shard of the repositories, by a hash of the "
+        "name: a repository stays in its shard as others come and go.",
+        "properties": SHARD,
+        "required": ["index", "count"],
+        "additionalProperties": False,
+        "errorMessage": "a mapping like {index: 0, count: 4}",
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -326,14 +460,26 @@ def stack_schema() -> dict[str, Any]:
                         "minItems": 1,
                         "items": {"$ref": "#/$defs/repository"},
                     },
+                    "repo-baseline:select": {"$ref": "#/$defs/select"},
+                    "repo-baseline:shard": {"$ref": "#/$defs/shard"},
                 },
-                "required": ["repo-baseline:repositories"],
+                "anyOf": [
+                    {"required": ["repo-baseline:repositories"]},
+                    {"required": ["repo-baseline:select"]},
+                ],
                 # Only this project's namespace is closed; other namespaces are the providers'.
                 "patternProperties": {"^(?!repo-baseline:).+:.+$": {}},
                 "additionalProperties": False,
             }
         },
-        "$defs": {**sections, "defaults": defaults, "repository": repository},
+        "$defs": {
+            **sections,
+            "defaults": defaults,
+            "repository": repository,
+            "rule": rule,
+            "select": select,
+            "shard": shard,
+        },
     }
 
 

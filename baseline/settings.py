@@ -11,10 +11,12 @@ from typing import Literal
 from workflows.options import BackendCiOptions
 
 ProtectionKind = Literal["ruleset", "classic"]
+ProtectionScope = Literal["repository", "organization"]
 Visibility = Literal["private", "public", "internal"]
 WorkflowPermission = Literal["read", "write"]
 
 PROTECTION_KINDS: tuple[ProtectionKind, ...] = ("ruleset", "classic")
+PROTECTION_SCOPES: tuple[ProtectionScope, ...] = ("repository", "organization")
 VISIBILITIES: tuple[Visibility, ...] = ("private", "public", "internal")
 WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
 
@@ -42,6 +44,9 @@ class ProtectionSettings:
     """`protection`: how the default branch is protected."""
 
     kind: ProtectionKind = "ruleset"
+    # "organization": one organization ruleset per distinct protection serves every repository
+    # that shares it (baseline.organization), instead of a ruleset per repository.
+    scope: ProtectionScope = "repository"
     required_approvals: int = 1
     dismiss_stale_reviews: bool = True
     require_code_owner_reviews: bool = False
@@ -88,14 +93,76 @@ class RepositoryConfig:
     name: str
     adopt: bool = False
     description: str | None = None
+    # The `select` rule that chose this repository from the organization's listing; None for an
+    # entry of `repositories`.
+    selected_by: str | None = None
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
     settings: RepositorySettings = field(default_factory=RepositorySettings)
 
 
 @dataclass(frozen=True)
+class SelectRule:
+    """One rule of `select`: which of the organization's repositories it chooses, and the
+    settings they get (the defaults with the rule's own keys merged over them).
+
+    Every condition given must hold; within one, any value matches. A rule without conditions
+    chooses every repository. `explicit` names the setting keys that `defaults` or the rule set:
+    the other preserved keys (`PRESERVED_SETTINGS`) keep what the repository has today.
+    """
+
+    name: str
+    names: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    properties: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    visibility: tuple[Visibility, ...] = ()
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    protection: ProtectionSettings = field(default_factory=ProtectionSettings)
+    settings: RepositorySettings = field(default_factory=RepositorySettings)
+    explicit: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """`select`: rules in order (the first that matches a repository chooses it), exclusions."""
+
+    rules: tuple[SelectRule, ...]
+    exclude: tuple[str, ...] = ()
+    archived: bool = False
+    forks: bool = False
+
+    @property
+    def uses_properties(self) -> bool:
+        return any(rule.properties for rule in self.rules)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """`shard`: this stack baselines the repositories whose name hashes to `index` of `count`."""
+
+    index: int
+    count: int
+
+
+# What a selected repository keeps from GitHub unless `defaults` or its rule set it: the provider
+# sends every one of these on each update, so a default would silently change them (a public
+# repository made private, a wiki switched off).
+PRESERVED_SETTINGS = (
+    "visibility",
+    "has_wiki",
+    "has_projects",
+    "has_discussions",
+    "is_template",
+    "homepage",
+)
+
+
+@dataclass(frozen=True)
 class StackSettings:
-    """The whole validated stack: the repositories to baseline, in config order."""
+    """The whole validated stack: the listed repositories in config order, the selection rules
+    and the shard (resolved against the organization's listing by `baseline.selection`)."""
 
     repositories: tuple[RepositoryConfig, ...]
     warnings: tuple[str, ...] = ()
+    selection: Selection | None = None
+    shard: Shard | None = None

@@ -22,6 +22,7 @@ from baseline.resource_types import (
     CLASSIC,
     COMPONENT,
     DEPENDABOT_SECURITY_UPDATES,
+    ORGANIZATION_RULESET,
     REPOSITORY,
     RULESET,
     VULNERABILITY_ALERTS,
@@ -86,18 +87,27 @@ def _reviews(
     )
 
 
-def _protection_lines(children: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """required checks, reviews and protection, from the protection resource's inputs."""
-    if RULESET in children:
-        inputs = children[RULESET]["inputs"]
+def _protection_lines(
+    children: dict[str, dict[str, Any]], shared_ruleset: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """required checks, reviews and protection, from the protection resource's inputs (the
+    organization ruleset that names the repository, in organization scope)."""
+    ruleset = children.get(RULESET) or shared_ruleset
+    if ruleset is not None:
+        inputs = ruleset["inputs"]
         rules = inputs.get("rules", {})
         status = rules.get("requiredStatusChecks", {})
         required = status.get("requiredChecks", [])
         review = rules.get("pullRequest", {})
         bypass = inputs.get("bypassActors") or []
         includes = inputs.get("conditions", {}).get("refName", {}).get("includes", [])
+        kind = (
+            f"organization ruleset {json.dumps(inputs.get('name'))}"
+            if ruleset["type"] == ORGANIZATION_RULESET
+            else "ruleset"
+        )
         protection = [
-            f"ruleset on {', '.join(includes)} ({inputs.get('enforcement')})",
+            f"{kind} on {', '.join(includes)} ({inputs.get('enforcement')})",
             _on(status.get("strictRequiredStatusChecksPolicy"), "branch must be up to date"),
             _on(
                 rules.get("nonFastForward") and rules.get("deletion"),
@@ -203,14 +213,16 @@ def _settings(children: dict[str, dict[str, Any]]) -> str:
 
 
 def repository_lines(
-    config: RepositoryConfig, children: dict[str, dict[str, Any]]
+    config: RepositoryConfig,
+    children: dict[str, dict[str, Any]],
+    shared_ruleset: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Every fact of one repository's plan, label -> text, in reading order."""
     workflow = children[WORKFLOW_FILE]["inputs"]
     return {
         "workflow": f"{workflow['file']} on {workflow['branch']}",
         "pipeline": _pipeline(config),
-        **_protection_lines(children),
+        **_protection_lines(children, shared_ruleset),
         "security": _security(children),
         "settings": _settings(children),
         "resources": ", ".join(_short_type(t) for t in children),
@@ -232,25 +244,60 @@ def repository_of(document: dict[str, Any]) -> dict[str, str]:
     return owners
 
 
+def organization_rulesets(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """repository name -> the organization ruleset whose name list includes it."""
+    return {
+        name: r
+        for r in document["resources"]
+        if r["type"] == ORGANIZATION_RULESET
+        for name in r["inputs"].get("conditions", {}).get("repositoryName", {}).get("includes", [])
+    }
+
+
+def _selection_line(settings: StackSettings, repositories: Sequence[RepositoryConfig]) -> str:
+    """How the stack's repositories were chosen: by rule (with counts), listed, and the shard."""
+    by_rule = Counter(repo.selected_by for repo in repositories if repo.selected_by)
+    listed = sum(1 for repo in repositories if not repo.selected_by)
+    parts = []
+    if settings.selection is not None:
+        rules = ", ".join(f"{rule.name} {by_rule[rule.name]}" for rule in settings.selection.rules)
+        parts.append(f"chosen by rule: {rules}")
+    if listed:
+        parts.append(f"listed in repositories: {listed}")
+    if settings.shard is not None:
+        parts.append(f"shard {settings.shard.index} of {settings.shard.count} (by name hash)")
+    return "; ".join(parts)
+
+
 def print_summary(
     document: dict[str, Any],
     settings: StackSettings,
     warnings: Sequence[str],
     written: Sequence[Path],
     stream: TextIO,
+    repositories: Sequence[RepositoryConfig] | None = None,
 ) -> None:
-    """Print the human-readable plan to `stream`."""
+    """Print the human-readable plan to `stream` (`repositories`: the stack's, when `select`
+    or `shard` chose them; else those of `settings`)."""
+    repositories = settings.repositories if repositories is None else repositories
     console = Console(file=stream, highlight=False, soft_wrap=True)
     console.print(
         f"[bold]Plan of stack {document['stack']}[/bold] (project {document['project']}), "
         "offline: the real program under Pulumi's mock engine"
     )
+    if settings.selection is not None or settings.shard is not None:
+        console.print(f"Repositories {escape(_selection_line(settings, repositories))}")
     components = {r["name"]: r for r in document["resources"] if r["type"] == COMPONENT}
+    children_of: dict[str, dict[str, Any]] = {}
+    for r in document["resources"]:
+        if r["parent"] is not None:
+            children_of.setdefault(r["parent"], {})[r["type"]] = r
+    shared_rulesets = organization_rulesets(document)
     facts: list[tuple[RepositoryConfig, dict[str, Any], dict[str, str]]] = []
-    for repo in settings.repositories:
-        urn = components[repo.name]["urn"]
-        children = {r["type"]: r for r in document["resources"] if r["parent"] == urn}
-        facts.append((repo, children, repository_lines(repo, children)))
+    for repo in repositories:
+        children = children_of.get(components[repo.name]["urn"], {})
+        ruleset = shared_rulesets.get(repo.name)
+        facts.append((repo, children, repository_lines(repo, children, ruleset)))
 
     shared: dict[str, str] = {}
     if len(facts) > 1:
@@ -270,6 +317,8 @@ def print_summary(
         imported = children[REPOSITORY]["options"]["import_id"]
         adopted += bool(imported)
         action = "adopt (import)" if imported else "create"
+        if repo.selected_by:
+            action += f", chosen by rule {json.dumps(repo.selected_by)}"
         described = f" {escape(json.dumps(repo.description))}" if repo.description else ""
         own = [(label, text) for label, text in lines.items() if shared.get(label) != text]
         if own and index > 0:
@@ -293,7 +342,7 @@ def print_summary(
         console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     for path in written:
         console.print(f"wrote {path}")
-    total = len(settings.repositories)
+    total = len(repositories)
     mandatory = sum(v["enforcement"] == "mandatory" for v in violations)
     console.print()
     console.print(

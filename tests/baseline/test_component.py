@@ -26,7 +26,7 @@ MATRIX = {"python_versions": ["3.11", "3.12"]}
 
 
 def _one(entry: dict[str, Any], defaults: dict[str, Any] | None = None) -> RepositoryBaseline:
-    baselines = build(parse_settings(defaults, [entry]))
+    baselines = build(parse_settings(defaults, [entry]).repositories)
     return baselines[entry["name"]]
 
 

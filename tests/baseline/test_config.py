@@ -183,7 +183,7 @@ def test_unknown_key_in_protection() -> None:
     error = repo_error(protection={"required_aprovals": 2})
     assert error.path == "repositories[0].protection.required_aprovals"
     assert '"required_aprovals"' in error.found
-    assert error.allowed.startswith("one of: kind, required_approvals, ")
+    assert error.allowed.startswith("one of: kind, scope, required_approvals, ")
     assert error.allowed.endswith('(did you mean "required_approvals"?)')
 
 
@@ -232,7 +232,7 @@ def test_scalar_for_a_mapping() -> None:
     error = repo_error(protection="strict")
     assert error.path == "repositories[0].protection"
     assert error.found == '"strict"'
-    assert error.allowed.startswith("a mapping of: kind, required_approvals")
+    assert error.allowed.startswith("a mapping of: kind, scope, required_approvals")
 
 
 def test_defaults_not_a_mapping() -> None:
@@ -809,8 +809,8 @@ def test_stack_file_unknown_own_key(tmp_path: Path) -> None:
     assert error.path == "config.repo-baseline:repository"
     assert error.found == 'unknown key "repo-baseline:repository"'
     assert error.allowed == (
-        "one of: repo-baseline:defaults, repo-baseline:repositories "
-        '(did you mean "repo-baseline:repositories"?)'
+        "one of: repo-baseline:defaults, repo-baseline:repositories, repo-baseline:select, "
+        'repo-baseline:shard (did you mean "repo-baseline:repositories"?)'
     )
 
 

@@ -1,0 +1,139 @@
+"""Organization mode (`protection.scope: organization`): one `OrganizationRuleset` per distinct
+protection, targeting its repositories by name, instead of one ruleset per repository.
+
+Repositories share a ruleset when they need the same protection and the same required checks;
+with `pipeline.gate` every repository requires the one check `Gate`, so a single ruleset serves
+them all, whatever their matrix, and a thousand repositories need one protection resource.
+
+Why each choice:
+- A group is named by a digest of what it requires, not by its repositories, so a repository
+  joining or leaving only updates the ruleset's name list; changing what a group requires is a
+  new ruleset, created before the old one is deleted (the branch stays protected throughout, as
+  when `protection.kind` changes).
+- The ruleset `depends_on` every workflow file of its repositories: a new repository joins the
+  list only after its workflow file is committed, so no pull request waits for a check that
+  nothing reports, and the first commit is not refused by the protection it is about to get.
+- Its GitHub name carries the stack's name: several stacks (shards) in one organization never
+  collide on a name. GitHub allows at most 75 rulesets per organization (README, "Organization
+  mode"); the plan warns past that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pulumi
+import pulumi_github as github
+
+from baseline.settings import ProtectionSettings, RepositoryConfig
+
+# GitHub's limit on rulesets per organization (docs, "About rulesets"; issue 16).
+MAX_ORGANIZATION_RULESETS = 75
+TYPE_TOKEN = "github:index/organizationRuleset:OrganizationRuleset"
+
+
+@dataclass(frozen=True)
+class RulesetGroup:
+    """Repositories that share one organization ruleset: same protection, same checks."""
+
+    key: str  # a digest of what the ruleset requires
+    protection: ProtectionSettings
+    checks: tuple[str, ...]
+    repositories: tuple[str, ...]  # sorted, ignoring case
+
+    def ruleset_name(self, stack: str) -> str:
+        return f"repo-baseline {stack}: default branch {self.key}"
+
+
+def group_key(protection: ProtectionSettings, checks: Sequence[str]) -> str:
+    """Eight hex digits of what a ruleset requires (its scope aside)."""
+    facts = {**asdict(protection), "scope": None, "checks": list(checks)}
+    text = json.dumps(facts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def groups(
+    repositories: Sequence[RepositoryConfig], checks: Mapping[str, tuple[str, ...]]
+) -> list[RulesetGroup]:
+    """The organization rulesets for the repositories in organization scope (`checks`: each
+    repository's required checks), in order of their first repository."""
+    members: dict[str, list[str]] = {}
+    first: dict[str, tuple[ProtectionSettings, tuple[str, ...]]] = {}
+    for repo in repositories:
+        if repo.protection.scope != "organization":
+            continue
+        key = group_key(repo.protection, checks[repo.name])
+        first.setdefault(key, (repo.protection, checks[repo.name]))
+        members.setdefault(key, []).append(repo.name)
+    return [
+        RulesetGroup(key, *first[key], tuple(sorted(names, key=str.lower)))
+        for key, names in members.items()
+    ]
+
+
+def ruleset_inputs(group: RulesetGroup, stack: str, app_id: int) -> dict[str, Any]:
+    """OrganizationRuleset inputs: the same rules as a repository's ruleset (component.py),
+    on the default branch of each repository named."""
+    protection = group.protection
+    return {
+        "name": group.ruleset_name(stack),
+        "target": "branch",
+        "enforcement": "active",
+        "conditions": github.OrganizationRulesetConditionsArgs(
+            ref_name=github.OrganizationRulesetConditionsRefNameArgs(
+                includes=["~DEFAULT_BRANCH"], excludes=[]
+            ),
+            repository_name=github.OrganizationRulesetConditionsRepositoryNameArgs(
+                includes=list(group.repositories), excludes=[]
+            ),
+        ),
+        "rules": github.OrganizationRulesetRulesArgs(
+            deletion=True,
+            non_fast_forward=True,
+            pull_request=github.OrganizationRulesetRulesPullRequestArgs(
+                required_approving_review_count=protection.required_approvals,
+                dismiss_stale_reviews_on_push=protection.dismiss_stale_reviews,
+                require_code_owner_review=protection.require_code_owner_reviews,
+                require_last_push_approval=protection.require_last_push_approval,
+                required_review_thread_resolution=protection.require_conversation_resolution,
+            ),
+            required_status_checks=github.OrganizationRulesetRulesRequiredStatusChecksArgs(
+                required_checks=[
+                    github.OrganizationRulesetRulesRequiredStatusChecksRequiredCheckArgs(
+                        context=check, integration_id=app_id
+                    )
+                    for check in group.checks
+                ],
+                strict_required_status_checks_policy=protection.strict_status_checks,
+            ),
+        ),
+        "bypass_actors": [
+            github.OrganizationRulesetBypassActorArgs(
+                actor_type="Integration", actor_id=actor.app_id, bypass_mode="always"
+            )
+            for actor in protection.bypass_actors
+        ],
+    }
+
+
+def organization_rulesets(
+    groups_: Sequence[RulesetGroup],
+    workflow_files: Mapping[str, pulumi.Resource],
+    stack: str,
+    app_id: int,
+) -> dict[str, github.OrganizationRuleset]:
+    """One OrganizationRuleset per group, after its repositories' workflow files."""
+    return {
+        group.key: github.OrganizationRuleset(
+            f"organization-ruleset-{group.key}",
+            **ruleset_inputs(group, stack, app_id),
+            opts=pulumi.ResourceOptions(
+                depends_on=[workflow_files[name] for name in group.repositories]
+            ),
+        )
+        for group in groups_
+    }

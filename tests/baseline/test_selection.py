@@ -1,0 +1,286 @@
+"""`select` and `shard`: which of the organization's repositories a stack baselines, and how."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from baseline.config import parse_settings
+from baseline.errors import ConfigError, ConfigErrors
+from baseline.inventory import Inventory, OrgRepository
+from baseline.selection import Resolution, resolve, shard_of
+from baseline.settings import RepositoryConfig
+
+
+def listing(*repositories: OrgRepository) -> Inventory:
+    return Inventory("example-org", repositories)
+
+
+def repo(name: str, **keys: Any) -> OrgRepository:
+    return OrgRepository(name=name, **keys)
+
+
+def resolved(
+    select: dict[str, Any],
+    inventory: Inventory,
+    defaults: dict[str, Any] | None = None,
+    repositories: list[dict[str, Any]] | None = None,
+    shard: dict[str, int] | None = None,
+) -> Resolution:
+    return resolve(parse_settings(defaults, repositories, select, shard), inventory)
+
+
+def chosen(resolution: Resolution) -> dict[str, str | None]:
+    return {config.name: config.selected_by for config in resolution.repositories}
+
+
+def by_name(resolution: Resolution) -> dict[str, RepositoryConfig]:
+    return {config.name: config for config in resolution.repositories}
+
+
+def errors_of(**keys: Any) -> list[ConfigError]:
+    with pytest.raises(ConfigErrors) as raised:
+        parse_settings(
+            keys.get("defaults"), keys.get("repositories"), keys.get("select"), keys.get("shard")
+        )
+    return list(raised.value.errors)
+
+
+ORG = listing(
+    repo("shop-backend", topics=("django",)),
+    repo("Orders-API", topics=("django", "api")),
+    repo("docs", topics=("docs",), visibility="public"),
+    repo("ledger", properties={"team": "payments"}, visibility="internal"),
+    repo("risk", properties={"team": ("payments", "fraud")}),
+    repo("old", topics=("django",), archived=True),
+    repo("shop-fork", topics=("django",), fork=True),
+    repo("sandbox-alice", topics=("django",)),
+)
+
+
+def test_each_condition_chooses_and_the_first_matching_rule_names_it() -> None:
+    result = resolved(
+        {
+            "rules": [
+                {"name": "django", "topics": ["django"]},
+                {"name": "payments", "properties": {"team": ["payments"]}},
+                {"name": "public", "visibility": ["public"]},
+            ]
+        },
+        ORG,
+    )
+    assert chosen(result) == {
+        "docs": "public",
+        "ledger": "payments",
+        "Orders-API": "django",
+        "risk": "payments",  # a multi_select value: any one of its values will do
+        "sandbox-alice": "django",
+        "shop-backend": "django",
+    }
+    assert result.listed == 8
+
+
+def test_conditions_of_one_rule_must_all_hold_and_names_ignore_case() -> None:
+    rule = {"name": "apis", "names": ["*-api", "shop-*"], "topics": ["api", "docs"]}
+    assert chosen(resolved({"rules": [rule]}, ORG)) == {"Orders-API": "apis"}
+
+
+def test_archived_repositories_forks_and_exclusions_are_left_out_unless_allowed() -> None:
+    everything = {"name": "all"}
+    default = chosen(resolved({"rules": [everything], "exclude": ["SANDBOX-*"]}, ORG))
+    assert "old" not in default
+    assert "shop-fork" not in default
+    assert "sandbox-alice" not in default
+    allowed = chosen(resolved({"rules": [everything], "archived": True, "forks": True}, ORG))
+    assert {"old", "shop-fork", "sandbox-alice"} <= set(allowed)
+
+
+def test_an_entry_of_repositories_wins_over_the_rules() -> None:
+    result = resolved(
+        {"rules": [{"name": "django", "topics": ["django"]}]},
+        ORG,
+        repositories=[{"name": "SHOP-backend", "adopt": True, "description": "Shop"}],
+    )
+    configs = by_name(result)
+    assert configs["SHOP-backend"].selected_by is None
+    assert configs["SHOP-backend"].description == "Shop"
+    assert "shop-backend" not in configs
+
+
+def test_an_entry_that_would_create_an_existing_repository_is_warned_about() -> None:
+    result = resolved(
+        {"rules": [{"name": "none", "topics": ["nothing"]}]}, ORG, repositories=[{"name": "ledger"}]
+    )
+    assert any(w.startswith("ledger: ") and "Set adopt: true" in w for w in result.warnings)
+
+
+def test_a_selected_repository_is_imported_and_keeps_what_the_baseline_does_not_set() -> None:
+    inventory = listing(
+        repo(
+            "docs",
+            topics=("django",),
+            visibility="public",
+            has_wiki=True,
+            has_discussions=True,
+            homepage="https://docs.example.com",
+            description="The docs",
+            default_branch="trunk",
+        )
+    )
+    config = by_name(resolved({"rules": [{"name": "r", "topics": ["django"]}]}, inventory))["docs"]
+    assert config.adopt is True
+    assert config.description == "The docs"
+    settings = config.settings
+    assert (settings.visibility, settings.has_wiki, settings.has_discussions) == (
+        "public",
+        True,
+        True,
+    )
+    assert settings.homepage == "https://docs.example.com"
+    # The pipeline runs on the repository's own default branch, and triggers on it.
+    assert config.pipeline.options.default_branch == "trunk"
+    assert config.pipeline.options.pr_branches == ("trunk", "bau/**")
+
+
+def test_what_defaults_or_the_rule_set_is_applied_over_the_listing() -> None:
+    inventory = listing(repo("docs", visibility="public", has_wiki=True))
+    result = resolved(
+        {"rules": [{"name": "r", "settings": {"has_wiki": False}}]},
+        inventory,
+        defaults={"settings": {"visibility": "private"}},
+    )
+    settings = by_name(result)["docs"].settings
+    assert (settings.visibility, settings.has_wiki) == ("private", False)
+
+
+def test_a_rules_own_settings_merge_over_defaults() -> None:
+    result = resolved(
+        {"rules": [{"name": "strict", "protection": {"required_approvals": 2}}]},
+        listing(repo("api")),
+        defaults={"protection": {"scope": "organization", "require_code_owner_reviews": True}},
+    )
+    protection = by_name(result)["api"].protection
+    assert (protection.required_approvals, protection.scope) == (2, "organization")
+    assert protection.require_code_owner_reviews is True
+
+
+def test_a_default_branch_the_rules_triggers_cannot_reach_is_skipped_with_a_reason() -> None:
+    result = resolved(
+        {"rules": [{"name": "r", "pipeline": {"pr_branches": ["main"]}}]},
+        listing(repo("legacy", default_branch="master"), repo("api")),
+    )
+    assert chosen(result) == {"api": "r"}
+    ((name, why),) = result.skipped
+    assert name == "legacy"
+    assert '"master" matches none of pipeline.pr_branches' in why
+    assert any(w.startswith("legacy: not baselined: ") for w in result.warnings)
+
+
+def test_shards_split_the_repositories_and_a_repository_never_moves() -> None:
+    names = [f"repo-{i}" for i in range(2000)]
+    every = {"rules": [{"name": "all"}]}
+    shards = [
+        set(chosen(resolved(every, listing(*map(repo, names)), shard={"index": i, "count": 4})))
+        for i in range(4)
+    ]
+    assert set().union(*shards) == set(names)
+    assert sum(len(s) for s in shards) == len(names)
+    assert all(400 < len(s) < 600 for s in shards)  # a hash spreads them (2,000 / 4 = 500)
+    # Others come and go: the shard of each repository that stays is the same.
+    fewer = listing(*map(repo, names[::3]), *map(repo, ["new-1", "new-2", "NEW-3"]))
+    again = set(chosen(resolved(every, fewer, shard={"index": 2, "count": 4})))
+    assert again - {"new-1", "new-2", "NEW-3"} == {n for n in shards[2] if n in names[::3]}
+    assert shard_of("Repo-7", 4) == shard_of("repo-7", 4)
+
+
+def test_shards_apply_to_entries_of_repositories_too() -> None:
+    entries = [{"name": f"listed-{i}", "adopt": True} for i in range(40)]
+    kept = [
+        {
+            c.name
+            for c in resolve(
+                parse_settings(None, entries, None, {"index": i, "count": 2}), None
+            ).repositories
+        }
+        for i in (0, 1)
+    ]
+    assert kept[0].isdisjoint(kept[1])
+    assert len(kept[0] | kept[1]) == 40
+
+
+def test_repositories_may_be_left_out_when_rules_choose() -> None:
+    settings = parse_settings(None, None, {"rules": [{"name": "all"}]})
+    assert settings.repositories == ()
+    assert settings.selection is not None
+    (error,) = errors_of()
+    assert error.path == "repositories"
+    assert error.allowed.endswith("or repo-baseline:select rules")
+
+
+@pytest.mark.parametrize(
+    ("select", "path", "allowed"),
+    [
+        ({"rules": []}, "select.rules", "a non-empty list of rules"),
+        ({"rule": [{"name": "a"}]}, "select.rule", 'did you mean "rules"'),
+        ({"rules": [{"topics": ["django"]}]}, "select.rules[0].name", "a rule name"),
+        (
+            {"rules": [{"name": "a", "topics": ["Django"]}]},
+            "select.rules[0].topics[0]",
+            "a GitHub topic",
+        ),
+        (
+            {"rules": [{"name": "a", "visibility": ["secret"]}]},
+            "select.rules[0].visibility[0]",
+            "one of: private, public, internal",
+        ),
+        (
+            {"rules": [{"name": "a", "properties": {"team": "payments"}}]},
+            "select.rules[0].properties.team",
+            "a non-empty list of values",
+        ),
+        (
+            {"rules": [{"name": "a", "protection": {"required_approvals": 0}}]},
+            "select.rules[0].protection.required_approvals",
+            "at least 1",
+        ),
+        (
+            {"rules": [{"name": "a"}], "exclude": "sandbox-*"},
+            "select.exclude",
+            "a list of repository names or patterns",
+        ),
+        (
+            {"rules": [{"name": "a"}, {"name": "a"}]},
+            "select.rules[1].name",
+            "a name no earlier rule uses (select.rules[0])",
+        ),
+    ],
+)
+def test_a_bad_select_is_refused_with_its_path(select: Any, path: str, allowed: str) -> None:
+    errors = errors_of(select=select)
+    assert errors[0].path == path, errors
+    assert allowed in errors[0].allowed
+    # Only a missing `rules` may come with it.
+    assert [e.path for e in errors[1:]] in ([], ["select.rules"]), errors
+
+
+@pytest.mark.parametrize(
+    ("shard", "path", "allowed"),
+    [
+        ({"index": 4, "count": 4}, "shard.index", "an integer from 0 to 3"),
+        ({"index": 0, "count": 0}, "shard.count", "an integer from 1 to 256"),
+        ({"index": 0}, "shard.count", "an integer from 1 to 256"),
+    ],
+)
+def test_a_bad_shard_is_refused(shard: dict[str, int], path: str, allowed: str) -> None:
+    errors = errors_of(select={"rules": [{"name": "all"}]}, shard=shard)
+    assert [(e.path, allowed in e.allowed) for e in errors] == [(path, True)], errors
+
+
+def test_organization_scope_needs_a_ruleset() -> None:
+    errors = errors_of(
+        defaults={"protection": {"scope": "organization", "kind": "classic"}},
+        repositories=[{"name": "api"}],
+    )
+    assert [e.path for e in errors] == ["defaults.protection.scope"]
+    assert 'only with kind "ruleset"' in errors[0].allowed
