@@ -23,6 +23,7 @@ from tests.e2e.test_github_double import (
 )
 from tests.github_double import GitHubDouble, User, pytest_plugin
 from tests.github_double.contract import Contract
+from tests.github_double.models import GitHubError
 from tests.github_double.pytest_plugin import ORG
 
 github_contract = pytest_plugin.github_contract
@@ -452,6 +453,8 @@ def test_conditions_naming_two_repository_targets_are_refused_loudly(gh: GitHubD
 
     assert answer.status == 501
     assert "exactly one of repository_name, repository_id, repository_property" in answer.message
+    # The description's oneOf lets it through (both branches match), as a named gap.
+    assert gh.log[-1].spec_gaps == ("ambiguous-one-of",)
     gh.take_violations()
     assert gh.state()["org_rulesets"] == []
 
@@ -506,6 +509,7 @@ def test_an_organization_ruleset_targeting_the_repository_refuses_a_direct_commi
         'Required status check "lint" is expected.\n\n'
     )
     assert bypassed.status == 201
+    assert call(gh, "GET", f"/repos/{ORG}/shop/branches/main").body["protected"] is True
 
 
 def test_an_organization_ruleset_by_repository_id_refuses_a_direct_commit(
@@ -678,8 +682,11 @@ def test_seeding_is_not_an_api_call_and_is_checked_like_one(gh: GitHubDouble) ->
 
     assert gh.log == []
     assert gh.state()["repositories"]["app"]["topics"] == ["python"]
-    with pytest.raises(Exception, match="Unexpected property 'owner'"):
+    with pytest.raises(GitHubError, match="Unexpected property 'owner'"):
         gh.seed_repository("bad", custom_properties={"owner": "me"})
+    with pytest.raises(GitHubError, match="Validation Failed"):
+        gh.seed_repository("bad", topics=["no spaces allowed"])
+    assert list(gh.state()["repositories"]) == ["app"]
 
 
 def test_each_log_entry_names_its_route_template(gh: GitHubDouble) -> None:

@@ -235,6 +235,21 @@ TOPIC_RULE = (
 )
 MAX_TOPICS = 20  # docs: "Each repository can have up to 20 topics."
 
+
+def checked_topics(names: list[str]) -> list[str]:
+    """Topics as GitHub saves them (lowercased, each once), or GitHub's 422."""
+    topics = list(dict.fromkeys(name.lower() for name in names))
+    if any(not TOPIC.match(topic) for topic in topics):
+        raise GitHubError(422, "Validation Failed", [TOPIC_RULE])
+    if len(topics) > MAX_TOPICS:
+        raise GitHubError(
+            422,
+            "Validation Failed",
+            [f"A repository cannot have more than {MAX_TOPICS} topics."],
+        )
+    return topics
+
+
 PROPERTY_TYPES = ("string", "single_select", "multi_select", "true_false", "url")
 # docs, "Managing custom properties for repositories in your organization": up to 75
 # characters, no spaces; letters, digits and _ - $ #.
@@ -822,17 +837,8 @@ class GitHubBackend:
 
     def set_topics(self, repo: Repository, names: list[str]) -> list[str]:
         """Replace the topics; GitHub saves them lowercased."""
-        topics = list(dict.fromkeys(name.lower() for name in names))
-        if any(not TOPIC.match(topic) for topic in topics):
-            raise GitHubError(422, "Validation Failed", [TOPIC_RULE])
-        if len(topics) > MAX_TOPICS:
-            raise GitHubError(
-                422,
-                "Validation Failed",
-                [f"A repository cannot have more than {MAX_TOPICS} topics."],
-            )
-        repo.topics = topics
-        return topics
+        repo.topics = checked_topics(names)
+        return repo.topics
 
     # Custom properties ------------------------------------------------------------------------
 

@@ -437,7 +437,7 @@ def render_branch(call: Call, repo: Repository, name: str) -> dict[str, JSON]:
     commit = repo.commits[repo.branches[name]]
     url = f"{call.api}/repos/{repo.full_name}/branches/{quote(name, safe='')}"
     protected = name in repo.protections or any(
-        r.applies_to(name, repo.default_branch) for r in repo.rulesets.values()
+        r.applies_to(name, repo.default_branch) for r in call.backend.rulesets_for(repo)
     )
     protection: dict[str, JSON] = {"enabled": name in repo.protections}
     if name in repo.protections:

@@ -36,6 +36,7 @@ from tests.github_double.models import (
     Repository,
     UnmodelledError,
     User,
+    checked_topics,
     utc_now,
 )
 from tests.github_double.responses import Call, Reply
@@ -276,11 +277,11 @@ class GitHubDouble:
             body: dict[str, Any] = {"name": name, **settings}
             if custom_properties:
                 body["custom_properties"] = dict(custom_properties)
+            checked = checked_topics(list(topics))  # before anything is made
             repo = self.backend.create_repository(seeder, body)
             repo.default_branch = default_branch
             repo.fork = fork
-            if topics:
-                self.backend.set_topics(repo, list(topics))
+            repo.topics = checked
             if files:
                 contents = {
                     path: text.encode() if isinstance(text, str) else text
