@@ -34,16 +34,19 @@ from .resources import (
 NAME = "every-repository-protected"
 
 
+def _protects(ruleset: StackResource, default_branch: str) -> bool:
+    return (
+        value_at(ruleset.props, "target") == "branch"
+        and value_at(ruleset.props, "enforcement") == "active"
+        and ruleset_covers_default_branch(ruleset.props, default_branch)
+    )
+
+
 def _default_branch_protections(
     repository: RepositoryResources, default_branch: str
 ) -> list[StackResource]:
-    rulesets = [
-        ruleset
-        for ruleset in repository.rulesets
-        if value_at(ruleset.props, "target") == "branch"
-        and value_at(ruleset.props, "enforcement") == "active"
-        and ruleset_covers_default_branch(ruleset.props, default_branch)
-    ]
+    # `rulesets` holds the repository's own and the organization rulesets that target it.
+    rulesets = [r for r in repository.rulesets if _protects(r, default_branch)]
     classic = [
         protection
         for protection in repository.branch_protections
@@ -58,13 +61,17 @@ def _check_repository(
 ) -> None:
     default_branch = repository.default_branch(fallback)
     protections = _default_branch_protections(repository, default_branch)
+    if any(required_checks(protection) for protection in protections):
+        return
+    if any(_protects(r, default_branch) for r in repository.undecided_rulesets):
+        return  # An organization ruleset may protect it, which a preview can't tell yet.
     if not protections:
         report(
             f"repository '{repository.name}' has no active branch ruleset or BranchProtectionV3 "
             f"on its default branch '{default_branch}'",
             resource.urn,
         )
-    elif not any(required_checks(protection) for protection in protections):
+    else:
         report(
             f"repository '{repository.name}': the protection of '{default_branch}' requires no "
             "status check, so untested changes can merge",
@@ -98,9 +105,10 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
 every_repository_protected = StackValidationPolicy(
     name=NAME,
     description=(
-        "Every Repository in the stack has an active branch ruleset (targeting ~DEFAULT_BRANCH or "
-        "the default branch) or a BranchProtectionV3 on its default branch, requiring at least "
-        "one status check."
+        "Every Repository in the stack has an active branch ruleset (its own, or an "
+        "OrganizationRuleset whose conditions target it; targeting ~DEFAULT_BRANCH or the "
+        "default branch) or a BranchProtectionV3 on its default branch, requiring at least one "
+        "status check."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate,
@@ -108,6 +116,9 @@ every_repository_protected = StackValidationPolicy(
     remediation_steps=(
         "Add a RepositoryRuleset (target 'branch', enforcement 'active', conditions.refName."
         "includes ['~DEFAULT_BRANCH']) or a BranchProtectionV3 on the default branch, in the same "
-        "stack and for the same repository name, with the pipeline's required status checks."
+        "stack and for the same repository name, with the pipeline's required status checks; or "
+        "target the repository from an OrganizationRuleset (conditions.repositoryName.includes "
+        "its name, or conditions.repositoryProperty matching a RepositoryCustomProperty of it in "
+        "the stack)."
     ),
 )

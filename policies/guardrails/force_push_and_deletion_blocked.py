@@ -11,7 +11,7 @@ from pulumi_policy import (
 
 from .inputs import is_true, value_at
 from .protection import is_branch_ruleset
-from .resources import REPOSITORY_RULESET
+from .resources import RULESET_TYPES
 
 NAME = "force-push-and-deletion-blocked"
 # Rule -> what it blocks. BranchProtectionV3 always blocks both: it has no field to allow them.
@@ -19,7 +19,7 @@ _RULES = {"deletion": "deleting the branch", "nonFastForward": "force pushes"}
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != REPOSITORY_RULESET or not is_branch_ruleset(args.props):
+    if args.resource_type not in RULESET_TYPES or not is_branch_ruleset(args.props):
         return
     for rule, blocks in _RULES.items():
         if not is_true(value_at(args.props, "rules", rule)):
@@ -34,5 +34,8 @@ force_push_and_deletion_blocked = ResourceValidationPolicy(
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate,
-    remediation_steps="RepositoryRuleset: set rules.deletion=true and rules.nonFastForward=true.",
+    remediation_steps=(
+        "RepositoryRuleset and OrganizationRuleset: set rules.deletion=true and "
+        "rules.nonFastForward=true."
+    ),
 )

@@ -11,7 +11,7 @@ from pulumi_policy import (
 
 from .inputs import as_int, as_list, as_str, is_true, value_at
 from .protection import is_branch_ruleset
-from .resources import BRANCH_PROTECTION_V3, REPOSITORY_RULESET
+from .resources import BRANCH_PROTECTION_V3, RULESET_TYPES
 
 NAME = "no-human-bypass"
 # A GitHub App: the automation that commits the workflow files may need to bypass.
@@ -23,7 +23,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not is_true(value_at(args.props, "enforceAdmins")):
             report("enforceAdmins is not true: repository admins bypass the protection", None)
         return
-    if args.resource_type != REPOSITORY_RULESET or not is_branch_ruleset(args.props):
+    if args.resource_type not in RULESET_TYPES or not is_branch_ruleset(args.props):
         return
     for index, actor in enumerate(as_list(value_at(args.props, "bypassActors"))):
         actor_type = as_str(value_at(actor, "actorType"))
@@ -46,7 +46,8 @@ no_human_bypass = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate,
     remediation_steps=(
-        "BranchProtectionV3: set enforceAdmins=true. RepositoryRuleset: remove bypassActors of "
+        "BranchProtectionV3: set enforceAdmins=true. Repository- and OrganizationRuleset: remove "
+        "bypassActors of "
         "type RepositoryRole, Team, OrganizationAdmin, User, DeployKey or EnterpriseOwner; keep "
         "only the automation's GitHub App (actorType 'Integration')."
     ),

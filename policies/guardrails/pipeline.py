@@ -9,7 +9,10 @@ the program's own derivation:
 - only jobs that run on every pull request can be required: the workflow triggers on
   `pull_request` for the branch (no `paths` filter, no narrowed `types`), the job has no `if:`
   (an always-true one is fine), does not `continue-on-error`, and every job it `needs` is itself
-  required (a job skipped because a job it needs failed reports success: actions/runner#2566).
+  required (a job skipped because a job it needs failed reports success: actions/runner#2566);
+- a gate job stands for the whole workflow: `if: always()` (so it runs, and fails, when a job it
+  needs failed), no `continue-on-error`, and `needs` covering every other job that reports a
+  required check; requiring its check alone is as strict as requiring them all.
 
 At scale one workflow text is shared by hundreds of repositories, so what the policies ask of a
 workflow file (`workflow_checks`, `workflow_permission_problems`, `workflow_unpinned_actions`)
@@ -37,6 +40,13 @@ WORKFLOW_DIRECTORY = ".github/workflows/"
 # they are GitHub's default `types` for `pull_request`.
 _DEFAULT_PULL_REQUEST_TYPES = frozenset({"opened", "synchronize", "reopened"})
 _ALWAYS_TRUE_CONDITIONS = frozenset({"always()", "true"})
+# A gate must run even when a job it needs failed; `if: true` does not (it means
+# `success() && true`), only a status function that ignores the needs' results does.
+_GATE_CONDITION = "always()"
+_SKIPPED_REPORTS_SUCCESS = (
+    "so when a job it needs fails it is skipped, and a skipped job reports success "
+    "(actions/runner#2566)"
+)
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _MATRIX_VALUE = re.compile(r"^\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _PINNED_REF = re.compile(r"^[^@\s]+@[0-9a-fA-F]{40}$")
@@ -52,11 +62,33 @@ class WorkflowError(ValueError):
 
 
 @dataclass(frozen=True)
+class GateJob:
+    """A job with `needs`, which a protection may require instead of the jobs it needs: its
+    checks, and why it can't stand for them (none: it is a gate)."""
+
+    job_id: str
+    checks: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    # The checks of the jobs it needs, which a protection relying on it leaves out.
+    needed_checks: tuple[str, ...] = ()
+
+    @property
+    def is_gate(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
 class PullRequestChecks:
-    """The checks a workflow reports on every pull request, and what could not be derived."""
+    """The checks a workflow reports on every pull request, what could not be derived, and its
+    jobs with `needs` judged as gates."""
 
     checks: tuple[str, ...]
     problems: tuple[str, ...] = ()
+    gate_jobs: tuple[GateJob, ...] = ()
+
+    @property
+    def gates(self) -> tuple[GateJob, ...]:
+        return tuple(job for job in self.gate_jobs if job.is_gate)
 
 
 def is_workflow_path(path: str) -> bool:
@@ -195,15 +227,19 @@ def runs_on_every_pull_request(workflow: Mapping[Any, Any], branch: str) -> bool
     return not any(_pattern_regex(pattern).fullmatch(branch) for pattern in ignored)
 
 
+def _expression_text(condition: str) -> str:
+    text = condition.strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2].strip()
+    return text
+
+
 def _condition_always_true(condition: Any) -> bool:
     if condition is None or condition is True:
         return True
     if not isinstance(condition, str):
         return False
-    text = condition.strip()
-    if text.startswith("${{") and text.endswith("}}"):
-        text = text[3:-2].strip()
-    return text in _ALWAYS_TRUE_CONDITIONS
+    return _expression_text(condition) in _ALWAYS_TRUE_CONDITIONS
 
 
 def _continues_on_error(value: Any) -> bool:
@@ -335,13 +371,55 @@ def job_checks(job_id: str, job: Mapping[Any, Any]) -> list[str]:
     return names
 
 
-def pull_request_checks(workflow: Mapping[Any, Any], branch: str) -> PullRequestChecks:
-    """The checks the workflow reports on every pull request to `branch`."""
+def gate_problems(
+    workflow: Mapping[Any, Any], branch: str, job_id: str, required: list[str]
+) -> list[str]:
+    """Why job `job_id` can't stand for the workflow's `required` jobs; [] when it is a gate."""
     jobs = workflow.get("jobs")
+    job = jobs.get(job_id) if isinstance(jobs, Mapping) else None
+    if not isinstance(job, Mapping):
+        return [f"the workflow has no job '{job_id}'"]
+    problems: list[str] = []
+    if not runs_on_every_pull_request(workflow, branch):
+        problems.append(f"the workflow does not run on every pull request to '{branch}'")
+    condition = job.get("if")
+    if condition is None:
+        problems.append(f"it has no 'if: always()', {_SKIPPED_REPORTS_SUCCESS}")
+    elif not isinstance(condition, str) or _expression_text(condition) != _GATE_CONDITION:
+        problems.append(f"its 'if' is {condition!r}, not always(), {_SKIPPED_REPORTS_SUCCESS}")
+    if _continues_on_error(job.get("continue-on-error")):
+        problems.append("it may continue on error, so its failure would not block a merge")
+    needs = set(_as_patterns(job.get("needs")))
+    uncovered = [other for other in required if other != job_id and other not in needs]
+    if uncovered:
+        problems.append(
+            f"its needs leave out {uncovered}, which could then fail without failing it"
+        )
+    return problems
+
+
+def _needed_checks(jobs: Mapping[Any, Any], needs: list[str]) -> tuple[str, ...]:
+    checks: list[str] = []
+    for need in needs:
+        job = jobs.get(need)
+        if isinstance(job, Mapping):
+            try:
+                checks.extend(job_checks(need, job))
+            except WorkflowError:
+                continue
+    return tuple(checks)
+
+
+def pull_request_checks(workflow: Mapping[Any, Any], branch: str) -> PullRequestChecks:
+    """The checks the workflow reports on every pull request to `branch`, and its gate jobs."""
+    jobs = workflow.get("jobs")
+    if not isinstance(jobs, Mapping):
+        return PullRequestChecks(())
     checks: list[str] = []
     problems: list[str] = []
-    for job_id in required_job_ids(workflow, branch):
-        job = jobs[job_id] if isinstance(jobs, Mapping) and job_id in jobs else None
+    required = required_job_ids(workflow, branch)
+    for job_id in required:
+        job = jobs.get(job_id)
         if not isinstance(job, Mapping):
             continue
         try:
@@ -350,7 +428,18 @@ def pull_request_checks(workflow: Mapping[Any, Any], branch: str) -> PullRequest
             problems.append(str(error))
             continue
         checks.extend(name for name in names if name not in checks)
-    return PullRequestChecks(tuple(checks), tuple(problems))
+    gate_jobs: list[GateJob] = []
+    for job_id, job in jobs.items():
+        if not isinstance(job, Mapping) or not _as_patterns(job.get("needs")):
+            continue
+        try:
+            names = job_checks(str(job_id), job)
+        except WorkflowError:
+            continue  # Its checks can't be named, so no protection can require it by name.
+        reasons = gate_problems(workflow, branch, str(job_id), required)
+        needed = _needed_checks(jobs, _as_patterns(job.get("needs")))
+        gate_jobs.append(GateJob(str(job_id), tuple(names), tuple(reasons), needed))
+    return PullRequestChecks(tuple(checks), tuple(problems), tuple(gate_jobs))
 
 
 def permission_problems(workflow: Mapping[Any, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""What a protection resource (RepositoryRuleset or BranchProtectionV3) requires, read uniformly."""
+"""What a protection resource (a Repository- or OrganizationRuleset, or a BranchProtectionV3)
+requires, read uniformly."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .inputs import as_int, as_list, as_mapping, as_str, value_at
-from .resources import BRANCH_PROTECTION_V3, REPOSITORY_RULESET, StackResource
+from .resources import BRANCH_PROTECTION_V3, RULESET_TYPES, StackResource
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def required_checks(resource: StackResource) -> list[RequiredCheck]:
     """The checks a protection requires; [] when it requires none (or is another type)."""
     props = resource.props
     checks: list[RequiredCheck] = []
-    if resource.resource_type == REPOSITORY_RULESET:
+    if resource.resource_type in RULESET_TYPES:
         for item in as_list(value_at(props, "rules", "requiredStatusChecks", "requiredChecks")):
             context = as_str(value_at(item, "context"))
             if context:

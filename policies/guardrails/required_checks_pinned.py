@@ -12,7 +12,7 @@ from pulumi_policy import (
 
 from .inputs import config_int
 from .protection import is_branch_ruleset, required_checks
-from .resources import BRANCH_PROTECTION_V3, REPOSITORY_RULESET
+from .resources import PROTECTION_TYPES, RULESET_TYPES
 
 NAME = "required-checks-pinned-to-github-actions"
 # The GitHub Actions app's id (joshjohanning/github-misc-scripts#57; the checks API returns
@@ -22,14 +22,14 @@ GITHUB_ACTIONS_APP_ID = 15368
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (REPOSITORY_RULESET, BRANCH_PROTECTION_V3):
+    if args.resource_type not in PROTECTION_TYPES:
         return
-    if args.resource_type == REPOSITORY_RULESET and not is_branch_ruleset(args.props):
+    if args.resource_type in RULESET_TYPES and not is_branch_ruleset(args.props):
         return
     app_id = config_int(args.get_config(), "integration_id", GITHUB_ACTIONS_APP_ID)
     unpinned = [check.context for check in required_checks(args) if check.integration_id != app_id]
     if unpinned:
-        how = "integrationId" if args.resource_type == REPOSITORY_RULESET else "a ':APP_ID' suffix"
+        how = "integrationId" if args.resource_type in RULESET_TYPES else "a ':APP_ID' suffix"
         report(f"required checks not pinned to app {app_id} ({how}): {unpinned}", None)
 
 
@@ -51,7 +51,8 @@ required_checks_pinned_to_github_actions = ResourceValidationPolicy(
         }
     ),
     remediation_steps=(
-        "RepositoryRuleset: give every rules.requiredStatusChecks.requiredChecks entry "
+        "RepositoryRuleset and OrganizationRuleset: give every "
+        "rules.requiredStatusChecks.requiredChecks entry "
         "integrationId=15368. BranchProtectionV3: write each requiredStatusChecks.checks entry as "
         "'CONTEXT:15368' and do not use the unpinned 'contexts'. BranchProtection (GraphQL) "
         "cannot pin checks: use one of the two."

@@ -8,18 +8,22 @@ from typing import Any, Protocol
 
 from .inputs import UnknownValueError, as_str, value_at
 from .pipeline import WorkflowError, is_workflow_path, load_workflow
+from .targeting import RepositoryIndex, ruleset_targets
 
 # Type tokens as pulumi-github 6.15.0 registers them (pulumi_github/*.py).
 REPOSITORY = "github:index/repository:Repository"
 REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
 REPOSITORY_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+ORGANIZATION_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
+REPOSITORY_CUSTOM_PROPERTY = "github:index/repositoryCustomProperty:RepositoryCustomProperty"
 BRANCH_PROTECTION_V3 = "github:index/branchProtectionV3:BranchProtectionV3"
 VULNERABILITY_ALERTS = "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"
 DEPENDABOT_SECURITY_UPDATES = (
     "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates"
 )
 
-PROTECTION_TYPES = frozenset({REPOSITORY_RULESET, BRANCH_PROTECTION_V3})
+RULESET_TYPES = frozenset({REPOSITORY_RULESET, ORGANIZATION_RULESET})
+PROTECTION_TYPES = RULESET_TYPES | {BRANCH_PROTECTION_V3}
 
 
 class StackResource(Protocol):
@@ -33,12 +37,19 @@ class StackResource(Protocol):
 
 @dataclass
 class RepositoryResources:
-    """Everything in the stack that belongs to one repository, found by its name."""
+    """Everything in the stack that belongs to one repository, found by its name.
+
+    `rulesets` are its RepositoryRulesets, then the OrganizationRulesets whose conditions target
+    it; `undecided_rulesets` are OrganizationRulesets that may target it, which a preview can't
+    tell yet (see `targeting`).
+    """
 
     name: str
     repositories: list[StackResource] = field(default_factory=list)
     workflow_files: list[StackResource] = field(default_factory=list)
     rulesets: list[StackResource] = field(default_factory=list)
+    undecided_rulesets: list[StackResource] = field(default_factory=list)
+    custom_properties: list[StackResource] = field(default_factory=list)
     branch_protections: list[StackResource] = field(default_factory=list)
     vulnerability_alerts: list[StackResource] = field(default_factory=list)
     dependabot_security_updates: list[StackResource] = field(default_factory=list)
@@ -90,9 +101,14 @@ def read_workflow_file(
 
 
 def group_by_repository(resources: Iterable[StackResource]) -> dict[str, RepositoryResources]:
-    """The stack's resources per repository name, in the order repositories first appear."""
+    """The stack's resources per repository name, in the order repositories first appear;
+    each OrganizationRuleset is added to the repositories its conditions target."""
     groups: dict[str, RepositoryResources] = {}
+    organization_rulesets: list[StackResource] = []
     for resource in resources:
+        if resource.resource_type == ORGANIZATION_RULESET:
+            organization_rulesets.append(resource)
+            continue
         name = repository_name(resource)
         if name is None:
             continue
@@ -110,4 +126,27 @@ def group_by_repository(resources: Iterable[StackResource]) -> dict[str, Reposit
             group.vulnerability_alerts.append(resource)
         elif kind == DEPENDABOT_SECURITY_UPDATES:
             group.dependabot_security_updates.append(resource)
+        elif kind == REPOSITORY_CUSTOM_PROPERTY:
+            group.custom_properties.append(resource)
+    if organization_rulesets:
+        _add_organization_rulesets(groups, organization_rulesets)
     return groups
+
+
+def _add_organization_rulesets(
+    groups: dict[str, RepositoryResources], rulesets: list[StackResource]
+) -> None:
+    index = RepositoryIndex(frozenset(groups))
+    for name, group in groups.items():
+        for repository in group.repositories:
+            index.add_repo_id(name, repository.props)
+        if not group.repositories:
+            index.unknown_ids.add(name)
+        for custom_property in group.custom_properties:
+            index.add_custom_property(name, custom_property.props)
+    for ruleset in rulesets:
+        targets = ruleset_targets(ruleset.props, index)
+        for name in targets.names:
+            groups[name].rulesets.append(ruleset)
+        for name in targets.undecided:
+            groups[name].undecided_rulesets.append(ruleset)

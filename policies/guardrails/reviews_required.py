@@ -12,14 +12,14 @@ from pulumi_policy import (
 
 from .inputs import as_int, as_mapping, config_int, is_true, value_at
 from .protection import is_branch_ruleset
-from .resources import BRANCH_PROTECTION_V3, REPOSITORY_RULESET
+from .resources import BRANCH_PROTECTION_V3, RULESET_TYPES
 
 NAME = "reviews-required"
 DEFAULT_MIN_APPROVALS = 1
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == REPOSITORY_RULESET:
+    if args.resource_type in RULESET_TYPES:
         if not is_branch_ruleset(args.props):
             return
         reviews_path = "rules.pullRequest"
@@ -65,7 +65,8 @@ reviews_required = ResourceValidationPolicy(
         }
     ),
     remediation_steps=(
-        "RepositoryRuleset: set rules.pullRequest.requiredApprovingReviewCount >= min_approvals "
+        "RepositoryRuleset and OrganizationRuleset: set "
+        "rules.pullRequest.requiredApprovingReviewCount >= min_approvals "
         "and dismissStaleReviewsOnPush=true. BranchProtectionV3: set requiredPullRequestReviews "
         "with requiredApprovingReviewCount >= min_approvals and dismissStaleReviews=true."
     ),

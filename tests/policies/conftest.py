@@ -79,6 +79,28 @@ jobs:
 
 CI_CHECKS = ["Lint Check (Ruff)", "Test Suite (Pytest) (3.11)", "Test Suite (Pytest) (3.12)"]
 
+# The pipeline's `gate` option: a last job that runs whatever happened to the jobs it needs (the
+# two that report on every pull request) and fails unless each of them succeeded.
+GATE_JOB = """\
+  gate:
+    name: Gate
+    if: ${{ always() }}
+    needs: [lint, test]
+    runs-on: ubuntu-latest
+    steps:
+      - name: Fail unless every needed job succeeded
+        if: >-
+          ${{ contains(needs.*.result, 'failure') || contains(needs.*.result, 'cancelled')
+          || contains(needs.*.result, 'skipped') }}
+        run: exit 1
+"""
+GATE_WORKFLOW = CI_WORKFLOW + GATE_JOB
+GATE_CHECKS = ["Gate"]
+ORGANIZATION_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
+CUSTOM_PROPERTY = "github:index/repositoryCustomProperty:RepositoryCustomProperty"
+# The GitHub App of the automation that commits the workflow files (a made-up id).
+APP_ID = 123456
+
 
 def _resource(kind: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {
@@ -133,25 +155,9 @@ def _baseline_plan() -> list[dict[str, Any]]:
                 "target": "branch",
                 "enforcement": "active",
                 "conditions": {"refName": {"includes": ["~DEFAULT_BRANCH"], "excludes": []}},
-                "rules": {
-                    "deletion": True,
-                    "nonFastForward": True,
-                    "pullRequest": {
-                        "requiredApprovingReviewCount": 1,
-                        "dismissStaleReviewsOnPush": True,
-                        "requireCodeOwnerReview": False,
-                        "requireLastPushApproval": True,
-                        "requiredReviewThreadResolution": True,
-                    },
-                    "requiredStatusChecks": {
-                        "requiredChecks": [
-                            {"context": check, "integrationId": 15368} for check in CI_CHECKS
-                        ],
-                        "strictRequiredStatusChecksPolicy": True,
-                    },
-                },
+                "rules": _rules(CI_CHECKS),
                 "bypassActors": [
-                    {"actorType": "Integration", "actorId": 123456, "bypassMode": "always"}
+                    {"actorType": "Integration", "actorId": APP_ID, "bypassMode": "always"}
                 ],
             },
         ),
@@ -166,6 +172,99 @@ def _baseline_plan() -> list[dict[str, Any]]:
             {"repository": "backend", "enabled": True},
         ),
     ]
+
+
+def _rules(checks: list[str]) -> dict[str, Any]:
+    return {
+        "deletion": True,
+        "nonFastForward": True,
+        "pullRequest": {
+            "requiredApprovingReviewCount": 1,
+            "dismissStaleReviewsOnPush": True,
+            "requireCodeOwnerReview": False,
+            "requireLastPushApproval": True,
+            "requiredReviewThreadResolution": True,
+        },
+        "requiredStatusChecks": {
+            "requiredChecks": [{"context": check, "integrationId": 15368} for check in checks],
+            "strictRequiredStatusChecksPolicy": True,
+        },
+    }
+
+
+def organization_ruleset(
+    name: str, conditions: dict[str, Any], checks: list[str] | None = None
+) -> dict[str, Any]:
+    """An OrganizationRuleset as the program registers it, on `~DEFAULT_BRANCH` plus
+    `conditions` (repositoryName, repositoryProperty or repositoryIds)."""
+    return _resource(
+        ORGANIZATION_RULESET,
+        name,
+        {
+            "name": f"repo-baseline: {name}",
+            "target": "branch",
+            "enforcement": "active",
+            "conditions": {
+                "refName": {"includes": ["~DEFAULT_BRANCH"], "excludes": []},
+                **conditions,
+            },
+            "rules": _rules(GATE_CHECKS if checks is None else checks),
+            "bypassActors": [
+                {"actorType": "Integration", "actorId": APP_ID, "bypassMode": "always"}
+            ],
+        },
+    )
+
+
+def custom_property(repository: str, name: str, values: list[str]) -> dict[str, Any]:
+    """A RepositoryCustomProperty setting `name` of `repository` in the stack."""
+    return _resource(
+        CUSTOM_PROPERTY,
+        f"{repository}-property-{name}",
+        {
+            "repository": repository,
+            "propertyName": name,
+            "propertyType": "single_select",
+            "propertyValues": values,
+        },
+    )
+
+
+def organization_plan(
+    names: list[str],
+    *,
+    workflow: str = GATE_WORKFLOW,
+    checks: list[str] | None = None,
+    by_property: bool = False,
+) -> list[dict[str, Any]]:
+    """`names` repositories, each as the one-repository plan but without its own ruleset, and
+    one OrganizationRuleset over them all: by name list, or by the custom property
+    `baseline-group` = `backend` that each of them has in the stack."""
+    resources: list[dict[str, Any]] = []
+    for name in names:
+        for resource in _baseline_plan():
+            if resource["type"].endswith(":RepositoryRuleset"):
+                continue
+            resource["name"] = resource["name"].replace("backend", name, 1)
+            resource["urn"] = resource["urn"].replace("::backend", f"::{name}", 1)
+            key = "name" if resource["type"].endswith(":Repository") else "repository"
+            resource["inputs"][key] = name
+            if resource["type"].endswith(":RepositoryFile"):
+                resource["inputs"]["content"] = workflow
+            resources.append(resource)
+        if by_property:
+            resources.append(custom_property(name, "baseline-group", ["backend"]))
+    if by_property:
+        conditions: dict[str, Any] = {
+            "repositoryProperty": {
+                "includes": [{"name": "baseline-group", "propertyValues": ["backend"]}],
+                "excludes": [],
+            }
+        }
+    else:
+        conditions = {"repositoryName": {"includes": sorted(names), "excludes": []}}
+    resources.append(organization_ruleset("backend", conditions, checks))
+    return resources
 
 
 def _classic_protection() -> dict[str, Any]:
@@ -202,6 +301,19 @@ def classic_plan() -> list[dict[str, Any]]:
     """The same repository protected by a BranchProtectionV3 instead of a ruleset."""
     resources = [r for r in _baseline_plan() if not r["type"].endswith(":RepositoryRuleset")]
     return [*resources, _classic_protection()]
+
+
+@pytest.fixture
+def org_plan() -> list[dict[str, Any]]:
+    """Three repositories with the gated workflow, protected only by one OrganizationRuleset
+    that lists their names and requires the gate's check."""
+    return organization_plan(["api", "shop-backend", "web"])
+
+
+@pytest.fixture
+def property_plan() -> list[dict[str, Any]]:
+    """The same three, targeted by the custom property each has in the stack."""
+    return organization_plan(["api", "shop-backend", "web"], by_property=True)
 
 
 @pytest.fixture

@@ -1,16 +1,19 @@
-"""The pack at scale: a workflow text shared by many repositories is parsed and derived once."""
+"""The pack at scale: a workflow text shared by many repositories is parsed and derived once,
+and an organization ruleset over a thousand repositories costs one match per repository."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import fnmatch
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 import yaml
 
 from policies.evaluate import evaluate_resources
 from policies.guardrails import pipeline
-from tests.policies.conftest import CI_WORKFLOW
+from tests.policies.conftest import CI_WORKFLOW, organization_plan, organization_ruleset
 from tests.policies.helpers import Plan
 
 CACHED = (
@@ -95,3 +98,64 @@ def test_workflows_are_parsed_with_libyaml_when_pyyaml_has_it() -> None:
         assert pipeline._LOADER is yaml.SafeLoader
     # The same document either way, `on:` read as True by both (YAML 1.1).
     assert pipeline.load_workflow(CI_WORKFLOW) == yaml.load(CI_WORKFLOW, Loader=yaml.SafeLoader)
+
+
+THOUSAND = [f"svc-{index:04d}" for index in range(1000)]
+
+
+@pytest.fixture
+def translations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every name pattern compiled while the test runs."""
+    compiled: list[str] = []
+    translate: Callable[[str], str] = fnmatch.translate
+
+    def counting(pattern: str) -> str:
+        compiled.append(pattern)
+        return translate(pattern)
+
+    monkeypatch.setattr(fnmatch, "translate", counting)
+    return compiled
+
+
+def test_an_organization_ruleset_over_1000_repositories(translations: list[str]) -> None:
+    stack = organization_plan(THOUSAND)
+    started = time.perf_counter()
+    assert evaluate_resources(stack) == []
+    # A generous bound (about 0.3 s here): a policy matching every repository against every
+    # listed name would be a million comparisons per policy, and slow far past it.
+    assert time.perf_counter() - started < 20
+    assert misses() == {
+        "_parse": 1,
+        "workflow_checks": 1,
+        "workflow_permission_problems": 1,
+        "workflow_unpinned_actions": 1,
+    }
+    # The thousand names are literal: looked up in a set, no pattern compiled.
+    assert translations == []
+
+
+def test_ten_rulesets_by_pattern_and_property_over_1000_repositories(
+    translations: list[str],
+) -> None:
+    stack = organization_plan(THOUSAND, by_property=True)
+    # Nine more rulesets, each a hundred literal names and two patterns, all requiring the gate.
+    for group in range(9):
+        names = THOUSAND[group * 100 : (group + 1) * 100]
+        stack.append(
+            organization_ruleset(
+                f"group-{group}",
+                {"repositoryName": {"includes": [*names, "svc-9*", "svc-?999"], "excludes": []}},
+            )
+        )
+    # One repository's workflow lost its gate: only it is reported, once per ruleset on it.
+    odd = next(r for r in stack if r["name"] == "svc-0123-ci")
+    odd["inputs"]["content"] = CI_WORKFLOW
+    violations = evaluate_resources(stack)
+    assert {v.policy_name for v in violations} == {"required-checks-match-pipeline"}
+    assert len(violations) == 1
+    assert "repository 'svc-0123'" in violations[0].message
+    assert "OrganizationRuleset 'backend', OrganizationRuleset 'group-1'" in violations[0].message
+    # Each ruleset's two patterns are compiled once per policy that groups the stack, never
+    # once per repository.
+    assert len(translations) == 9 * 2 * 3
+    assert misses()["_parse"] == 2
