@@ -701,8 +701,8 @@ def parse_settings(
     layers = _parse_defaults(defaults, errors)
     configs: list[RepositoryConfig] = []
     selection = _parse_select(select, layers, errors)
-    if repositories is None and select is not None:
-        pass  # the rules choose every repository
+    if repositories in (None, []) and select is not None:
+        pass  # the rules choose the repositories (the CLI passes Pulumi.yaml's default, [])
     elif not isinstance(repositories, list) or not repositories:
         found = f"no {REPOSITORIES_KEY}" if repositories is None else describe(repositories)
         allowed = "a non-empty list of repositories like [{name: shop-backend}]"

@@ -187,11 +187,16 @@ def ruleset_targets(props: Mapping[str, Any], index: RepositoryIndex) -> Targets
         if name_condition is not None:
             selected = _by_name(name_condition, index)
         property_condition = as_mapping(value_at(conditions, "repositoryProperty"))
-        if property_condition is not None:
+        # The provider's state holds every condition, unset ones empty (`repositoryIds: []`,
+        # `repositoryProperty: null`), as read back after `pulumi up` (found by make e2e).
+        if property_condition is not None and (
+            as_list(value_at(property_condition, "includes"))
+            or as_list(value_at(property_condition, "excludes"))
+        ):
             by_property = _by_property(property_condition, index)
             selected = by_property if selected is None else _both(selected, by_property)
         ids = value_at(conditions, "repositoryIds")
-        if ids is not None:
+        if ids is not None and as_list(ids):
             by_id = _by_id(as_list(ids), index)
             selected = by_id if selected is None else _both(selected, by_id)
     except UnknownValueError:

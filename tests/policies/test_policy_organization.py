@@ -75,6 +75,14 @@ def test_repositories_protected_only_by_an_organization_ruleset_pass_every_polic
     assert evaluate_resources(property_plan) == []
 
 
+def test_the_state_read_back_after_up_with_every_condition_present_still_targets(
+    org_plan: Plan,
+) -> None:
+    # After `pulumi up` the provider's state holds the unset conditions too, empty (make e2e).
+    conditions(org_plan).update({"repositoryIds": [], "repositoryProperty": None})
+    assert evaluate_resources(org_plan) == []
+
+
 # every-repository-protected: targeting by name
 
 

@@ -1,0 +1,119 @@
+"""The whole organization with the real engine: repositories chosen by topic, protected by one
+organization ruleset that requires the gate, and a repository created later baselined by the
+next `pulumi up` (issue 16)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import ProjectFactory
+from tests.e2e.test_github_double import call, create_repo
+from tests.github_double.server import GitHubDouble
+
+ORG_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
+PROTECTION_TYPES = {
+    ORG_RULESET,
+    "github:index/repositoryRuleset:RepositoryRuleset",
+    "github:index/branchProtectionV3:BranchProtectionV3",
+}
+WORKFLOW = ".github/workflows/backend-ci.yml"
+LISTING = "GET /orgs/{org}/repos"
+
+CONFIG: dict[str, Any] = {
+    "repo-baseline:defaults": {
+        "pipeline": {"gate": True},
+        "protection": {"scope": "organization"},
+        "settings": {"sha_pinning_required": False},
+    },
+    "repo-baseline:select": {"rules": [{"name": "django-backends", "topics": ["django"]}]},
+}
+
+
+def seed(github: GitHubDouble) -> None:
+    for name in ("orders", "payments", "search"):
+        github.seed_repository(name, {"README.md": f"# {name}\n"}, topics=["django", "api"])
+    github.seed_repository("docs", {"README.md": "# docs\n"}, topics=["docs"])
+    github.seed_repository("old", {"README.md": "# old\n"}, topics=["django"], archived=True)
+    github.seed_repository("orders-copy", {"README.md": "# copy\n"}, topics=["django"], fork=True)
+
+
+def gate_rules(github: GitHubDouble, name: str) -> list[dict[str, Any]]:
+    """The required-checks rules on the repository's main branch, as GitHub reports them."""
+    answer = call(github, "GET", f"/repos/{github.org}/{name}/rules/branches/main")
+    assert answer.status == 200, answer.body
+    return [rule for rule in answer.body if rule["type"] == "required_status_checks"]
+
+
+def org_rulesets(github: GitHubDouble) -> list[dict[str, Any]]:
+    rulesets: list[dict[str, Any]] = github.state()["org_rulesets"]
+    return rulesets
+
+
+def protection_resources(stack: Any) -> list[str]:
+    return [r["type"] for r in stack.resources() if r["type"] in PROTECTION_TYPES]
+
+
+def test_rules_choose_one_ruleset_protects_and_a_new_repository_is_baselined_by_the_next_up(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    seed(github)
+    stack = project(CONFIG)
+    stack.up().check()
+
+    repositories = github.state()["repositories"]
+    chosen = {"orders", "payments", "search"}
+    for name in chosen:
+        assert WORKFLOW in repositories[name]["branches"]["main"]["files"], name
+        assert repositories[name]["rulesets"] == []
+    for name in ("docs", "old", "orders-copy"):
+        assert WORKFLOW not in repositories[name]["branches"]["main"]["files"], name
+    (ruleset,) = org_rulesets(github)
+    assert sorted(ruleset["conditions"]["repository_name"]["include"]) == sorted(chosen)
+    for name in chosen:
+        (rule,) = gate_rules(github, name)
+        assert rule["ruleset_source_type"] == "Organization"
+        assert rule["parameters"]["required_status_checks"] == [
+            {"context": "Gate", "integration_id": 15368}
+        ]
+    assert protection_resources(stack) == [ORG_RULESET]
+
+    # This morning: someone creates a repository and gives it the topic; nobody edits config.
+    create_repo(github, "invoices")
+    assert (
+        call(github, "PUT", f"/repos/{github.org}/invoices/topics", {"names": ["django"]}).status
+        == 200
+    )
+    assert gate_rules(github, "invoices") == []
+    before = github.requests_by_route().get(LISTING, 0)
+    up = stack.up().check()
+
+    assert "invoices" in up.stdout
+    repositories = github.state()["repositories"]
+    assert WORKFLOW in repositories["invoices"]["branches"]["main"]["files"]
+    (same,) = org_rulesets(github)
+    assert same["id"] == ruleset["id"]  # updated in place: the branch stayed protected
+    assert "invoices" in same["conditions"]["repository_name"]["include"]
+    (rule,) = gate_rules(github, "invoices")
+    assert rule["parameters"]["required_status_checks"][0]["context"] == "Gate"
+    assert protection_resources(stack) == [ORG_RULESET]
+    # The organization was listed in one page per run, not a request per repository.
+    assert github.requests_by_route()[LISTING] - before == 1
+
+
+def test_a_repository_that_loses_its_topic_is_forgotten_never_deleted(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    seed(github)
+    stack = project(CONFIG)
+    stack.up().check()
+    assert (
+        call(github, "PUT", f"/repos/{github.org}/search/topics", {"names": ["api"]}).status == 200
+    )
+    stack.up().check()
+
+    repositories = github.state()["repositories"]
+    assert "search" in repositories
+    assert WORKFLOW in repositories["search"]["branches"]["main"]["files"]
+    (ruleset,) = org_rulesets(github)
+    assert sorted(ruleset["conditions"]["repository_name"]["include"]) == ["orders", "payments"]
+    assert gate_rules(github, "search") == []
