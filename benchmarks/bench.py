@@ -134,6 +134,7 @@ FOOTPRINT_COLUMNS = (
     ("plan warnings", 13),
 )
 ENGINE_COLUMNS = (
+    ("mode", 12),
     ("command (--policy-pack)", 23),
     ("stack", 7),
     ("state saved", 11),
@@ -144,6 +145,7 @@ ENGINE_COLUMNS = (
     ("ms/resource", 11),
     ("peak MiB", 8),
     ("requests/repo", 13),
+    ("protection", 10),
     ("warnings", 8),
 )
 
@@ -223,6 +225,7 @@ def format_tables(rows: Sequence[Mapping[str, Any]]) -> str:
 def format_engine(runs: Sequence[EngineRun]) -> str:
     cells = [
         (
+            run.mode,
             run.command.removesuffix(" --policy-pack").removeprefix("pulumi "),
             "applied" if run.applied else "new",
             "at the end" if run.skip_checkpoints else "every step",
@@ -233,6 +236,7 @@ def format_engine(runs: Sequence[EngineRun]) -> str:
             f"{run.engine_ms_per_resource:.1f}",
             f"{run.peak_mib:.0f}",
             f"{run.requests_per_repository:.1f}",
+            "-" if run.protection_resources is None else f"{run.protection_resources:,}",
             f"{run.warning_lines}",
         )
         for run in runs
@@ -249,7 +253,7 @@ def format_rate_limits(runs: Sequence[EngineRun]) -> str:
             continue  # A new stack's preview asks GitHub next to nothing per repository.
         writes = run.writes / run.repositories
         lines.append(
-            f"{run.command} ({run.repositories:,} repositories): "
+            f"{run.command} ({run.repositories:,} repositories, {run.mode} mode): "
             f"{run.requests_per_repository:.1f} requests per repository, {writes:.1f} of them "
             "writes"
         )

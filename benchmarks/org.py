@@ -90,3 +90,27 @@ def distinct_pipelines(config: Mapping[str, Any]) -> int:
     """
     entries = config["repo-baseline:repositories"]
     return len({json.dumps(entry.get("pipeline", {}), sort_keys=True) for entry in entries})
+
+
+# Organization mode (issue 16): the organisation's repositories chosen by a topic, protected by
+# one organization ruleset that requires the pipeline's gate.
+SELECTED_TOPIC = "django"
+SELECTED_DEFAULTS: Mapping[str, Any] = {
+    "pipeline": {"gate": True},
+    "protection": {"scope": "organization", "bypass_actors": [{"app_id": 123456}]},
+    "settings": {"sha_pinning_required": False},
+}
+
+
+def selected_names(count: int) -> list[str]:
+    return [f"svc-{index:04d}" for index in range(count)]
+
+
+def selected_stack_config() -> dict[str, Any]:
+    """A stack that selects every repository with the topic, in organization mode with the gate
+    (the repositories themselves come from the organisation's listing)."""
+    return {
+        "github:owner": OWNER,
+        "repo-baseline:defaults": SELECTED_DEFAULTS,
+        "repo-baseline:select": {"rules": [{"name": "backends", "topics": [SELECTED_TOPIC]}]},
+    }

@@ -4,7 +4,9 @@ The commands a user runs, with the CLI and provider `make engine` builds, run th
 tests/e2e/harness.py (`Engine`, `Project`, `install_provider`; how the program and the policy pack
 are started there is said in that module and in engine/README.md), with a file backend, on the
 synthetic organisation of `benchmarks.org`, against the GitHub double (tests/github_double)
-serving that organisation. `STACKS` lists them: each stack is new, and its first command is a
+serving that organisation. `STACKS` lists them (and `ORGANIZATION_STACKS`, the same commands in
+organization mode: repositories chosen by topic, one organization ruleset, the gate): each stack
+is new, and its first command is a
 `pulumi preview --policy-pack` of it; the first stack, of 100 repositories, then gets `pulumi up
 --policy-pack`, `pulumi preview --expect-no-changes --policy-pack` and `pulumi preview --refresh
 --expect-no-changes --policy-pack`.
@@ -59,11 +61,24 @@ STACK = "bench"
 SKIP_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 # (repositories, extra environment) of each new stack, in order; the first also gets `up` and
 # two previews of the applied stack, the second refreshed.
+REPOSITORY_MODE = "repository"  # listed by name, a ruleset (or classic protection) each
+ORGANIZATION_MODE = "organization"  # chosen by topic, one organization ruleset, the gate
 STACKS: tuple[tuple[int, Mapping[str, str]], ...] = (
     (100, {}),
     (300, {}),
     (100, SKIP_CHECKPOINTS),
     (1000, SKIP_CHECKPOINTS),
+)
+# Organization mode (issue 16): every repository exists with the topic, so every one is imported;
+# the first stack also gets `up` and the refreshed preview, like the first of STACKS.
+ORGANIZATION_STACKS: tuple[tuple[int, Mapping[str, str]], ...] = (
+    (100, {}),
+    (1000, SKIP_CHECKPOINTS),
+)
+PROTECTION_TYPES = (
+    "github:index/organizationRuleset:OrganizationRuleset",
+    "github:index/repositoryRuleset:RepositoryRuleset",
+    "github:index/branchProtectionV3:BranchProtectionV3",
 )
 SAMPLE_SECONDS = 0.1
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -117,6 +132,8 @@ class EngineRun:
     requests_by_operation: Mapping[str, int]
     warning_lines: int
     changes: Mapping[str, int] = field(default_factory=dict)
+    mode: str = REPOSITORY_MODE
+    protection_resources: int | None = None  # None: the command listed no resources
 
     @property
     def engine_ms_per_resource(self) -> float:
@@ -206,6 +223,12 @@ def seed_adopted(double: GitHubDouble, config: Mapping[str, Any]) -> None:
             seed_matching(double, repository, {"README.md": f"# {repository.name}\n"})
 
 
+def _urn_type(urn: str) -> str:
+    """The resource type of a urn (`urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME`)."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) > 3 else ""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a command's `--json` output says: one document for `preview`, a stream of events,
@@ -214,6 +237,7 @@ class Outcome:
     resources: int  # the stack's resources the command went through
     changes: Mapping[str, int]
     warning_lines: int
+    protection_resources: int | None = None
 
     @classmethod
     def of(cls, stdout: str) -> Outcome:
@@ -232,6 +256,9 @@ class Outcome:
             urns = {step["urn"] for step in document.get("steps") or []}
             diagnostics = document.get("diagnostics") or []
         return cls(
+            protection_resources=(
+                sum(_urn_type(urn) in PROTECTION_TYPES for urn in urns) if urns else None
+            ),
             # A preview without changes lists no steps, only the count of unchanged resources.
             resources=max(len(urns), int(changes.get("same", 0))),
             changes={str(op): int(count) for op, count in changes.items()},
@@ -251,14 +278,25 @@ class Bench:
 
     @contextmanager
     def stack(
-        self, repositories: int, env: Mapping[str, str]
+        self, repositories: int, env: Mapping[str, str], mode: str = REPOSITORY_MODE
     ) -> Iterator[tuple[Project, TimedDouble]]:
         """A new stack of `repositories` against a fresh double serving the organisation; its
-        commands run with `env` added."""
-        config = org.stack_config(repositories)
+        commands run with `env` added. In organization mode the repositories exist, with the
+        topic its rule selects."""
         double = TimedDouble(org.OWNER, {TOKEN: ADMIN}, contract=self.contract)
         with double:
-            seed_adopted(double, config)
+            if mode == ORGANIZATION_MODE:
+                config = org.selected_stack_config()
+                for name in org.selected_names(repositories):
+                    double.seed_repository(
+                        name,
+                        {"README.md": f"# {name}\n"},
+                        topics=[org.SELECTED_TOPIC],
+                        visibility="private",
+                    )
+            else:
+                config = org.stack_config(repositories)
+                seed_adopted(double, config)
             folder = Path(tempfile.mkdtemp(prefix=f"project-{repositories}-", dir=self.folder))
             project = Project(self.engine, self.home, folder, STACK, {"GITHUB_TOKEN": TOKEN, **env})
             project.init()
@@ -275,6 +313,7 @@ class Bench:
         command: Any,
         *,
         applied: bool = False,
+        mode: str = REPOSITORY_MODE,
     ) -> tuple[EngineRun, Result]:
         """Run `command()` (a call of `project`'s) and what it took."""
         first_request, busy = len(double.log), double.busy_seconds
@@ -284,6 +323,10 @@ class Bench:
             seconds = time.perf_counter() - started
         requests = double.log[first_request:]
         outcome = Outcome.of(result.stdout)
+        protection = outcome.protection_resources
+        if protection is None and applied:
+            state = project.resources()
+            protection = sum(r["type"] in PROTECTION_TYPES for r in state)
         run = EngineRun(
             command=name,
             repositories=repositories,
@@ -298,6 +341,8 @@ class Bench:
             requests_by_operation=dict(Counter(str(entry.operation) for entry in requests)),
             warning_lines=outcome.warning_lines,
             changes=outcome.changes,
+            mode=mode,
+            protection_resources=protection,
         )
         return run, result
 
@@ -307,12 +352,16 @@ def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
     runs: list[EngineRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as folder:
         bench = Bench(engine, Path(folder))
-        for index, (repositories, env) in enumerate(STACKS):
-            with bench.stack(repositories, env) as (project, double):
+        stacks = [(n, env, REPOSITORY_MODE, i == 0) for i, (n, env) in enumerate(STACKS)]
+        stacks += [
+            (n, env, ORGANIZATION_MODE, i == 0) for i, (n, env) in enumerate(ORGANIZATION_STACKS)
+        ]
+        for repositories, env, mode, applies in stacks:
+            with bench.stack(repositories, env, mode) as (project, double):
                 commands: list[tuple[str, Any]] = [
                     ("pulumi preview --policy-pack", project.preview)
                 ]
-                if index == 0:
+                if applies:
                     commands += [
                         ("pulumi up --policy-pack", project.up),
                         (
@@ -326,9 +375,15 @@ def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
                     ]
                 for position, (name, command) in enumerate(commands):
                     setting = "".join(f", {key}={value}" for key, value in env.items())
-                    progress(f"{name} of {repositories:,} repositories{setting}...")
+                    progress(f"{name} of {repositories:,} repositories ({mode}){setting}...")
                     run, _ = bench.measure(
-                        name, project, repositories, double, command, applied=position > 1
+                        name,
+                        project,
+                        repositories,
+                        double,
+                        command,
+                        applied=position > 1,
+                        mode=mode,
                     )
                     runs.append(run)
     return runs

@@ -66,7 +66,7 @@ def test_a_preview_document_and_an_up_event_stream_are_read_alike() -> None:
             "diagnostics": [{"severity": "warning"}, {"severity": "info"}],
         }
     )
-    assert Outcome.of(preview) == Outcome(2, {"create": 1, "import": 1, "update": 1}, 1)
+    assert Outcome.of(preview) == Outcome(2, {"create": 1, "import": 1, "update": 1}, 1, 0)
     unchanged = json.dumps({"steps": [{"urn": "stack"}], "changeSummary": {"same": 81}})
     assert Outcome.of(unchanged).resources == 81
     events = [
@@ -76,4 +76,17 @@ def test_a_preview_document_and_an_up_event_stream_are_read_alike() -> None:
         {"summaryEvent": {"resourceChanges": {"create": 2}}},
     ]
     up = "\n".join(json.dumps(event) for event in events) + "\n"
-    assert Outcome.of(up) == Outcome(2, {"create": 2}, 1)
+    assert Outcome.of(up) == Outcome(2, {"create": 2}, 1, 0)
+
+
+def test_protection_resources_are_counted_by_type() -> None:
+    ruleset = "urn:pulumi:b::p::github:index/organizationRuleset:OrganizationRuleset::r"
+    nested = (
+        "urn:pulumi:b::p::repo-baseline:index:RepositoryBaseline$"
+        "github:index/repositoryRuleset:RepositoryRuleset::x"
+    )
+    steps = [
+        {"urn": u}
+        for u in (ruleset, nested, "urn:pulumi:b::p::github:index/repository:Repository::y")
+    ]
+    assert Outcome.of(json.dumps({"steps": steps})).protection_resources == 2
