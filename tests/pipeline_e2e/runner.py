@@ -2,11 +2,18 @@
 
 What it does as GitHub does: jobs in `needs` order with their `if:` (status functions included,
 default `success()`), jobs whose needs are done side by side, a matrix expanded into one job per
-combination (named `NAME (v)`), each job in a fresh workspace, HOME and temp directory, every
+combination (named `NAME (v)`), `needs.<id>.result` of a matrix job as one result for all its
+combinations, `toJSON(...)`, each job in a fresh workspace, HOME and temp directory, every
 `run:` step as `bash -e` in its working directory (step, then job `defaults`, then workflow
 `defaults`), with the workflow's, job's and step's `env`, GITHUB_ENV / GITHUB_PATH /
 GITHUB_OUTPUT / GITHUB_STEP_SUMMARY, `continue-on-error` and `timeout-minutes`. Service
 containers: PostgreSQL is a real local server (`ServiceHost`).
+
+A cancelled run (`cancel_before`): the run is cancelled just before a given job starts, as
+`cancel-in-progress` does when a newer push arrives, or a person. Jobs already finished keep their
+result; that job and every later one whose `if:` is false once the run is cancelled (`success()`
+is false, `cancelled()` true, `always()` still true) conclude `cancelled` without running (GitHub
+docs, "Canceling a workflow"); a job whose `if:` is still true runs as usual.
 
 What it emulates (`uses:`), each listed in `EMULATED` and in every step's result:
 checkout is a clean clone of the committed tree; setup-python is the interpreter of that version
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -34,7 +42,8 @@ import yaml
 
 from tests.pipeline_e2e.expressions import condition, interpolate
 
-Conclusion = Literal["success", "failure", "skipped"]
+# A job's result as `needs.<id>.result` gives it.
+Conclusion = Literal["success", "failure", "skipped", "cancelled"]
 Outcome = Literal["success", "failure", "skipped", "not run"]
 
 EMULATED = {
@@ -168,9 +177,11 @@ class LocalRunner:
         event: Event,
         *,
         leave_out: Mapping[str, str] | None = None,
+        cancel_before: str | None = None,
     ) -> RunResult:
         """Run every job of the workflow committed at `event.sha`. `leave_out` maps job ids
-        the caller does not want run to the reason (reported, never silent)."""
+        the caller does not want run to the reason (reported, never silent); `cancel_before`
+        cancels the run just before that job starts (see the module's docstring)."""
         text = subprocess.run(
             ["git", "show", f"{event.sha}:{workflow_path}"],
             cwd=self.repository,
@@ -182,6 +193,8 @@ class LocalRunner:
         run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=self.scratch))
         state = _RunState(workflow=workflow, event=event, run_dir=run_dir)
         pending = list(workflow["jobs"])
+        if cancel_before is not None and cancel_before not in pending:
+            raise NotEmulatedError(f"cannot cancel before {cancel_before!r}: no such job")
         while pending:
             ready = [
                 job_id
@@ -190,6 +203,8 @@ class LocalRunner:
             ]
             if not ready:
                 raise NotEmulatedError(f"jobs {pending} need jobs that never finish")
+            if cancel_before in ready:
+                state.cancelled = True
             # Jobs whose needs are done run side by side, as on separate runners.
             with ThreadPoolExecutor(max_workers=self.parallel) as pool:
                 futures = {
@@ -243,10 +258,12 @@ class LocalRunner:
             return [r.conclusion for i in ids for r in state.results[i]]
 
         return {
-            "success": lambda: all(c == "success" for c in conclusions(needs)),
+            "success": lambda: (
+                not state.cancelled and all(c == "success" for c in conclusions(needs))
+            ),
             "failure": lambda: any(c == "failure" for c in conclusions(ancestors)),
             "always": lambda: True,
-            "cancelled": lambda: False,
+            "cancelled": lambda: state.cancelled,
         }
 
     def _run_one(
@@ -265,6 +282,9 @@ class LocalRunner:
         context = state.context(job_id, matrix, self._needs(state.workflow, job_id))
         if not condition(job.get("if"), context, self._job_functions(state, job_id)):
             result.reason = f"if: {job.get('if', 'success()')} is false"
+            if state.cancelled:
+                result.conclusion = "cancelled"
+                result.reason += ": the run was cancelled before this job started"
             return result
         started = time.monotonic()
         deadline = started + 60 * int(job.get("timeout-minutes", 360))
@@ -293,7 +313,8 @@ class LocalRunner:
             "RUNNER_TEMP": str(job_dir / "tmp"),
         }
         functions: dict[str, Callable[..., Any]] = {
-            "hashFiles": lambda *patterns: _hash_files(workspace, patterns)
+            "hashFiles": lambda *patterns: _hash_files(workspace, patterns),
+            "toJSON": to_json,
         }
         services = job.get("services") or {}
         if services:
@@ -502,6 +523,7 @@ class _RunState:
     event: Event
     run_dir: Path
     results: dict[str, list[JobResult]] = field(default_factory=dict)
+    cancelled: bool = False
 
     def context(self, job_id: str, matrix: dict[str, str], needs: list[str]) -> dict[str, Any]:
         github = {
@@ -523,7 +545,7 @@ class _RunState:
             "strategy": {},
             "runner": {"os": "Linux"},
             "needs": {
-                need: {"result": self.results[need][-1].conclusion, "outputs": {}} for need in needs
+                need: {"result": job_result(self.results[need]), "outputs": {}} for need in needs
             },
             "steps": {},
             "job": {},
@@ -531,6 +553,20 @@ class _RunState:
             "secrets": {},
             "inputs": {},
         }
+
+
+def job_result(combinations: list[JobResult]) -> Conclusion:
+    """`needs.<id>.result`: one result for a job, whatever its matrix. A failed combination
+    fails the job, then a cancelled one cancels it; it succeeded when every combination that
+    ran succeeded (a job-level `if:` skips every combination alike)."""
+    conclusions = {result.conclusion for result in combinations}
+    order: tuple[Conclusion, ...] = ("failure", "cancelled", "success")
+    return next((result for result in order if result in conclusions), "skipped")
+
+
+def to_json(value: Any) -> str:
+    """`toJSON(value)`: pretty-printed with two spaces, as the runner writes it."""
+    return json.dumps(value, indent=2)
 
 
 def _bash(

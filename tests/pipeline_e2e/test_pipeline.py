@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from baseline.config import parse_settings
 from tests.pipeline_e2e import sample
@@ -18,15 +19,15 @@ from workflows.options import BackendCiOptions
 from workflows.templates import RenderedPipeline, rendered_pipeline
 
 # The stack config a team adopting the pipeline on this backend would write.
-REPOSITORY = {
-    "name": "shop",
-    "pipeline": {
-        "services": ["postgres"],
-        "coverage_source": ["src"],
-        "deploy_settings_module": "config.settings.production",
-        "deploy_fail_level": "WARNING",
-    },
+PIPELINE: dict[str, object] = {
+    "services": ["postgres"],
+    "coverage_source": ["src"],
+    "deploy_settings_module": "config.settings.production",
+    "deploy_fail_level": "WARNING",
 }
+REPOSITORY = {"name": "shop", "pipeline": PIPELINE}
+# The same repository with the gate on (`pipeline.gate`): the protection requires Gate alone.
+GATED_REPOSITORY = {"name": "shop", "pipeline": {**PIPELINE, "gate": True}}
 # Informational and never a check; it needs the index's JSON API, which is not reachable here.
 LEAVE_OUT_IN_NEGATIVE_RUNS = {"security-audit": "informational, never a required check"}
 
@@ -55,10 +56,33 @@ class Sample:
         edit(self.backend)
         return sample.commit(self.repository, branch)
 
-    def run(self, event: Event, leave_out: dict[str, str] | None = None) -> RunResult:
-        result = self.runner.run(self.pipeline.path, event, leave_out=leave_out)
+    def run(
+        self,
+        event: Event,
+        leave_out: dict[str, str] | None = None,
+        cancel_before: str | None = None,
+    ) -> RunResult:
+        result = self.runner.run(
+            self.pipeline.path, event, leave_out=leave_out, cancel_before=cancel_before
+        )
         print(result.report())
         return result
+
+
+def _sample(
+    template: Path,
+    destination: Path,
+    machine: Machine,
+    pipeline: RenderedPipeline,
+    options: BackendCiOptions,
+) -> Sample:
+    repository = clone(template, destination)
+    workflow = repository / pipeline.path
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(pipeline.content, encoding="utf-8")
+    sample.commit(repository, "ci: the backend pipeline, rendered by repo-baseline")
+    runner = LocalRunner(repository, machine, destination.parent)
+    return Sample(repository, repository / options.working_directory, runner, pipeline)
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +93,7 @@ def sample_repo(
     pipeline: RenderedPipeline,
     pipeline_options: BackendCiOptions,
 ) -> Sample:
-    repository = clone(sample_template, scratch / "shop")
-    workflow = repository / pipeline.path
-    workflow.parent.mkdir(parents=True)
-    workflow.write_text(pipeline.content, encoding="utf-8")
-    sample.commit(repository, "ci: the backend pipeline, rendered by repo-baseline")
-    runner = LocalRunner(repository, machine, scratch)
-    return Sample(repository, repository / pipeline_options.working_directory, runner, pipeline)
+    return _sample(sample_template, scratch / "shop", machine, pipeline, pipeline_options)
 
 
 @pytest.fixture(scope="session")
@@ -229,3 +247,115 @@ def test_negative_run_turns_exactly_the_right_check_red(
     bug_logger = result.job("Bug Logger")
     assert bug_logger.conclusion == "success", result.report()
     assert bug_logger.steps[0].outcome == "not run", result.report()
+
+
+# --- With the gate (`pipeline.gate`): Gate is the one required check ----------------------------
+
+GATE = "Gate"
+GATE_STEP = "Fail unless every required job succeeded"
+
+
+@pytest.fixture(scope="session")
+def gated_options() -> BackendCiOptions:
+    return parse_settings(None, [GATED_REPOSITORY]).repositories[0].pipeline.options
+
+
+@pytest.fixture(scope="session")
+def gated_pipeline(gated_options: BackendCiOptions) -> RenderedPipeline:
+    return rendered_pipeline("backend-ci", gated_options)
+
+
+@pytest.fixture(scope="session")
+def gated_repo(
+    sample_template: Path,
+    scratch: Path,
+    machine: Machine,
+    gated_pipeline: RenderedPipeline,
+    gated_options: BackendCiOptions,
+) -> Sample:
+    return _sample(sample_template, scratch / "shop-gate", machine, gated_pipeline, gated_options)
+
+
+def _gate_needs(pipeline: RenderedPipeline) -> dict[str, str]:
+    """The gate's needs, by check name -> job id (none of them is a matrix here)."""
+    jobs = yaml.safe_load(pipeline.content)["jobs"]
+    return {jobs[job_id]["name"]: job_id for job_id in jobs["gate"]["needs"]}
+
+
+@pytest.fixture(scope="session")
+def gated_pull_request_run(gated_repo: Sample) -> RunResult:
+    sha = gated_repo.change("feature/green", lambda backend: None)
+    return gated_repo.run(Event.pull_request(sha), leave_out=LEAVE_OUT_IN_NEGATIVE_RUNS)
+
+
+def test_gated_pull_request_gate_is_green_and_the_one_required_check(
+    gated_pull_request_run: RunResult, gated_pipeline: RenderedPipeline
+) -> None:
+    assert gated_pipeline.required_checks == (GATE,)
+    conclusions = gated_pull_request_run.conclusions()
+    needs = _gate_needs(gated_pipeline)
+    assert list(needs) == [
+        "Lint Check (Ruff)",
+        "Format Check (Black)",
+        "Type Check (MyPy)",
+        "Test Suite (Pytest)",
+        "Build Verification",
+    ]
+    assert {check: conclusions[check] for check in (*needs, GATE)} == dict.fromkeys(
+        (*needs, GATE), "success"
+    ), gated_pull_request_run.report()
+    log = gated_pull_request_run.job(GATE).step(GATE_STEP).log
+    assert "Every required job succeeded (5)." in log, log
+    assert conclusions["Deployment Readiness Check"] == "skipped"
+    assert conclusions["Bug Logger"] == "skipped"
+
+
+@pytest.mark.parametrize("case", ["failing-test", "lint-error-a-fixer-rewrites"])
+def test_gated_negative_run_turns_its_check_and_the_gate_red(
+    case: str, gated_repo: Sample, gated_pipeline: RenderedPipeline
+) -> None:
+    edit, red_check, red_step = NEGATIVE[case]
+    sha = gated_repo.change(f"feature/{case}", edit)
+    result = gated_repo.run(Event.pull_request(sha), leave_out=LEAVE_OUT_IN_NEGATIVE_RUNS)
+    conclusions = result.conclusions()
+    assert conclusions[red_check] == "failure", result.report()
+    failed = result.job(red_check).failed_step()
+    assert failed is not None, result.report()
+    assert failed.name == red_step, result.report()
+    # The gate ran although a job it needs failed (`always()`), and failed, naming that job.
+    gate = result.job(GATE)
+    assert gate.conclusion == "failure", result.report()
+    assert gate.failed_step() is not None, result.report()
+    errors = [line for line in gate.step(GATE_STEP).log.splitlines() if line.startswith("::")]
+    expected = [
+        f"::error title=Gate::{_gate_needs(gated_pipeline)[red_check]} did not succeed: failure"
+    ]
+    if red_check in QUALITY:
+        # What needs the failed job is skipped, and the gate names it too.
+        expected += [
+            f"::error title=Gate::{job_id} did not succeed: skipped" for job_id in ("test", "build")
+        ]
+    assert errors == expected, result.report()
+    bug_logger = result.job("Bug Logger")
+    assert bug_logger.conclusion == "success", result.report()
+    assert bug_logger.steps[0].outcome == "not run", result.report()
+
+
+def test_gated_cancelled_run_leaves_a_red_gate(gated_repo: Sample) -> None:
+    """A run cancelled before the test and build jobs start (a newer push, with
+    `cancel-in-progress`): the gate still runs and fails; the bug logger files nothing."""
+    sha = gated_repo.change("feature/cancelled", lambda backend: None)
+    result = gated_repo.run(
+        Event.pull_request(sha), leave_out=LEAVE_OUT_IN_NEGATIVE_RUNS, cancel_before="test"
+    )
+    conclusions = result.conclusions()
+    assert {check: conclusions[check] for check in QUALITY} == dict.fromkeys(QUALITY, "success")
+    assert {check: conclusions[check] for check in NEEDS_QUALITY} == dict.fromkeys(
+        NEEDS_QUALITY, "cancelled"
+    ), result.report()
+    assert conclusions[GATE] == "failure", result.report()
+    log = result.job(GATE).step(GATE_STEP).log
+    assert "::error title=Gate::test did not succeed: cancelled" in log, log
+    assert "::error title=Gate::build did not succeed: cancelled" in log, log
+    assert conclusions["Bug Logger"] == "cancelled", result.report()
+    assert result.job("Bug Logger").steps == []

@@ -3,6 +3,7 @@ the GitHub semantics the pipeline tests rely on. Part of `make test`."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -53,7 +54,7 @@ def test_interpolation_and_refusals() -> None:
     with pytest.raises(ExpressionError):
         evaluate("unknown.context", CONTEXT, FUNCTIONS)
     with pytest.raises(ExpressionError):
-        evaluate("toJSON(github)", CONTEXT, FUNCTIONS)
+        evaluate("fromJSON(github)", CONTEXT, FUNCTIONS)
 
 
 WORKFLOW = {
@@ -82,9 +83,10 @@ WORKFLOW = {
             "name": "Matrix",
             "needs": ["first"],
             "runs-on": "ubuntu-latest",
-            "strategy": {"matrix": {"n": ["1", "2"]}},
+            "strategy": {"matrix": {"n": ["1", "2", "3"]}},
             "defaults": {"run": {"working-directory": "."}},
-            "steps": [{"env": {"N": "${{ matrix.n }}"}, "run": 'test "$N" = 1'}],
+            # The failing combination is not the last: the job's result is still a failure.
+            "steps": [{"env": {"N": "${{ matrix.n }}"}, "run": 'test "$N" != 2'}],
         },
         "allowed": {
             "name": "Allowed",
@@ -106,12 +108,25 @@ WORKFLOW = {
             "runs-on": "ubuntu-latest",
             "steps": [{"uses": "actions/github-script@0000000000000000000000000000000000000000"}],
         },
+        # A gate: runs whatever its needs concluded, and sees their results as data.
+        "gate": {
+            "name": "Gate",
+            "needs": ["first", "matrix", "allowed"],
+            "if": "${{ always() }}",
+            "runs-on": "ubuntu-latest",
+            "defaults": {"run": {"working-directory": "."}},
+            "steps": [
+                {
+                    "env": {"NEEDS": "${{ toJSON(needs) }}"},
+                    "run": 'printf %s "$NEEDS" > "$GITHUB_STEP_SUMMARY"',
+                }
+            ],
+        },
     },
 }
 
 
-@pytest.fixture
-def run(tmp_path: Path) -> RunResult:
+def _run(tmp_path: Path, cancel_before: str | None = None) -> RunResult:
     repository = tmp_path / "repository"
     (repository / "app").mkdir(parents=True)
     (repository / "app" / "README").write_text("app\n", encoding="utf-8")
@@ -136,7 +151,18 @@ def run(tmp_path: Path) -> RunResult:
     )
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    return LocalRunner(repository, machine, scratch).run(".github/workflows/t.yml", Event.push(sha))
+    runner = LocalRunner(repository, machine, scratch)
+    return runner.run(".github/workflows/t.yml", Event.push(sha), cancel_before=cancel_before)
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> RunResult:
+    return _run(tmp_path)
+
+
+def _needs_seen_by_the_gate(run: RunResult) -> dict[str, str]:
+    needs = json.loads(run.job("Gate").summary)
+    return {job_id: need["result"] for job_id, need in needs.items()}
 
 
 def test_outputs_env_defaults_and_checkout(run: RunResult) -> None:
@@ -146,6 +172,7 @@ def test_outputs_env_defaults_and_checkout(run: RunResult) -> None:
 def test_a_matrix_reports_one_check_per_combination_and_fails_alone(run: RunResult) -> None:
     assert run.job("Matrix (1)").conclusion == "success"
     assert run.job("Matrix (2)").conclusion == "failure"
+    assert run.job("Matrix (3)").conclusion == "success"
     assert run.job("After").conclusion == "skipped"
     assert run.job("After").reason == "if: success() is false"
 
@@ -162,3 +189,35 @@ def test_an_unknown_action_is_refused(tmp_path: Path) -> None:
     runner = LocalRunner(tmp_path, Machine(Path, Path(), {}), tmp_path)
     with pytest.raises(NotEmulatedError):
         runner._uses(None, "someone/action@v1", {}, tmp_path, {}, {})  # type: ignore[arg-type]
+
+
+def test_an_always_job_runs_after_a_failure_and_reads_needs_as_json(run: RunResult) -> None:
+    assert run.job("Gate").conclusion == "success", run.report()
+    # One result per job, a matrix included: a failed combination fails it, wherever it is.
+    assert _needs_seen_by_the_gate(run) == {
+        "first": "success",
+        "matrix": "failure",
+        "allowed": "success",
+    }
+    assert json.loads(run.job("Gate").summary)["first"] == {"result": "success", "outputs": {}}
+
+
+def test_a_cancelled_run_cancels_what_has_not_run_but_always_jobs(tmp_path: Path) -> None:
+    run = _run(tmp_path, cancel_before="matrix")
+    conclusions = run.conclusions()
+    assert conclusions["First"] == "success", run.report()
+    for check in ("Matrix (1)", "Matrix (2)", "Matrix (3)", "After", "On failure"):
+        assert conclusions[check] == "cancelled", run.report()
+        assert run.job(check).steps == []
+    assert run.job("After").reason.endswith("the run was cancelled before this job started")
+    assert conclusions["Gate"] == "success", run.report()
+    assert _needs_seen_by_the_gate(run) == {
+        "first": "success",
+        "matrix": "cancelled",
+        "allowed": "success",
+    }
+
+
+def test_cancelling_before_an_unknown_job_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(NotEmulatedError, match="no such job"):
+        _run(tmp_path, cancel_before="deploy")
