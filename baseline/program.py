@@ -175,12 +175,25 @@ def resolve_repositories(
     """The stack's repositories; with `select`, the rule that chose each one is logged."""
     resolution = resolve(settings, listing)
     if settings.selection is not None and listing is not None:
-        chosen = sum(1 for repo in resolution.repositories if repo.selected_by)
+        chosen: dict[str, list[str]] = {rule.name: [] for rule in settings.selection.rules}
+        for repo in resolution.repositories:
+            if repo.selected_by:
+                chosen[repo.selected_by].append(repo.name)
+        rules = "; ".join(
+            f"rule {name}: {len(names)}" + (f" ({_first(names)})" if names else "")
+            for name, names in chosen.items()
+        )
         pulumi.log.info(
-            f"repo-baseline:select: {chosen} of {resolution.listed} repositories of "
-            f"{listing.source} chosen by rule, in {resolution.requests} request(s)"
+            f"repo-baseline:select: {sum(map(len, chosen.values()))} of {resolution.listed} "
+            f"repositories of {listing.source} chosen, listed in {resolution.requests} "
+            f"request(s); {rules}"
         )
     return resolution
+
+
+def _first(names: Sequence[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def main(listing: inventory.Inventory | None = None, settings: StackSettings | None = None) -> None:

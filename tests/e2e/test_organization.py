@@ -117,3 +117,40 @@ def test_a_repository_that_loses_its_topic_is_forgotten_never_deleted(
     (ruleset,) = org_rulesets(github)
     assert sorted(ruleset["conditions"]["repository_name"]["include"]) == ["orders", "payments"]
     assert gate_rules(github, "search") == []
+
+
+def planned(preview: Any) -> dict[str, list[dict[str, Any]]]:
+    """The preview's steps by resource type."""
+    steps: dict[str, list[dict[str, Any]]] = {}
+    for step in preview.json()["steps"]:
+        kind = step["urn"].split("::")[2].rsplit("$", 1)[-1]
+        steps.setdefault(kind, []).append(step)
+    return steps
+
+
+def test_a_thousand_selected_repositories_need_one_protection_resource(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    for index in range(1000):
+        github.seed_repository(f"svc-{index:04d}", {"README.md": "# svc\n"}, topics=["django"])
+    github.seed_repository("docs", {"README.md": "# docs\n"}, topics=["docs"])
+    stack = project(CONFIG)
+    # A self-managed backend saves the whole state after every step unless told to save it once
+    # (README, "Scale"); without this a preview of 1,000 repositories takes over ten minutes.
+    stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
+    before = github.requests_by_route().get(LISTING, 0)
+    steps = planned(stack.preview().check())
+
+    assert [s["op"] for s in steps[ORG_RULESET]] == ["create"]
+    assert not PROTECTION_TYPES - {ORG_RULESET} & set(steps)
+    (ruleset,) = steps[ORG_RULESET]
+    includes = ruleset["newState"]["inputs"]["conditions"]["repositoryName"]["includes"]
+    assert includes == [f"svc-{index:04d}" for index in range(1000)]
+    # Each repository is imported (the preview lists the import, then the update that applies
+    # the baseline's settings to it).
+    repositories = steps["github:index/repository:Repository"]
+    assert len({s["urn"] for s in repositories}) == 1000
+    assert {s["op"] for s in repositories} <= {"import", "update"}
+    assert sum(s["op"] == "import" for s in repositories) == 1000
+    # The organization in 11 pages of 100 (1,001 repositories), not a request per repository.
+    assert github.requests_by_route()[LISTING] - before == 11
