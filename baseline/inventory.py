@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +129,10 @@ def api_root(base_url: str | None) -> str:
 
 def _pages(url: str, token: str) -> Iterator[list[dict[str, Any]]]:
     """Every page of a GitHub listing, following its `Link: rel="next"`."""
+    # Imported here: the offline plan never lists, and urllib.request costs 15 ms to import.
+    import urllib.error
+    import urllib.request
+
     next_url: str | None = url
     while next_url:
         request = urllib.request.Request(

@@ -16,6 +16,8 @@ from baseline import stack_yaml
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 
+ROOT = Path(__file__).resolve().parents[2]
+
 TRICKY_OBJECT = """\
 config:
   demo:obj:
@@ -173,3 +175,16 @@ def test_a_file_the_cli_refuses_is_a_config_error(tmp_path: Path) -> None:
     assert error.path == str(stack)
     assert "line 3, column 8" in error.found
     assert "cannot pass infinity" in error.found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TRICKY_OBJECT,
+        "a: &x {b: 1}\nc: *x\nd:\n  <<: *x\n  e: yes\n",
+        "config:\n  demo:x: [1e3, 0o17, '12:30', !!str 5, 2024-01-02, ~]\n",
+        (ROOT / "examples" / "Pulumi.org.yaml").read_text(encoding="utf-8"),
+    ],
+)
+def test_libyaml_and_python_parsers_read_alike(text: str) -> None:
+    assert stack_yaml.load(text) == stack_yaml.load(text, pure_python=True)
