@@ -88,26 +88,46 @@ def _security_and_analysis(settings: RepositorySettings) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class RulesetArgs:
+    """The pulumi-github argument classes of one kind of ruleset: a repository's and an
+    organization's rulesets take the same rules, under classes of their own."""
+
+    rules: Any
+    pull_request: Any
+    status_checks: Any
+    check: Any
+    bypass_actor: Any
+
+
+REPOSITORY_RULESET_ARGS = RulesetArgs(
+    github.RepositoryRulesetRulesArgs,
+    github.RepositoryRulesetRulesPullRequestArgs,
+    github.RepositoryRulesetRulesRequiredStatusChecksArgs,
+    github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs,
+    github.RepositoryRulesetBypassActorArgs,
+)
+
+
 def ruleset_rules(
-    protection: ProtectionSettings, checks: tuple[str, ...]
-) -> github.RepositoryRulesetRulesArgs:
+    protection: ProtectionSettings,
+    checks: tuple[str, ...],
+    args: RulesetArgs = REPOSITORY_RULESET_ARGS,
+) -> Any:
     """The ruleset's rules: reviews, checks pinned to GitHub Actions, no force push or deletion."""
-    return github.RepositoryRulesetRulesArgs(
+    return args.rules(
         deletion=True,
         non_fast_forward=True,
-        pull_request=github.RepositoryRulesetRulesPullRequestArgs(
+        pull_request=args.pull_request(
             required_approving_review_count=protection.required_approvals,
             dismiss_stale_reviews_on_push=protection.dismiss_stale_reviews,
             require_code_owner_review=protection.require_code_owner_reviews,
             require_last_push_approval=protection.require_last_push_approval,
             required_review_thread_resolution=protection.require_conversation_resolution,
         ),
-        required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
+        required_status_checks=args.status_checks(
             required_checks=[
-                github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(
-                    context=check, integration_id=GITHUB_ACTIONS_APP_ID
-                )
-                for check in checks
+                args.check(context=check, integration_id=GITHUB_ACTIONS_APP_ID) for check in checks
             ],
             strict_required_status_checks_policy=protection.strict_status_checks,
         ),
@@ -115,13 +135,11 @@ def ruleset_rules(
 
 
 def ruleset_bypass_actors(
-    protection: ProtectionSettings,
-) -> list[github.RepositoryRulesetBypassActorArgs]:
+    protection: ProtectionSettings, args: RulesetArgs = REPOSITORY_RULESET_ARGS
+) -> list[Any]:
     """Only GitHub Apps bypass, always (so their direct commits of the workflow file land)."""
     return [
-        github.RepositoryRulesetBypassActorArgs(
-            actor_type="Integration", actor_id=actor.app_id, bypass_mode="always"
-        )
+        args.bypass_actor(actor_type="Integration", actor_id=actor.app_id, bypass_mode="always")
         for actor in protection.bypass_actors
     ]
 

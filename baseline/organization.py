@@ -29,6 +29,7 @@ from typing import Any
 import pulumi
 import pulumi_github as github
 
+from baseline.component import RulesetArgs, ruleset_bypass_actors, ruleset_rules
 from baseline.settings import ProtectionSettings, RepositoryConfig
 
 # GitHub's limit on rulesets per organization (docs, "About rulesets"; issue 16).
@@ -75,10 +76,19 @@ def groups(
     ]
 
 
-def ruleset_inputs(group: RulesetGroup, stack: str, app_id: int) -> dict[str, Any]:
-    """OrganizationRuleset inputs: the same rules as a repository's ruleset (component.py),
-    on the default branch of each repository named."""
-    protection = group.protection
+ORGANIZATION_RULESET_ARGS = RulesetArgs(
+    github.OrganizationRulesetRulesArgs,
+    github.OrganizationRulesetRulesPullRequestArgs,
+    github.OrganizationRulesetRulesRequiredStatusChecksArgs,
+    github.OrganizationRulesetRulesRequiredStatusChecksRequiredCheckArgs,
+    github.OrganizationRulesetBypassActorArgs,
+)
+
+
+def ruleset_inputs(group: RulesetGroup, stack: str) -> dict[str, Any]:
+    """OrganizationRuleset inputs: the rules of a repository's ruleset (`component`), on the
+    default branch of each repository named."""
+    args = ORGANIZATION_RULESET_ARGS
     return {
         "name": group.ruleset_name(stack),
         "target": "branch",
@@ -91,46 +101,19 @@ def ruleset_inputs(group: RulesetGroup, stack: str, app_id: int) -> dict[str, An
                 includes=list(group.repositories), excludes=[]
             ),
         ),
-        "rules": github.OrganizationRulesetRulesArgs(
-            deletion=True,
-            non_fast_forward=True,
-            pull_request=github.OrganizationRulesetRulesPullRequestArgs(
-                required_approving_review_count=protection.required_approvals,
-                dismiss_stale_reviews_on_push=protection.dismiss_stale_reviews,
-                require_code_owner_review=protection.require_code_owner_reviews,
-                require_last_push_approval=protection.require_last_push_approval,
-                required_review_thread_resolution=protection.require_conversation_resolution,
-            ),
-            required_status_checks=github.OrganizationRulesetRulesRequiredStatusChecksArgs(
-                required_checks=[
-                    github.OrganizationRulesetRulesRequiredStatusChecksRequiredCheckArgs(
-                        context=check, integration_id=app_id
-                    )
-                    for check in group.checks
-                ],
-                strict_required_status_checks_policy=protection.strict_status_checks,
-            ),
-        ),
-        "bypass_actors": [
-            github.OrganizationRulesetBypassActorArgs(
-                actor_type="Integration", actor_id=actor.app_id, bypass_mode="always"
-            )
-            for actor in protection.bypass_actors
-        ],
+        "rules": ruleset_rules(group.protection, group.checks, args),
+        "bypass_actors": ruleset_bypass_actors(group.protection, args),
     }
 
 
 def organization_rulesets(
-    groups_: Sequence[RulesetGroup],
-    workflow_files: Mapping[str, pulumi.Resource],
-    stack: str,
-    app_id: int,
+    groups_: Sequence[RulesetGroup], workflow_files: Mapping[str, pulumi.Resource], stack: str
 ) -> dict[str, github.OrganizationRuleset]:
     """One OrganizationRuleset per group, after its repositories' workflow files."""
     return {
         group.key: github.OrganizationRuleset(
             f"organization-ruleset-{group.key}",
-            **ruleset_inputs(group, stack, app_id),
+            **ruleset_inputs(group, stack),
             opts=pulumi.ResourceOptions(
                 depends_on=[workflow_files[name] for name in group.repositories]
             ),

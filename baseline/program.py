@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 
 from baseline import inventory, organization, stack_yaml
-from baseline.component import GITHUB_ACTIONS_APP_ID, RepositoryBaseline, RepositoryBaselineArgs
+from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
 from baseline.config import CONFIG_NAMESPACE, parse_settings
 from baseline.errors import ConfigErrors
 from baseline.selection import Resolution, resolve
@@ -107,10 +107,7 @@ def build_organization_rulesets(
             "repositories the same protection (pipeline.gate makes their checks the same)"
         )
     organization.organization_rulesets(
-        groups,
-        {name: b.workflow_file for name, b in baselines.items()},
-        pulumi.get_stack(),
-        GITHUB_ACTIONS_APP_ID,
+        groups, {name: b.workflow_file for name, b in baselines.items()}, pulumi.get_stack()
     )
     return groups
 
