@@ -323,10 +323,10 @@ class Bench:
             seconds = time.perf_counter() - started
         requests = double.log[first_request:]
         outcome = Outcome.of(result.stdout)
+        # An applied stack's preview lists only what changes: count what its state holds.
         protection = outcome.protection_resources
-        if protection is None and applied:
-            state = project.resources()
-            protection = sum(r["type"] in PROTECTION_TYPES for r in state)
+        if applied:
+            protection = sum(r["type"] in PROTECTION_TYPES for r in project.resources())
         run = EngineRun(
             command=name,
             repositories=repositories,
