@@ -87,7 +87,12 @@ def test_rules_choose_one_ruleset_protects_and_a_new_repository_is_baselined_by_
     before = github.requests_by_route().get(LISTING, 0)
     up = stack.up().check()
 
-    assert "invoices" in up.stdout
+    # The run says which rule chose which repositories.
+    assert (
+        "4 of 7 repositories of GitHub chosen, listed in 1 request(s); rule django-backends: 4 "
+        in up.stdout
+    )
+    assert "(invoices, orders, payments, search)" in up.stdout
     repositories = github.state()["repositories"]
     assert WORKFLOW in repositories["invoices"]["branches"]["main"]["files"]
     (same,) = org_rulesets(github)
