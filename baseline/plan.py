@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -220,7 +221,8 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         stack_file.config,
         project=PROJECT,
         stack=stack_file.stack,
-        program=lambda: program.main(listing, settings),
+        # A partial, not a lambda: no frame of its own under each resource's recorded stack.
+        program=partial(program.main, listing, settings),
     )
     resources = ordered(record, repositories)
     document = plan_document(stack_file.stack, resources, record, [])
