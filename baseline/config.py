@@ -455,14 +455,8 @@ def _parse_repository(
     elif isinstance(name, str):
         earlier[name.lower()] = (path, name)
 
-    def merged(key: str) -> Any:
-        own = _layer(key, entry, problems, path, errors)
-        return _merge(key, [defaults[key], own], errors)
-
-    pipeline: PipelineSettings = merged("pipeline")
-    _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
-    protection: ProtectionSettings = merged("protection")
-    settings: RepositorySettings = merged("settings")
+    sections = _sections(entry, path, problems, defaults, errors)
+    pipeline = sections.pipeline
     if not isinstance(name, str):
         return None
     adopt = top.get("adopt") is True
@@ -486,9 +480,41 @@ def _parse_repository(
         adopt=adopt,
         description=cast("str | None", description),
         pipeline=pipeline,
-        protection=protection,
-        settings=settings,
+        protection=sections.protection,
+        settings=sections.settings,
     )
+
+
+@dataclass(frozen=True)
+class _Sections:
+    """An entry's (or a rule's) sections, merged over `defaults`."""
+
+    pipeline: PipelineSettings
+    protection: ProtectionSettings
+    settings: RepositorySettings
+    explicit: frozenset[str]  # "section.key" for every key `defaults` or the entry set
+
+
+def _sections(
+    entry: Mapping[str, Any],
+    path: str,
+    problems: Sequence[_Problem],
+    defaults: Mapping[str, _Layer],
+    errors: list[ConfigError],
+) -> _Sections:
+    explicit: set[str] = set()
+
+    def merged(key: str) -> Any:
+        own = _layer(key, entry, problems, path, errors)
+        for layer in (defaults[key], own):
+            explicit.update(f"{key}.{k}" for k in (*layer.values, *layer.invalid))
+        return _merge(key, [defaults[key], own], errors)
+
+    pipeline: PipelineSettings = merged("pipeline")
+    _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
+    protection: ProtectionSettings = merged("protection")
+    settings: RepositorySettings = merged("settings")
+    return _Sections(pipeline, protection, settings, frozenset(explicit))
 
 
 def _check_python_versions(
@@ -611,18 +637,7 @@ def _parse_rule(
         )
     elif isinstance(name, str):
         earlier[name] = path
-    explicit: set[str] = set()
-
-    def merged(key: str) -> Any:
-        own = _layer(key, entry, problems, path, errors)
-        for layer in (defaults[key], own):
-            explicit.update(f"{key}.{k}" for k in (*layer.values, *layer.invalid))
-        return _merge(key, [defaults[key], own], errors)
-
-    pipeline: PipelineSettings = merged("pipeline")
-    _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
-    protection: ProtectionSettings = merged("protection")
-    settings: RepositorySettings = merged("settings")
+    sections = _sections(entry, path, problems, defaults, errors)
     if not isinstance(name, str):
         return None
 
@@ -637,10 +652,10 @@ def _parse_rule(
         topics=strings("topics"),
         properties=tuple((key, tuple(values)) for key, values in (properties or {}).items()),
         visibility=cast("tuple[Any, ...]", strings("visibility")),
-        pipeline=pipeline,
-        protection=protection,
-        settings=settings,
-        explicit=frozenset(explicit),
+        pipeline=sections.pipeline,
+        protection=sections.protection,
+        settings=sections.settings,
+        explicit=sections.explicit,
     )
 
 
