@@ -205,3 +205,25 @@ def test_a_broken_listing_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, _ = plan("--config", stack, "--inventory", broken)
     assert code == 2
     assert "not an inventory" in capsys.readouterr().err
+
+
+def test_more_organization_rulesets_than_github_allows_are_warned_about(tmp_path: Path) -> None:
+    rules = [
+        {
+            "name": f"team-{i}",
+            "names": [f"backend-{i:04}"],
+            "protection": {"bypass_actors": [{"app_id": 1000 + i}]},
+        }
+        for i in range(76)
+    ]
+    stack = write_stack(
+        tmp_path, {"repo-baseline:defaults": GATE_AND_ORGANIZATION, **select(*rules)}
+    )
+    document = plan_json(stack, write_inventory(tmp_path, *backends(76)))
+    assert len(of_type(document, ORGANIZATION_RULESET)) == 76
+    assert any(
+        w.startswith(
+            "organization scope needs 76 organization rulesets, and GitHub allows at most 75"
+        )
+        for w in document["warnings"]
+    )
