@@ -4,10 +4,15 @@ next `pulumi up` (issue 16)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
+from baseline import inventory
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.test_github_double import call, create_repo
+from tests.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.github_double.server import GitHubDouble
 
 ORG_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
@@ -159,3 +164,41 @@ def test_a_thousand_selected_repositories_need_one_protection_resource(
     assert sum(s["op"] == "import" for s in repositories) == 1000
     # The organization in 11 pages of 100 (1,001 repositories), not a request per repository.
     assert github.requests_by_route()[LISTING] - before == 11
+
+
+def test_the_inventory_command_saves_the_listing_the_plan_reads(
+    github: GitHubDouble, tmp_path: Any
+) -> None:
+    github.seed_custom_property("team", "single_select", allowed_values=["payments", "search"])
+    for index in range(150):
+        github.seed_repository(f"svc-{index:03d}", {"README.md": "# svc\n"}, topics=["django"])
+    github.seed_repository(
+        "ledger", {"README.md": "# ledger\n"}, custom_properties={"team": "payments"}
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "baseline",
+            "inventory",
+            "--owner",
+            github.org,
+            "--base-url",
+            github.url,
+        ],
+        env={**os.environ, "GITHUB_TOKEN": ADMIN_TOKEN},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    # 151 repositories: two pages of the listing, two of their property values.
+    assert "151 repositories of example-org in 4 request(s)" in done.stderr
+    assert github.requests_by_route()["GET /orgs/{org}/properties/values"] == 2
+    saved = tmp_path / "inventory.json"
+    saved.write_text(done.stdout)
+    listing = inventory.load(saved)
+    by_name = {r.name: r for r in listing.repositories}
+    assert by_name["ledger"].properties == {"team": "payments"}
+    assert by_name["svc-007"].topics == ("django",)
