@@ -733,12 +733,7 @@ def parse_settings(
     chosen_shard = _parse_shard(shard, errors)
     if errors:
         raise ConfigErrors(errors)
-    return StackSettings(
-        repositories=tuple(configs),
-        warnings=warnings_for(configs),
-        selection=selection,
-        shard=chosen_shard,
-    )
+    return StackSettings(repositories=tuple(configs), selection=selection, shard=chosen_shard)
 
 
 # --- The stack file -----------------------------------------------------------------------------

@@ -160,9 +160,9 @@ PRESERVED_SETTINGS = (
 @dataclass(frozen=True)
 class StackSettings:
     """The whole validated stack: the listed repositories in config order, the selection rules
-    and the shard (resolved against the organization's listing by `baseline.selection`)."""
+    and the shard (resolved against the organization's listing by `baseline.selection`, which
+    also words the warnings about the repositories it ends with)."""
 
     repositories: tuple[RepositoryConfig, ...]
-    warnings: tuple[str, ...] = ()
     selection: Selection | None = None
     shard: Shard | None = None

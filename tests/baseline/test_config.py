@@ -13,6 +13,7 @@ from baseline.config import (
     load_settings_file,
     load_stack_file,
     parse_settings,
+    warnings_for,
 )
 from baseline.errors import ConfigError, ConfigErrors
 from baseline.schema import stack_schema
@@ -66,6 +67,11 @@ def only_error(defaults: object = None, repositories: object = None) -> ConfigEr
 def one(**keys: object) -> list[dict[str, object]]:
     """`repositories` with one entry, shop-backend, plus `keys`."""
     return [{"name": "shop-backend", **keys}]
+
+
+def warnings_of(defaults: object, repositories: object) -> tuple[str, ...]:
+    """The warnings about the repositories of a valid config, as the program logs them."""
+    return warnings_for(parse_settings(defaults, repositories).repositories)
 
 
 def repo_error(**keys: object) -> ConfigError:
@@ -618,14 +624,14 @@ def test_every_problem_reported() -> None:
 
 
 def test_warning_for_a_ruleset_without_bypass_actors() -> None:
-    (warning,) = parse_settings(None, one()).warnings
+    (warning,) = warnings_of(None, one())
     assert warning.startswith("shop-backend")
     assert "after the first `pulumi up`" in warning
     assert "GitHub App listed in protection.bypass_actors" in warning
 
 
 def test_warning_for_classic_protection() -> None:
-    (warning,) = parse_settings(None, one(protection={"kind": "classic"})).warnings
+    (warning,) = warnings_of(None, one(protection={"kind": "classic"}))
     assert warning.startswith("shop-backend")
     assert "classic branch protection (enforce_admins on) rejects every direct commit" in warning
     assert "pull request" in warning
@@ -633,12 +639,12 @@ def test_warning_for_classic_protection() -> None:
 
 def test_no_warning_for_a_ruleset_with_a_bypass_app() -> None:
     defaults = {"protection": {"bypass_actors": [{"app_id": 123456}]}}
-    assert parse_settings(defaults, one()).warnings == ()
+    assert warnings_of(defaults, one()) == ()
 
 
 def test_a_warning_shared_by_1000_repositories_is_one_warning_naming_the_first_five() -> None:
     repositories = [{"name": f"svc-{index:04d}"} for index in range(1000)]
-    (warning,) = parse_settings(None, repositories).warnings
+    (warning,) = warnings_of(None, repositories)
     assert warning.startswith(
         "1,000 repositories (svc-0000, svc-0001, svc-0002, svc-0003, svc-0004 and 995 more): "
         "the ruleset has no bypass_actors"
@@ -657,7 +663,7 @@ def test_one_warning_per_problem_each_naming_its_repositories_in_config_order() 
         {"name": "legacy-b", **classic},
         {"name": "legacy-c", **classic},
     ]
-    classic_warning, ruleset_warning = parse_settings(None, repositories).warnings
+    classic_warning, ruleset_warning = warnings_of(None, repositories)
     assert classic_warning.startswith("3 repositories (legacy-a, legacy-b, legacy-c): classic")
     assert ruleset_warning.startswith("2 repositories (svc-a, svc-b): the ruleset has no")
 
@@ -699,19 +705,19 @@ def test_own_python_version_that_inherited_python_versions_would_ignore() -> Non
 
 
 def test_secret_scanning_on_a_private_repository_is_warned_about() -> None:
-    (_, warning) = parse_settings(None, one(settings={"secret_scanning": True})).warnings
+    (_, warning) = warnings_of(None, one(settings={"secret_scanning": True}))
     assert warning.startswith("shop-backend: settings.secret_scanning on a private repository")
     public = one(settings={"secret_scanning": True, "visibility": "public"})
-    assert len(parse_settings(None, public).warnings) == 1
+    assert len(warnings_of(None, public)) == 1
 
 
 def test_sha_pinning_is_a_setting_and_adoption_with_it_is_warned_about() -> None:
     assert RepositorySettings().sha_pinning_required is True
-    (_, warning) = parse_settings(None, one(adopt=True)).warnings
+    (_, warning) = warnings_of(None, one(adopt=True))
     assert warning.startswith("shop-backend: settings.sha_pinning_required is on")
     off = one(adopt=True, settings={"sha_pinning_required": False})
     settings = parse_settings(None, off)
-    assert len(settings.warnings) == 1
+    assert len(warnings_for(settings.repositories)) == 1
     assert settings.repositories[0].settings.sha_pinning_required is False
 
 
