@@ -214,15 +214,17 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         except inventory.InventoryError as error:
             print(f"repo-baseline plan: --inventory {error}", file=sys.stderr)
             return 2
-    repositories = resolve(settings, listing).repositories
+    resolution = resolve(settings, listing)
+    repositories = resolution.repositories
 
-    # The program gets the settings parsed here, rather than parsing the same config again.
+    # The program builds what was parsed and chosen here, rather than parsing the same config
+    # and choosing the same repositories again.
     record = run(
         stack_file.config,
         project=PROJECT,
         stack=stack_file.stack,
         # A partial, not a lambda: no frame of its own under each resource's recorded stack.
-        program=partial(program.main, listing, settings),
+        program=partial(program.deploy, resolution),
     )
     resources = ordered(record, repositories)
     document = plan_document(stack_file.stack, resources, record, [])

@@ -196,11 +196,16 @@ def _first(names: Sequence[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
-def main(listing: inventory.Inventory | None = None, settings: StackSettings | None = None) -> None:
-    """The program. The offline plan passes the settings it parsed from the same stack file,
-    and its `--inventory` listing in place of the organization's."""
-    settings = settings or load_settings()
-    resolution = resolve_repositories(settings, listing or load_inventory(settings))
+def main() -> None:
+    """The program: the settings from the stack's config, the repositories they choose from
+    the organization's listing, then `deploy`."""
+    settings = load_settings()
+    deploy(resolve_repositories(settings, load_inventory(settings)))
+
+
+def deploy(resolution: Resolution) -> None:
+    """Every resource of the stack's repositories (the offline plan calls it with the
+    resolution it made from the same stack file, so nothing is parsed or chosen twice)."""
     with tuned_garbage_collector():
         baselines = build(resolution.repositories, resolution.warnings)
         groups = build_organization_rulesets(resolution.repositories, baselines)
