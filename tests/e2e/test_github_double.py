@@ -435,6 +435,155 @@ def test_a_seeded_repository_serves_its_files_for_adoption(gh: GitHubDouble) -> 
     assert [h["pusher"] for h in files[WORKFLOW]["history"]] == ["octo-admin", "github-double-seed"]
 
 
+# --- Directory listings --------------------------------------------------------------------------
+
+WORKFLOW_FILES = {
+    ".github/workflows/ci.yml": "name: ci\n",
+    ".github/workflows/release.yaml": "name: release\n",
+    "README.md": "# billing\n",
+}
+
+
+def api_path(double: GitHubDouble, url: str) -> str:
+    """An absolute URL the double answered, as the path `call` takes."""
+    assert url.startswith(double.api_url), url
+    return url.removeprefix(double.api_url)
+
+
+def test_a_directory_is_listed_and_each_workflow_is_read_from_its_url(gh: GitHubDouble) -> None:
+    gh.seed_repository("billing", WORKFLOW_FILES)
+    listing = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github/workflows?ref=main")
+    workflows = {}
+    for item in listing.body:
+        if item["type"] == "file" and item["name"].endswith((".yml", ".yaml")):
+            read = call(gh, "GET", api_path(gh, item["url"])).body
+            workflows[item["path"]] = base64.b64decode(read["content"]).decode()
+
+    assert listing.status == 200
+    assert [(i["name"], i["type"]) for i in listing.body] == [
+        ("ci.yml", "file"),
+        ("release.yaml", "file"),
+    ]
+    ci = listing.body[0]
+    assert ci["path"] == ".github/workflows/ci.yml"
+    assert (ci["sha"], ci["size"]) == (git_blob_sha(b"name: ci\n"), len("name: ci\n"))
+    assert ci["url"].endswith("/contents/.github/workflows/ci.yml?ref=main")
+    assert ci["_links"]["self"] == ci["url"]
+    assert ci["git_url"].endswith(f"/git/blobs/{ci['sha']}")
+    assert workflows == {p: c for p, c in WORKFLOW_FILES.items() if p.startswith(".github/")}
+    assert "array-discriminator" in gh.log[0].spec_gaps
+
+
+def test_a_directory_item_is_a_dir_with_gits_tree_id(gh: GitHubDouble, tmp_path: Path) -> None:
+    gh.seed_repository("billing", WORKFLOW_FILES)
+    listing = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github").body
+    root = call(gh, "GET", f"/repos/{ORG}/billing/contents/").body
+    # The same files committed by git itself: its tree ids must be the double's.
+    for path, content in WORKFLOW_FILES.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(content)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    trees = {
+        path: subprocess.run(
+            ["git", "-C", str(tmp_path), "write-tree", f"--prefix={path}/"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for path in (".github", ".github/workflows")
+    }
+
+    assert [(i["name"], i["type"], i["size"]) for i in listing] == [("workflows", "dir", 0)]
+    (workflows,) = listing
+    assert workflows["path"] == ".github/workflows"
+    assert workflows["sha"] == trees[".github/workflows"]
+    assert workflows["git_url"].endswith(f"/git/trees/{trees['.github/workflows']}")
+    assert workflows["html_url"].endswith("/tree/main/.github/workflows")
+    assert workflows["download_url"] is None
+    assert [(i["name"], i["type"]) for i in root] == [(".github", "dir"), ("README.md", "file")]
+    assert root[0]["sha"] == trees[".github"]
+
+
+def test_a_listing_is_in_gits_tree_order(gh: GitHubDouble) -> None:
+    # GitHub lists a directory as git orders its tree: bytewise (upper case first), a
+    # directory's name as if it ended in "/" (a recorded listing has `docs-synergy` before the
+    # directory `docs`, and `README.md` before `auth`).
+    names = ["docs/guide.md", "docs-x.md", "auth/login.py", "Zed.md", "README.md", ".gitignore"]
+    gh.seed_repository("billing", {name: "x\n" for name in names})
+    root = call(gh, "GET", f"/repos/{ORG}/billing/contents/").body
+
+    assert [i["name"] for i in root] == [
+        ".gitignore",
+        "README.md",
+        "Zed.md",
+        "auth",
+        "docs-x.md",
+        "docs",
+    ]
+
+
+def test_a_missing_directory_is_githubs_404(gh: GitHubDouble) -> None:
+    gh.seed_repository("billing", {"README.md": "# billing\n"})
+    call(gh, "POST", f"/orgs/{ORG}/repos", {"name": "bare"})
+    missing = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github/workflows")
+    missing_ref = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github?ref=nope")
+    empty = call(gh, "GET", f"/repos/{ORG}/bare/contents/")
+
+    assert missing.status == 404
+    assert missing.body == {
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content",
+        "status": "404",
+    }
+    assert (missing_ref.status, missing_ref.message) == (404, "No commit found for the ref nope")
+    assert (empty.status, empty.message) == (404, "This repository is empty.")
+
+
+def test_a_listing_at_a_ref_lists_that_branch(gh: GitHubDouble) -> None:
+    repo = gh.seed_repository("billing", WORKFLOW_FILES)
+    created = call(
+        gh,
+        "POST",
+        f"/repos/{ORG}/billing/git/refs",
+        {"ref": "refs/heads/next", "sha": repo.branches["main"]},
+    )
+    put = call(
+        gh,
+        "PUT",
+        f"/repos/{ORG}/billing/contents/.github/workflows/lint.yml",
+        {"message": "Add lint", "content": b64("name: lint\n"), "branch": "next"},
+    )
+    on_next = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github/workflows?ref=next").body
+    on_main = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github/workflows").body
+
+    assert (created.status, put.status) == (201, 201)
+    assert [i["name"] for i in on_next] == ["ci.yml", "lint.yml", "release.yaml"]
+    assert all(i["url"].endswith("?ref=next") for i in on_next)
+    # With no ref, GitHub lists the default branch and names it in each item's URL.
+    assert [i["name"] for i in on_main] == ["ci.yml", "release.yaml"]
+    assert all(i["url"].endswith("?ref=main") for i in on_main)
+
+
+def test_a_listing_breaking_the_description_is_refused(
+    gh: GitHubDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gh.seed_repository("billing", WORKFLOW_FILES)
+    original = responses.render_directory_item
+
+    def without_sha(*args: Any) -> dict[str, Any]:
+        item = original(*args)
+        del item["sha"]
+        return item
+
+    monkeypatch.setattr(responses, "render_directory_item", without_sha)
+    answer = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github/workflows")
+
+    assert answer.status == 500
+    assert "'sha' is a required property" in answer.message
+    assert [v.kind for v in gh.take_violations()] == ["response"]
+
+
 # --- Protection: who may commit directly -------------------------------------------------------
 
 

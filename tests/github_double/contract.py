@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from openapi_schema_validator import OAS30ReadValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -57,6 +58,13 @@ SPEC_GAPS: Mapping[str, str] = {
         "null for a property marked `nullable` whose schema is a `oneOf` (e.g. a commit's "
         "`author` when no account has the git author's e-mail, which GitHub answers as null): "
         "OpenAPI 3.0's `nullable` does not reach into `oneOf`, so validators refuse the null."
+    ),
+    "array-discriminator": (
+        "a directory listing (an array) answered by repos/get-content: the description's `oneOf` "
+        "for it carries a `discriminator` on `type` whose mapping names `array` for "
+        "content-directory, but an array has no `type` property, so a validator that follows the "
+        "discriminator refuses every listing. The contract checks an array against the schema "
+        "the mapping names for `array` instead, and reports that schema's violations."
     ),
     "status-checks-without-contexts": (
         "PUT branch protection whose required_status_checks carries `checks` but not the "
@@ -124,8 +132,9 @@ def _spec_gap(error: Any, body: Any) -> str | None:
     """`error` is a jsonschema ValidationError (jsonschema ships no type stubs)."""
     """The SPEC_GAPS entry that accepts this schema error, if one does."""
     if error.validator == "oneOf":
-        # jsonschema reports "valid under each of" as a oneOf error with no sub-errors.
-        if not error.context:
+        # jsonschema reports "valid under each of" as a oneOf error with no sub-errors (a
+        # discriminator's refusal has no sub-errors either: only the wording tells them apart).
+        if not error.context and " is valid under each of " in error.message:
             return "ambiguous-one-of"
         if error.instance is None and error.schema.get("nullable") is True:
             return "nullable-one-of"
@@ -140,7 +149,23 @@ def _spec_gap(error: Any, body: Any) -> str | None:
     return None
 
 
-def _describe(error: Exception, body: Any) -> tuple[list[str], list[str]]:
+def _array_branch(error: Any) -> str | None:
+    """The schema a discriminated `oneOf` maps `array` to, when `error` is that discriminator
+    refusing an array (`array-discriminator` in SPEC_GAPS)."""
+    discriminator = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
+    if error.validator != "oneOf" or not isinstance(error.instance, list) or not discriminator:
+        return None
+    branch = (discriminator.get("mapping") or {}).get("array")
+    return branch if isinstance(branch, str) else None
+
+
+# Checks an instance against the schema at a `#/components/...` reference: its violations.
+BranchCheck = Callable[[str, Any], list[Any]]
+
+
+def _describe(
+    error: Exception, body: Any, branch_check: BranchCheck | None = None
+) -> tuple[list[str], list[str]]:
     """Readable violations of one openapi-core error, and the SPEC_GAPS that excused the rest."""
     causes: list[BaseException] = [error]
     if error.__cause__ is not None:
@@ -149,8 +174,14 @@ def _describe(error: Exception, body: Any) -> tuple[list[str], list[str]]:
         if isinstance(cause, InvalidSchemaValue):
             violations: list[str] = []
             gaps: list[str] = []
+            schema_errors: list[Any] = list(cause.schema_errors)
+            branch = _array_branch(schema_errors[0]) if len(schema_errors) == 1 else None
+            if branch is not None and branch_check is not None:
+                # The discriminator cannot apply to an array: check the branch it maps to.
+                gaps.append("array-discriminator")
+                schema_errors = branch_check(branch, schema_errors[0].instance)
             schema_error: Any
-            for schema_error in cause.schema_errors:
+            for schema_error in schema_errors:
                 gap = _spec_gap(schema_error, body)
                 if gap is not None:
                     gaps.append(gap)
@@ -184,6 +215,7 @@ class Contract:
             config=Config(spec_validator_cls=None),
         )
         self._operations: dict[tuple[str, str], Operation] = {}
+        self._branch_validators: dict[str, Any] = {}
         for template, item in document["paths"].items():
             for method, op in item.items():
                 if method == "parameters":
@@ -199,6 +231,16 @@ class Contract:
     def load(path: Path = SPEC_PATH) -> Contract:
         """The description at `path`, parsed once per process."""
         return _load(path.resolve())
+
+    def _branch_errors(self, ref: str, instance: Any) -> list[Any]:
+        """jsonschema errors of `instance` against the schema at `ref` (an answer, so read
+        rules: OAS 3.0, `nullable`, the same formats openapi-core checks)."""
+        validator = self._branch_validators.get(ref)
+        if validator is None:
+            root = {"components": self.document["components"], "$ref": ref}
+            validator = OAS30ReadValidator(root, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+            self._branch_validators[ref] = validator
+        return list(validator.iter_errors(instance))
 
     def operation(self, method: str, template: str) -> Operation | None:
         return self._operations.get((method.upper(), template))
@@ -264,7 +306,7 @@ class Contract:
             ):
                 notes.append("read-only-write")
                 continue
-            found, gaps = _describe(error, _json_or_none(body))
+            found, gaps = _describe(error, _json_or_none(body), self._branch_errors)
             violations += found
             notes += gaps
         return Outcome(tuple(violations), tuple(notes))

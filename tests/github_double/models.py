@@ -132,15 +132,31 @@ def git_tree_sha(files: Mapping[str, str]) -> str:
     for name, sub in subtrees.items():
         entries[name] = ("40000", git_tree_sha(sub))
 
-    # git orders tree entries by name, a directory's name compared as if it ended in "/".
     def order(name: str) -> bytes:
-        return (name + "/" if entries[name][0] == "40000" else name).encode()
+        return git_tree_order(name, entries[name][0] == "40000")
 
     body = b"".join(
         f"{entries[name][0]} {name}".encode() + b"\0" + bytes.fromhex(entries[name][1])
         for name in sorted(entries, key=order)
     )
     return hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False).hexdigest()
+
+
+def git_tree_order(name: str, is_dir: bool) -> bytes:
+    """git's order of tree entries: bytewise by name, a directory's name as if it ended in "/"
+    (so `docs-x` comes before the directory `docs`, and `README.md` before `auth`)."""
+    return (name + "/" if is_dir else name).encode()
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One item of a directory at a commit: a file (blob) or a directory (tree)."""
+
+    name: str
+    path: str
+    type: Literal["file", "dir"]
+    sha: str  # the blob's or the (sub)tree's git object id
+    size: int  # a file's length in bytes; 0 for a directory, as GitHub answers
 
 
 @dataclass(frozen=True)
@@ -323,10 +339,11 @@ class Ruleset:
 
         return any(map(matches, includes)) and not any(map(matches, excludes))
 
-    def bypasses(self, actor: Actor) -> bool:
-        """Whether `actor` may commit directly; `pull_request` mode only lets PRs through."""
+    def bypasses(self, actor: Actor, modes: tuple[str, ...] = ("always",)) -> bool:
+        """Whether `actor` is a bypass actor in one of `modes`: `always` lets a direct commit
+        through; a pull request's merge is let through by `always` and `pull_request`."""
         for entry in self.bypass_actors:
-            if entry.get("bypass_mode", "always") != "always":
+            if entry.get("bypass_mode", "always") not in modes:
                 continue
             kind, ident = entry.get("actor_type"), entry.get("actor_id")
             if kind == "Integration" and isinstance(actor, App) and actor.app_id == ident:
@@ -338,6 +355,71 @@ class Ruleset:
             if kind == "OrganizationAdmin" and isinstance(actor, User) and actor.org_admin:
                 return True
         return False
+
+
+@dataclass
+class Review:
+    """A submitted review of a pull request (only APPROVE is modelled)."""
+
+    id: int
+    user: Actor
+    state: Literal["APPROVED"]
+    body: str
+    commit_id: str  # the head the review was given on
+    submitted_at: datetime
+
+
+@dataclass
+class PullRequest:
+    id: int
+    number: int
+    title: str
+    body: str | None
+    head: str  # a branch of the same repository
+    base: str
+    user: Actor
+    created_at: datetime
+    updated_at: datetime
+    head_sha: str  # follows the head branch while open; kept when closed
+    base_sha: str  # the base branch's head, while open; kept when closed
+    draft: bool = False
+    maintainer_can_modify: bool = False
+    state: Literal["open", "closed"] = "open"
+    merged: bool = False
+    closed_at: datetime | None = None
+    merged_at: datetime | None = None
+    merged_by: Actor | None = None
+    merge_commit_sha: str | None = None
+    reviews: list[Review] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A check run a GitHub App reported on a commit (GitHub Actions is app 15368)."""
+
+    id: int
+    name: str
+    head_sha: str
+    app: App
+    status: str
+    conclusion: str | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    external_id: str | None
+    details_url: str | None
+    output: Mapping[str, str | None]  # title, summary, text
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    id: int
+    sha: str
+    state: str
+    context: str
+    description: str | None
+    target_url: str | None
+    creator: Actor
+    created_at: datetime
 
 
 @dataclass
@@ -378,6 +460,9 @@ class Repository:
     fork: bool = False
     # Custom property values set on the repository (a property's default is not stored here).
     property_values: dict[str, str | list[str]] = field(default_factory=dict)
+    pulls: dict[int, PullRequest] = field(default_factory=dict)  # by number
+    check_runs: list[CheckRun] = field(default_factory=list)  # in the order reported
+    statuses: list[CommitStatus] = field(default_factory=list)  # in the order reported
 
     @property
     def full_name(self) -> str:
@@ -391,6 +476,17 @@ class Repository:
         if ref in self.commits:
             return self.commits[ref]
         raise GitHubError(404, f"No commit found for the ref {ref}")
+
+    def ancestors(self, head: str) -> set[str]:
+        """Every commit reachable from `head` (itself included), along all parents."""
+        seen: set[str] = set()
+        todo = [head]
+        while todo:
+            sha = todo.pop()
+            if sha not in seen:
+                seen.add(sha)
+                todo.extend(self.commits[sha].parents)
+        return seen
 
     def history(self, head: str) -> Iterator[Commit]:
         """First-parent history, newest first."""
@@ -439,6 +535,8 @@ class GitHubBackend:
         self.org_rulesets: dict[int, Ruleset] = {}
         self._repo_ids = itertools.count(500_000_001)
         self._ruleset_ids = itertools.count(1_000_001)
+        # Pull requests, reviews, check runs and statuses: ids unique on this GitHub.
+        self.ids = itertools.count(2_000_001)
 
     # Repositories --------------------------------------------------------------------------
 
@@ -559,7 +657,15 @@ class GitHubBackend:
         name = ref.removeprefix("heads/")
         if not ref.startswith("heads/") or name not in repo.branches:
             raise GitHubError(422, "Reference does not exist")
+        self.delete_branch(repo, name)
+
+    def delete_branch(self, repo: Repository, name: str) -> None:
+        """GitHub closes the open pull requests whose head or base branch is deleted."""
         del repo.branches[name]
+        now = self.clock()
+        for pull in repo.pulls.values():
+            if pull.state == "open" and name in (pull.head, pull.base):
+                pull.state, pull.closed_at, pull.updated_at = "closed", now, now
 
     def read_file(self, repo: Repository, path: str, ref: str | None) -> tuple[str, bytes, str]:
         """(blob sha, content, the ref it was read at)."""
@@ -571,6 +677,37 @@ class GitHubBackend:
         if blob is None:
             raise GitHubError(404, "Not Found")
         return blob, repo.blobs[blob], ref
+
+    def list_directory(
+        self, repo: Repository, path: str, ref: str | None
+    ) -> tuple[list[TreeEntry], str] | None:
+        """The items of directory `path` ("" for the root) at `ref`, in git's tree order, and
+        the ref it was read at; None when `path` is not a directory there (a file, or nothing)."""
+        if not repo.branches:
+            raise GitHubError(404, "This repository is empty.")
+        ref = ref or repo.default_branch
+        commit = repo.resolve(ref)
+        path = path.strip("/")
+        prefix = f"{path}/" if path else ""
+        files: dict[str, str] = {}  # file path -> blob, for each file below `path`
+        for file_path, blob in commit.files.items():
+            if file_path.startswith(prefix):
+                files[file_path.removeprefix(prefix)] = blob
+        if not files:
+            return None
+        subtrees: dict[str, dict[str, str]] = {}
+        entries: list[TreeEntry] = []
+        for rest, blob in files.items():
+            head, _, below = rest.partition("/")
+            if below:
+                subtrees.setdefault(head, {})[below] = blob
+            else:
+                size = len(repo.blobs[blob])
+                entries.append(TreeEntry(head, prefix + head, "file", blob, size))
+        for name, below_files in subtrees.items():
+            entries.append(TreeEntry(name, prefix + name, "dir", git_tree_sha(below_files), 0))
+        entries.sort(key=lambda e: git_tree_order(e.name, e.type == "dir"))
+        return entries, ref
 
     def refusal(self, repo: Repository, actor: Actor, branch: str) -> Refusal | None:
         """Why GitHub would refuse `actor`'s direct commit to `branch`, if it would."""
@@ -686,9 +823,18 @@ class GitHubBackend:
             actor,
         )
         repo.commits[commit.sha] = commit
-        repo.branches[branch] = commit.sha
-        repo.pushed_at = now
+        self.advance(repo, branch, commit.sha)
         return commit
+
+    def advance(self, repo: Repository, branch: str, sha: str) -> None:
+        """Move `branch` to `sha` (a commit of the repository); open pull requests follow."""
+        repo.branches[branch] = sha
+        repo.pushed_at = self.clock()
+        for pull in repo.pulls.values():
+            if pull.state == "open" and pull.head == branch:
+                pull.head_sha, pull.updated_at = sha, repo.pushed_at
+            if pull.state == "open" and pull.base == branch:
+                pull.base_sha = sha
 
     # Rulesets -----------------------------------------------------------------------------
 
@@ -1019,7 +1165,12 @@ class GitHubBackend:
     # Seeding and state ----------------------------------------------------------------------
 
     def seed_commit(
-        self, repo: Repository, actor: Actor, branch: str, files: Mapping[str, bytes], message: str
+        self,
+        repo: Repository,
+        actor: Actor,
+        branch: str,
+        files: Mapping[str, bytes | None],
+        message: str,
     ) -> Commit:
         """A commit made outside the API (as a `git push` would), for setting up a test."""
         return self._commit(repo, actor, branch, files, message)
@@ -1136,4 +1287,54 @@ def _repository_state(
         ],
         "rulesets": [_ruleset_state(r) for r in repo.rulesets.values()],
         "classic_protection": copy.deepcopy(repo.protections),
+        "pulls": {str(number): _pull_state(pull) for number, pull in repo.pulls.items()},
+        "check_runs": [
+            {
+                "id": run.id,
+                "name": run.name,
+                "head_sha": run.head_sha,
+                "app_id": run.app.app_id,
+                "status": run.status,
+                "conclusion": run.conclusion,
+            }
+            for run in repo.check_runs
+        ],
+        "statuses": [
+            {
+                "id": status.id,
+                "sha": status.sha,
+                "context": status.context,
+                "state": status.state,
+                "creator": status.creator.name,
+            }
+            for status in repo.statuses
+        ],
+    }
+
+
+def _pull_state(pull: PullRequest) -> dict[str, Any]:
+    def when(moment: datetime | None) -> str | None:
+        return iso(moment) if moment is not None else None
+
+    return {
+        "number": pull.number,
+        "title": pull.title,
+        "body": pull.body,
+        "head": pull.head,
+        "base": pull.base,
+        "head_sha": pull.head_sha,
+        "base_sha": pull.base_sha,
+        "user": pull.user.name,
+        "state": pull.state,
+        "draft": pull.draft,
+        "merged": pull.merged,
+        "merged_by": pull.merged_by.name if pull.merged_by is not None else None,
+        "merge_commit_sha": pull.merge_commit_sha,
+        "created_at": iso(pull.created_at),
+        "closed_at": when(pull.closed_at),
+        "merged_at": when(pull.merged_at),
+        "reviews": [
+            {"id": r.id, "user": r.user.name, "state": r.state, "commit_id": r.commit_id}
+            for r in pull.reviews
+        ],
     }

@@ -22,6 +22,7 @@ from tests.github_double.models import (
     Repository,
     Ruleset,
     Signature,
+    TreeEntry,
     UnmodelledError,
     User,
     actor_email,
@@ -357,6 +358,36 @@ def render_content(
     }
 
 
+def render_directory_item(
+    call: Call, repo: Repository, entry: TreeEntry, ref: str
+) -> dict[str, JSON]:
+    """One item of a directory listing, in the key order GitHub answers (a recorded
+    `contents/` listing of octokit/fixtures): a directory links its tree, has no download."""
+    url = f"{call.api}/repos/{repo.full_name}"
+    html = f"{call.base_url}/{repo.full_name}"
+    self_url = f"{url}/contents/{quote(entry.path)}?ref={quote(ref, safe='')}"
+    if entry.type == "dir":
+        git_url = f"{url}/git/trees/{entry.sha}"
+        html_url = f"{html}/tree/{ref}/{entry.path}"
+        download_url = None
+    else:
+        git_url = f"{url}/git/blobs/{entry.sha}"
+        html_url = f"{html}/blob/{ref}/{entry.path}"
+        download_url = f"{call.base_url}/raw/{repo.full_name}/{ref}/{entry.path}"
+    return {
+        "name": entry.name,
+        "path": entry.path,
+        "sha": entry.sha,
+        "size": entry.size,
+        "url": self_url,
+        "html_url": html_url,
+        "git_url": git_url,
+        "download_url": download_url,
+        "type": entry.type,
+        "_links": {"self": self_url, "git": git_url, "html": html_url},
+    }
+
+
 def render_file_commit(
     call: Call, repo: Repository, commit: Commit, path: str, branch: str
 ) -> dict[str, JSON]:
@@ -609,8 +640,14 @@ def get_branch(call: Call) -> Reply:
 
 
 def get_content(call: Call) -> Reply:
+    """A file (an object, its content base64), or a directory (an array of its items, as
+    GitHub lists them: git's tree order); the root is `contents/` with an empty path."""
     repo = call.repo()
     path = call.params["path"].strip("/")
+    listing = call.backend.list_directory(repo, path, call.arg("ref"))
+    if listing is not None:
+        entries, ref = listing
+        return Reply(200, [render_directory_item(call, repo, entry, ref) for entry in entries])
     blob, content, ref = call.backend.read_file(repo, path, call.arg("ref"))
     return Reply(200, render_content(call, repo, path, blob, content, ref))
 

@@ -290,6 +290,33 @@ class GitHubDouble:
                 self.backend.seed_commit(repo, seeder, default_branch, contents, message)
             return repo
 
+    def seed_branch(
+        self,
+        repo_name: str,
+        branch: str,
+        files: Mapping[str, str | bytes | None] | None = None,
+        *,
+        source: str | None = None,
+        message: str = "Seeded change",
+        actor: Actor | None = None,
+    ) -> str:
+        """A branch made from `source` (the default branch if not named), with one commit of
+        `files` on it if given (None deletes a file), as a `git push` would make it: not an API
+        call, not logged, no protection checked. Answers the branch's head SHA."""
+        with self._lock:
+            repo = self.backend.repository(self.org, repo_name)
+            start = repo.branches[source or repo.default_branch]
+            if branch not in repo.branches:
+                self.backend.advance(repo, branch, start)
+            if files:
+                contents = {
+                    path: text.encode() if isinstance(text, str) else text
+                    for path, text in files.items()
+                }
+                pusher = actor or User("github-double-seed")
+                self.backend.seed_commit(repo, pusher, branch, contents, message)
+            return repo.branches[branch]
+
     def seed_custom_property(
         self,
         name: str,

@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote
 
 from tests.github_double import responses as r
 from tests.github_double import responses_org as o
+from tests.github_double import responses_pulls as pr
 
 Handler = Callable[[r.Call], r.Reply]
 
@@ -29,10 +30,12 @@ class Route:
     handler: Handler
     # Parameters whose values may hold unencoded slashes (file paths, git refs).
     spans: tuple[str, ...] = ("path",)
+    # Parameters that may be empty (`contents/`: the repository's root directory).
+    empty: tuple[str, ...] = ()
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return _compile(self.template, self.spans)
+        return _compile(self.template, self.spans, self.empty)
 
     def spec_path(self, params: dict[str, str]) -> str:
         """The concrete path to check against the description, each value %2F-encoded."""
@@ -40,10 +43,11 @@ class Route:
 
 
 @functools.cache
-def _compile(template: str, spans: tuple[str, ...]) -> re.Pattern[str]:
+def _compile(template: str, spans: tuple[str, ...], empty: tuple[str, ...]) -> re.Pattern[str]:
     def group(match: re.Match[str]) -> str:
         name = match.group(1)
-        return f"(?P<{name}>.+)" if name in spans else f"(?P<{name}>[^/]+)"
+        repeat = "*" if name in empty else "+"
+        return f"(?P<{name}>.{repeat})" if name in spans else f"(?P<{name}>[^/]{repeat})"
 
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", group, re.escape(template)) + "$")
 
@@ -85,7 +89,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", PROTECTION + "/required_signatures", r.create_signatures),
     Route("DELETE", PROTECTION + "/required_signatures", r.delete_signatures),
     Route("DELETE", PROTECTION + "/required_pull_request_reviews", r.delete_review_requirement),
-    Route("GET", REPO + "/contents/{path}", r.get_content),
+    # GitHub's description has no route of its own for the root: it is `contents/`, the path
+    # empty ("If you omit the `path` parameter, you will receive the contents of the
+    # repository's root directory"). `contents` with no slash is not in the description.
+    Route("GET", REPO + "/contents/{path}", r.get_content, empty=("path",)),
     Route("PUT", REPO + "/contents/{path}", r.put_content),
     Route("DELETE", REPO + "/contents/{path}", r.delete_content),
     Route("GET", REPO + "/commits", r.list_commits),
@@ -93,6 +100,17 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", REPO + "/git/ref/{ref}", r.get_git_ref, spans=("ref",)),
     Route("POST", REPO + "/git/refs", r.create_git_ref),
     Route("DELETE", REPO + "/git/refs/{ref}", r.delete_git_ref, spans=("ref",)),
+    Route("POST", REPO + "/branches/{branch}/rename", pr.rename_branch),
+    Route("GET", REPO + "/pulls", pr.list_pulls),
+    Route("POST", REPO + "/pulls", pr.create_pull),
+    Route("GET", REPO + "/pulls/{pull_number}", pr.get_pull),
+    Route("PATCH", REPO + "/pulls/{pull_number}", pr.update_pull),
+    Route("GET", REPO + "/pulls/{pull_number}/merge", pr.check_if_merged),
+    Route("PUT", REPO + "/pulls/{pull_number}/merge", pr.merge_pull),
+    Route("GET", REPO + "/pulls/{pull_number}/reviews", pr.list_reviews),
+    Route("POST", REPO + "/pulls/{pull_number}/reviews", pr.create_review),
+    Route("POST", REPO + "/check-runs", pr.create_check_run),
+    Route("POST", REPO + "/statuses/{sha}", pr.create_status),
     Route("GET", REPO + "/rulesets", r.list_rulesets),
     Route("POST", REPO + "/rulesets", r.create_ruleset),
     Route("GET", REPO + "/rulesets/{ruleset_id}", r.get_ruleset),
