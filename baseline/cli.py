@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         "visibility, topics, archived, fork, default branch, custom properties, and the settings "
         "a selected repository keeps), as JSON: the listing `repo-baseline plan --inventory` and "
         f"{inventory.INVENTORY_ENV} read. Lists with GitHub's paginated organization listing "
-        "(100 a page), not one request per repository.",
+        "(100 a page), not one request per repository (except with --workflows).",
     )
     inventory_command.add_argument("--owner", required=True, help="the organization")
     inventory_command.add_argument(
@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-properties",
         action="store_true",
         help="skip custom property values (one paginated listing fewer)",
+    )
+    inventory_command.add_argument(
+        "--workflows",
+        action="store_true",
+        help="also read every repository's existing workflows (.github/workflows on its default "
+        "branch), for the plan of an adopted one: which run on pull requests, and whether all "
+        "are pinned to full commit SHAs. 1 + (number of workflow files) requests a repository",
     )
     return parser
 
@@ -70,13 +77,20 @@ def save_inventory(args: argparse.Namespace) -> int:
         listing = inventory.fetch(
             args.owner, token, args.base_url, properties=not args.no_properties
         )
+        listed = listing.requests
+        if args.workflows:
+            names = [repository.name for repository in listing.repositories]
+            listing = inventory.read_workflows(listing, token, args.base_url, names)
     except inventory.InventoryError as error:
         print(f"repo-baseline inventory: {error}", file=sys.stderr)
         return 1
     sys.stdout.write(inventory.dump(listing))
+    workflows = (
+        f", and their workflows in {listing.requests - listed} more" if args.workflows else ""
+    )
     print(
         f"repo-baseline inventory: {len(listing.repositories)} repositories of {args.owner} in "
-        f"{listing.requests} request(s)",
+        f"{listed} request(s){workflows}",
         file=sys.stderr,
     )
     return 0

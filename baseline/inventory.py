@@ -7,6 +7,10 @@ custom properties, `GET /orgs/{org}/properties/values?per_page=100`. So 1,000 re
 10 requests, or 20 with properties. Plain Python (no Pulumi): the program calls `fetch` with the
 provider's own endpoint and token; `repo-baseline inventory` saves the same listing to a file,
 which `repo-baseline plan --inventory` and `REPO_BASELINE_INVENTORY` read instead.
+
+Only for the repositories named in `workflows_of` (those being adopted), `fetch` also reads their
+existing GitHub Actions workflows (`existing_workflows`): 1 + (number of workflow files) requests
+each, so never for the whole organization unless asked (`repo-baseline inventory --workflows`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import json
 import os
 import re
 import urllib.parse
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from baseline import existing_workflows
+from baseline.existing_workflows import ExistingWorkflow
 
 # Read by the program instead of GitHub when set: a file `repo-baseline inventory` wrote.
 INVENTORY_ENV = "REPO_BASELINE_INVENTORY"
@@ -49,10 +56,21 @@ class OrgRepository:
     has_projects: bool = False
     has_discussions: bool = False
     is_template: bool = False
+    # Its `.github/workflows` on the default branch; None when they were not read.
+    workflows: tuple[ExistingWorkflow, ...] | None = None
 
     @classmethod
     def from_github(cls, item: Mapping[str, Any]) -> OrgRepository:
-        """A `minimal-repository` object as GitHub lists it (extra keys are ignored)."""
+        """A `minimal-repository` object as GitHub lists it (extra keys are ignored), or as
+        `to_json` saved it, with its `workflows` (`ValueError` when those are malformed)."""
+        workflows = item.get("workflows")
+        if workflows is not None:
+            if not isinstance(workflows, list) or not all(isinstance(w, dict) for w in workflows):
+                raise ValueError(f"repository {item['name']}: workflows must be a list of objects")
+            try:
+                workflows = tuple(ExistingWorkflow.from_json(workflow) for workflow in workflows)
+            except ValueError as error:
+                raise ValueError(f"repository {item['name']}: {error}") from None
         return cls(
             name=str(item["name"]),
             visibility=str(
@@ -69,11 +87,13 @@ class OrgRepository:
             has_projects=bool(item.get("has_projects")),
             has_discussions=bool(item.get("has_discussions")),
             is_template=bool(item.get("is_template")),
+            workflows=workflows,
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The keys of `from_github`, so a saved inventory reads back the same."""
-        return {
+        """The keys of `from_github`, so a saved inventory reads back the same (`workflows` only
+        when they were read, so a listing without them is written as before)."""
+        document = {
             "name": self.name,
             "visibility": self.visibility,
             "archived": self.archived,
@@ -91,6 +111,9 @@ class OrgRepository:
             "has_discussions": self.has_discussions,
             "is_template": self.is_template,
         }
+        if self.workflows is not None:
+            document["workflows"] = [workflow.to_json() for workflow in self.workflows]
+        return document
 
 
 def _property_values(values: Mapping[str, Any]) -> dict[str, str | tuple[str, ...] | None]:
@@ -127,32 +150,46 @@ def api_root(base_url: str | None) -> str:
     return root if root.endswith("/api/v3/") else root + "api/v3/"
 
 
-def _pages(url: str, token: str) -> Iterator[list[dict[str, Any]]]:
-    """Every page of a GitHub listing, following its `Link: rel="next"`."""
+def get_json(url: str, token: str, *, missing_ok: bool = False) -> Any:
+    """One GET of GitHub's REST API: its JSON answer (None for a 404 when `missing_ok`);
+    `InventoryError` saying what was asked and what came back otherwise."""
+    return _get(url, token, missing_ok=missing_ok)[0]
+
+
+def _get(url: str, token: str, *, missing_ok: bool = False) -> tuple[Any, str]:
+    """The JSON answer to one GET and its `Link` header."""
     # Imported here: the offline plan never lists, and urllib.request costs 15 ms to import.
     import urllib.error
     import urllib.request
 
+    request = urllib.request.Request(
+        url,
+        headers={
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {token}",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "repo-baseline",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read()), response.headers.get("Link") or ""
+    except urllib.error.HTTPError as error:
+        if missing_ok and error.code == 404:
+            return None, ""
+        body = error.read().decode("utf-8", "replace")[:300]
+        raise InventoryError(f"GET {url}: HTTP {error.code}: {body}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise InventoryError(f"GET {url}: {error}") from None
+    except ValueError as error:  # not JSON
+        raise InventoryError(f"GET {url}: {error}") from None
+
+
+def _pages(url: str, token: str) -> Iterator[list[dict[str, Any]]]:
+    """Every page of a GitHub listing, following its `Link: rel="next"`."""
     next_url: str | None = url
     while next_url:
-        request = urllib.request.Request(
-            next_url,
-            headers={
-                "Accept": "application/vnd.github+json",
-                "Authorization": f"Bearer {token}",
-                "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": "repo-baseline",
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                page = json.loads(response.read())
-                link = response.headers.get("Link") or ""
-        except urllib.error.HTTPError as error:
-            body = error.read().decode("utf-8", "replace")[:300]
-            raise InventoryError(f"GET {next_url}: HTTP {error.code}: {body}") from None
-        except (urllib.error.URLError, OSError) as error:
-            raise InventoryError(f"GET {next_url}: {error}") from None
+        page, link = _get(next_url, token)
         if not isinstance(page, list):
             raise InventoryError(f"GET {next_url}: expected a list, got {type(page).__name__}")
         yield page
@@ -161,10 +198,16 @@ def _pages(url: str, token: str) -> Iterator[list[dict[str, Any]]]:
 
 
 def fetch(
-    organization: str, token: str, base_url: str | None = None, *, properties: bool
+    organization: str,
+    token: str,
+    base_url: str | None = None,
+    *,
+    properties: bool,
+    workflows_of: Collection[str] = (),
 ) -> Inventory:
     """The organization's repositories from GitHub's REST API (`properties`: also read every
-    repository's custom property values, in one more paginated listing)."""
+    repository's custom property values, in one more paginated listing; `workflows_of`: also read
+    the existing workflows of the repositories of these names, whatever their case)."""
     root = api_root(base_url)
     org = urllib.parse.quote(organization, safe="")
     requests = 0
@@ -186,7 +229,28 @@ def fetch(
         if item.get("name") in values:
             item = {**item, "custom_properties": values[str(item["name"])]}
         repositories.append(OrgRepository.from_github(item))
-    return Inventory(organization, tuple(repositories), requests)
+    listing = Inventory(organization, tuple(repositories), requests)
+    return read_workflows(listing, token, base_url, workflows_of) if workflows_of else listing
+
+
+def read_workflows(
+    listing: Inventory, token: str, base_url: str | None, names: Collection[str]
+) -> Inventory:
+    """`listing` with the existing workflows of its repositories named in `names` (any case)
+    read from their default branch, and the requests that took added to its count."""
+    wanted = {name.lower() for name in names}
+    root = api_root(base_url)
+    requests = listing.requests
+    repositories = []
+    for repository in listing.repositories:
+        if repository.name.lower() in wanted:
+            workflows, used = existing_workflows.fetch(
+                root, token, listing.organization, repository.name, repository.default_branch
+            )
+            requests += used
+            repository = replace(repository, workflows=workflows)
+        repositories.append(repository)
+    return replace(listing, repositories=tuple(repositories), requests=requests)
 
 
 def load(path: str | os.PathLike[str]) -> Inventory:
@@ -208,7 +272,10 @@ def load(path: str | os.PathLike[str]) -> Inventory:
             f"{path}: not an inventory (expected {{organization, repositories: [{{name, ...}}]}} "
             "as `repo-baseline inventory` writes it, or a list of GitHub repositories)"
         )
-    repositories = tuple(OrgRepository.from_github(item) for item in items)
+    try:
+        repositories = tuple(OrgRepository.from_github(item) for item in items)
+    except ValueError as error:
+        raise InventoryError(f"{path}: not an inventory ({error})") from None
     return Inventory(organization, repositories, 0, source=str(path))
 
 
