@@ -35,7 +35,7 @@ render: $(STAMP)
 	$(BIN)/python -m workflows render
 
 plan: $(STAMP)
-	$(BIN)/python -m baseline plan --config Pulumi.example.yaml
+	$(BIN)/python -m baseline plan --config Pulumi.example.yaml --inventory examples/inventory.json
 
 # The real engine, built from the pinned Go modules in engine/ (engine/README.md): rebuilt only
 # when a wrapper's files change; prints each binary's version.

@@ -73,6 +73,9 @@ def repository_inputs(config: RepositoryConfig) -> dict[str, Any]:
         # A new repository needs a first commit, so the default branch exists for the workflow
         # file. Not sent when adopting: the import would see it as a difference and fail.
         inputs["auto_init"] = True
+    if settings.topics is not None:
+        # Unset, the provider keeps the repository's topics (the attribute is computed).
+        inputs["topics"] = list(settings.topics)
     if settings.secret_scanning:
         inputs["security_and_analysis"] = _security_and_analysis(settings)
     return inputs
@@ -194,6 +197,7 @@ class RepositoryBaseline(pulumi.ComponentResource):
     workflow_permissions: github.WorkflowRepositoryPermissions
     required_checks: tuple[str, ...]
     protection_kind: ProtectionKind | Literal["organization"]
+    sha_pinning_required: bool
 
     def __init__(
         self, name: str, args: RepositoryBaselineArgs, opts: pulumi.ResourceOptions | None = None
@@ -203,6 +207,7 @@ class RepositoryBaseline(pulumi.ComponentResource):
         settings, protection = config.settings, config.protection
         branch = config.pipeline.options.default_branch
         self.required_checks = pipeline.required_checks
+        self.sha_pinning_required = settings.sha_pinning_required
         self.protection_kind = (
             "organization" if protection.scope == "organization" else protection.kind
         )

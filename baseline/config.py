@@ -48,6 +48,7 @@ from baseline.settings import (
     PipelineSettings,
     ProtectionKind,
     ProtectionSettings,
+    Removals,
     RepositoryConfig,
     RepositorySettings,
     Selection,
@@ -63,6 +64,7 @@ DEFAULTS_KEY = f"{CONFIG_NAMESPACE}:defaults"
 REPOSITORIES_KEY = f"{CONFIG_NAMESPACE}:repositories"
 SELECT_KEY = f"{CONFIG_NAMESPACE}:select"
 SHARD_KEY = f"{CONFIG_NAMESPACE}:shard"
+REMOVALS_KEY = f"{CONFIG_NAMESPACE}:removals"
 OWNER_KEY = "github:owner"
 
 MISSING_KEY = "nothing (the key is missing)"
@@ -71,7 +73,7 @@ SECTIONS = ("pipeline", "protection", "settings")
 _DEFS: dict[str, Any] = stack_schema()["$defs"]
 _VALIDATORS = {
     name: jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": _DEFS})
-    for name in ("defaults", "repository", "rule", "select", "shard")
+    for name in ("defaults", "repository", "rule", "select", "shard", "removals")
 }
 
 _At = tuple[str | int, ...]  # a path below a layer: ("protection", "bypass_actors", 0, "app_id")
@@ -475,6 +477,7 @@ def _parse_repository(
             )
         )
     description = top.get("description") if "description" not in invalid else None
+    described = frozenset({"description"} if "description" in entry else ())
     return RepositoryConfig(
         name=name,
         adopt=adopt,
@@ -482,6 +485,8 @@ def _parse_repository(
         pipeline=pipeline,
         protection=sections.protection,
         settings=sections.settings,
+        explicit=sections.explicit | described,
+        own=sections.own | described,
     )
 
 
@@ -493,6 +498,7 @@ class _Sections:
     protection: ProtectionSettings
     settings: RepositorySettings
     explicit: frozenset[str]  # "section.key" for every key `defaults` or the entry set
+    own: frozenset[str]  # "section.key" for every key the entry itself set
 
 
 def _sections(
@@ -503,18 +509,20 @@ def _sections(
     errors: list[ConfigError],
 ) -> _Sections:
     explicit: set[str] = set()
+    own_keys: set[str] = set()
 
     def merged(key: str) -> Any:
         own = _layer(key, entry, problems, path, errors)
         for layer in (defaults[key], own):
             explicit.update(f"{key}.{k}" for k in (*layer.values, *layer.invalid))
+        own_keys.update(f"{key}.{k}" for k in (*own.values, *own.invalid))
         return _merge(key, [defaults[key], own], errors)
 
     pipeline: PipelineSettings = merged("pipeline")
     _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
     protection: ProtectionSettings = merged("protection")
     settings: RepositorySettings = merged("settings")
-    return _Sections(pipeline, protection, settings, frozenset(explicit))
+    return _Sections(pipeline, protection, settings, frozenset(explicit), frozenset(own_keys))
 
 
 def _check_python_versions(
@@ -581,17 +589,9 @@ def _secret_scanning_problem(repository: RepositoryConfig) -> str | None:
     )
 
 
-def _sha_pinning_problem(repository: RepositoryConfig) -> str | None:
-    if not (repository.adopt and repository.settings.sha_pinning_required):
-        return None
-    return (
-        "settings.sha_pinning_required is on for an adopted repository: its existing workflows "
-        "that use an action by tag or branch (not a full commit SHA) will stop running. Pin "
-        "them first, or set sha_pinning_required: false for it."
-    )
-
-
-_PROBLEMS = (_update_problem, _secret_scanning_problem, _sha_pinning_problem)
+# SHA pinning on an adopted repository is decided and warned about by `baseline.adoption`, which
+# knows its existing workflows.
+_PROBLEMS = (_update_problem, _secret_scanning_problem)
 
 
 def warnings_for(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:
@@ -656,6 +656,8 @@ def _parse_rule(
         protection=sections.protection,
         settings=sections.settings,
         explicit=sections.explicit,
+        own=sections.own,
+        allow_empty=entry.get("allow_empty") is True,
     )
 
 
@@ -707,11 +709,27 @@ def _parse_shard(raw: object, errors: list[ConfigError]) -> Shard | None:
     return Shard(index=index, count=count)
 
 
+def _parse_removals(raw: object, errors: list[ConfigError]) -> Removals:
+    """`repo-baseline:removals`, reported at `removals.*`; the defaults when absent."""
+    if raw is None:
+        return Removals()
+    problems = _problems("removals", raw)
+    _report(problems, "removals", errors)
+    if problems or not isinstance(raw, dict):
+        return Removals()
+    return replace(Removals(), **raw)
+
+
 def parse_settings(
-    defaults: object, repositories: object, select: object = None, shard: object = None
+    defaults: object,
+    repositories: object,
+    select: object = None,
+    shard: object = None,
+    removals: object = None,
 ) -> StackSettings:
-    """Validate the raw `repo-baseline:defaults`, `repositories`, `select` and `shard` (None
-    when absent) into `StackSettings`; raise `ConfigErrors` listing every problem."""
+    """Validate the raw `repo-baseline:defaults`, `repositories`, `select`, `shard` and
+    `removals` (None when absent) into `StackSettings`; raise `ConfigErrors` listing every
+    problem."""
     errors: list[ConfigError] = []
     layers = _parse_defaults(defaults, errors)
     configs: list[RepositoryConfig] = []
@@ -731,9 +749,12 @@ def parse_settings(
             if config is not None:
                 configs.append(config)
     chosen_shard = _parse_shard(shard, errors)
+    limits = _parse_removals(removals, errors)
     if errors:
         raise ConfigErrors(errors)
-    return StackSettings(repositories=tuple(configs), selection=selection, shard=chosen_shard)
+    return StackSettings(
+        repositories=tuple(configs), selection=selection, shard=chosen_shard, removals=limits
+    )
 
 
 # --- The stack file -----------------------------------------------------------------------------
@@ -750,10 +771,17 @@ class StackFile:
     repositories: object
     select: object = None
     shard: object = None
+    removals: object = None
 
 
 _STACK_FILE_NAME = re.compile(r"Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.yaml")
-_OWN_KEYS = (DEFAULTS_KEY, REPOSITORIES_KEY, SELECT_KEY, SHARD_KEY)
+_OWN_KEYS = (DEFAULTS_KEY, REPOSITORIES_KEY, SELECT_KEY, SHARD_KEY, REMOVALS_KEY)
+# Said when github:owner is missing, by the plan and the program alike.
+OWNER_ALLOWED = (
+    "the GitHub organization whose repositories this stack manages, like example-org (without "
+    "it the provider acts on the token's own account: `pulumi up` would create the "
+    "repositories there)"
+)
 
 
 def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, list[ConfigError]]:
@@ -807,12 +835,9 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
             continue
         errors.append(ConfigError(f"config.{key}", f"unknown key {describe(key)}", allowed))
     owner = config.get(OWNER_KEY)
-    if owner is not None and not (isinstance(owner, str) and owner):
-        errors.append(
-            ConfigError(
-                f"config.{OWNER_KEY}", describe(owner), "a GitHub organization or user name"
-            )
-        )
+    if not (isinstance(owner, str) and owner):
+        found = MISSING_KEY if owner is None else describe(owner)
+        errors.append(ConfigError(f"config.{OWNER_KEY}", found, OWNER_ALLOWED))
         owner = None
     stack = StackFile(
         stack=name["stack"] if name else "",
@@ -822,6 +847,7 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
         repositories=_program_value(config, REPOSITORIES_KEY),
         select=_program_value(config, SELECT_KEY),
         shard=_program_value(config, SHARD_KEY),
+        removals=_program_value(config, REMOVALS_KEY),
     )
     return stack, errors
 
@@ -856,7 +882,9 @@ def load_settings_file(path: str | os.PathLike[str]) -> tuple[StackFile, StackSe
     if stack is None:
         raise ConfigErrors(errors)
     try:
-        settings = parse_settings(stack.defaults, stack.repositories, stack.select, stack.shard)
+        settings = parse_settings(
+            stack.defaults, stack.repositories, stack.select, stack.shard, stack.removals
+        )
     except ConfigErrors as invalid:
         errors.extend(invalid.errors)
     if errors:

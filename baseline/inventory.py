@@ -242,6 +242,8 @@ def read_workflows(
     root = api_root(base_url)
     requests = listing.requests
     repositories = []
+    # One request after the other, as GitHub asks ("Best practices for using the REST API":
+    # "make requests serially instead of concurrently" to stay clear of secondary rate limits).
     for repository in listing.repositories:
         if repository.name.lower() in wanted:
             workflows, used = existing_workflows.fetch(

@@ -2,7 +2,9 @@
 
 The program runs under Pulumi's mock engine (`baseline.mock_engine`) with the config of a stack
 file; the plan is every registration the engine received, checked by the policy pack.
-Exit codes: 0 planned; 1 planned, but a mandatory policy is violated; 2 the config is invalid.
+Exit codes: 0 planned; 1 planned, but a mandatory policy is violated; 2 the config (or the
+listing) cannot be used; 3 refused: the run would take the baseline away from more repositories
+than `repo-baseline:removals` allows.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from baseline import inventory, program, summary
+from pulumi import RunError
+
+from baseline import adoption, inventory, program, summary
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 from baseline.mock_engine import Record, Registration, run
@@ -25,7 +29,13 @@ from baseline.resource_types import (
     REPOSITORY_ORDER,
     WORKFLOW_FILE,
 )
-from baseline.selection import resolve
+from baseline.selection import (
+    EmptyRuleError,
+    ListingError,
+    check_organization,
+    needs_listing,
+    resolve,
+)
 from baseline.settings import RepositoryConfig
 from policies.evaluate import Violation, evaluate_resources
 
@@ -114,8 +124,9 @@ one does differently, then policy violations, warnings and totals.
 """
 
 EPILOG = """\
-exit codes: 0 planned; 1 planned, but a mandatory policy is violated; 2 the config is invalid
-(every problem on stderr, one a line, nothing on stdout).
+exit codes: 0 planned; 1 planned, but a mandatory policy is violated; 2 the config or the
+listing cannot be used (every problem on stderr, one a line, nothing on stdout); 3 refused: it
+would take the baseline away from more repositories than repo-baseline:removals allows.
 
 examples:
   repo-baseline plan                                   the one Pulumi.<stack>.yaml here
@@ -123,6 +134,8 @@ examples:
   repo-baseline plan --json > plan.json                then: python -m policies.evaluate plan.json
   repo-baseline plan --out rendered/                   the workflow file of each repository
   repo-baseline plan --inventory org.json              select rules against a saved listing
+  pulumi stack output --json > last.json; repo-baseline plan --previous last.json
+                                                       what the run would remove, guarded
 """
 
 
@@ -145,6 +158,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the organization's repositories, as `repo-baseline inventory` saved them: needed "
         "when the stack selects repositories by rule (the plan never calls GitHub)",
+    )
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="FILE",
+        help="the stack's outputs after its last `pulumi up` (`pulumi stack output --json`): "
+        "the plan then says which repositories leave the stack, and refuses as `pulumi up` "
+        "would when more leave than repo-baseline:removals allows",
     )
     parser.add_argument(
         "--out",
@@ -176,6 +197,18 @@ def default_stack_file(directory: Path) -> Path | str:
     return f"no Pulumi.<stack>.yaml in {directory}; give one with --config"
 
 
+def _previous_repositories(path: Path) -> dict[str, Any] | str:
+    """The `repositories` output of `pulumi stack output --json`; a problem as a string."""
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return f"{path}: cannot be read as JSON ({error})"
+    repositories = outputs.get("repositories", {}) if isinstance(outputs, dict) else None
+    if not isinstance(repositories, dict):
+        return f"{path}: not the output of `pulumi stack output --json` of this project"
+    return repositories
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     return execute(plan_parser().parse_args(argv), stdout)
 
@@ -200,32 +233,60 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         return 2
 
     listing = None
-    if settings.selection is not None:
+    if needs_listing(settings):
         if args.inventory is None:
+            why = (
+                "selects repositories by rule (repo-baseline:select)"
+                if settings.selection is not None
+                else "adopts existing repositories (what they keep, and what changes, comes "
+                "from GitHub)"
+            )
             print(
-                f"repo-baseline plan: {args.config} selects repositories by rule "
-                "(repo-baseline:select): give the organization's listing with --inventory FILE "
-                "(save it with `repo-baseline inventory`)",
+                f"repo-baseline plan: {args.config} {why}: give the organization's listing "
+                "with --inventory FILE (save it with `repo-baseline inventory`)",
                 file=sys.stderr,
             )
             return 2
         try:
             listing = inventory.load(args.inventory)
-        except inventory.InventoryError as error:
+            # The stack file was read whole, so its owner is there.
+            check_organization(listing, str(stack_file.owner))
+        except (inventory.InventoryError, ListingError) as error:
             print(f"repo-baseline plan: --inventory {error}", file=sys.stderr)
             return 2
-    resolution = resolve(settings, listing)
-    repositories = resolution.repositories
+    try:
+        resolution = resolve(settings, listing)
+    except EmptyRuleError as error:
+        print(f"repo-baseline plan: {args.config}: {error}", file=sys.stderr)
+        return 2
+    previous = None
+    if args.previous is not None:
+        read = _previous_repositories(args.previous)
+        if isinstance(read, str):
+            print(f"repo-baseline plan: --previous {read}", file=sys.stderr)
+            return 2
+        previous = read
+    # The listing's saved workflows stand for those `pulumi up` reads of the repositories it
+    # adopts.
+    settled = adoption.settle(
+        resolution, listing, previous, adoption.adopting(resolution, previous)
+    )
+    repositories = settled.repositories
 
     # The program builds what was parsed and chosen here, rather than parsing the same config
     # and choosing the same repositories again.
-    record = run(
-        stack_file.config,
-        project=PROJECT,
-        stack=stack_file.stack,
-        # A partial, not a lambda: no frame of its own under each resource's recorded stack.
-        program=partial(program.deploy, resolution),
-    )
+    try:
+        record = run(
+            stack_file.config,
+            project=PROJECT,
+            stack=stack_file.stack,
+            # A partial, not a lambda: no frame of its own under each resource's recorded stack.
+            program=partial(program.deploy, settled, previous, settings.removals),
+        )
+    except RunError as refused:
+        # The removal guard: the program stopped before registering anything.
+        print(f"repo-baseline plan: {refused}", file=sys.stderr)
+        return 3
     resources = ordered(record, repositories)
     document = plan_document(stack_file.stack, resources, record, [])
     violations = evaluate_resources(document["resources"])

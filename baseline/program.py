@@ -14,54 +14,91 @@ from typing import Any
 
 import pulumi
 
-from baseline import inventory, organization, stack_yaml
+from baseline import adoption, inventory, organization, removals, stack_yaml, summary
 from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
-from baseline.config import CONFIG_NAMESPACE, parse_settings
-from baseline.errors import ConfigErrors
-from baseline.selection import Resolution, resolve
-from baseline.settings import RepositoryConfig, StackSettings
+from baseline.config import CONFIG_NAMESPACE, MISSING_KEY, OWNER_ALLOWED, OWNER_KEY, parse_settings
+from baseline.errors import ConfigError, ConfigErrors
+from baseline.selection import (
+    EmptyRuleError,
+    ListingError,
+    Resolution,
+    check_organization,
+    needs_listing,
+    resolve,
+)
+from baseline.settings import Removals, RepositoryConfig, StackSettings
 from workflows.templates import rendered_pipeline
 
 
-def load_settings() -> StackSettings:
-    """The stack's settings from Pulumi config; a `pulumi.RunError` listing every problem."""
+def load_settings() -> tuple[str, StackSettings]:
+    """The organization (`github:owner`) and the stack's settings from Pulumi config; a
+    `pulumi.RunError` listing every problem."""
     config = pulumi.Config(CONFIG_NAMESPACE)
+    errors: list[ConfigError] = []
+    # Required: without it the provider falls back to the token's own account, and `pulumi up`
+    # would create the repositories there (POST /user/repos).
+    owner = pulumi.Config("github").get("owner")
+    if not owner:
+        errors.append(ConfigError(f"config.{OWNER_KEY}", MISSING_KEY, OWNER_ALLOWED))
     try:
-        return parse_settings(
+        settings = parse_settings(
             _raw(config, "defaults"),
             _raw(config, "repositories"),
             _raw(config, "select"),
             _raw(config, "shard"),
+            _raw(config, "removals"),
         )
-    except ConfigErrors as errors:
+    except ConfigErrors as invalid:
+        errors = [*errors, *invalid.errors]
+    if errors or not owner:
         # RunError makes the CLI print the message alone, with no Python traceback.
-        raise pulumi.RunError(str(errors)) from None
+        raise pulumi.RunError(str(ConfigErrors(errors))) from None
+    return owner, settings
 
 
-def load_inventory(settings: StackSettings) -> inventory.Inventory | None:
-    """The organization's listing when `select` needs it: the file `REPO_BASELINE_INVENTORY`
-    names, else GitHub's, with the provider's own owner, endpoint and token."""
-    if settings.selection is None:
+def load_inventory(owner: str, settings: StackSettings) -> inventory.Inventory | None:
+    """The organization's listing when the stack needs it (`select`, or an adopted repository):
+    the file `REPO_BASELINE_INVENTORY` names, else GitHub's, with the provider's own owner,
+    endpoint and token."""
+    if not needs_listing(settings):
         return None
     try:
         path = os.environ.get(inventory.INVENTORY_ENV)
         if path:
-            return inventory.load(path)
+            listing = inventory.load(path)
+            check_organization(listing, owner)
+            return listing
         provider = pulumi.Config("github")
-        owner = provider.get("owner") or os.environ.get("GITHUB_OWNER")
         token = provider.get("token") or os.environ.get("GITHUB_TOKEN")
-        if not owner or not token:
+        if not token:
             raise inventory.InventoryError(
-                "repo-baseline:select lists the organization's repositories: set github:owner "
-                "and a token (github:token or GITHUB_TOKEN), or name a saved listing in "
+                "the stack lists the organization's repositories: set a token "
+                "(github:token or GITHUB_TOKEN), or name a saved listing in "
                 f"{inventory.INVENTORY_ENV}"
             )
         base_url = provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL")
-        return inventory.fetch(
-            owner, token, base_url, properties=settings.selection.uses_properties
-        )
+        properties = settings.selection is not None and settings.selection.uses_properties
+        return inventory.fetch(owner, token, base_url, properties=properties)
+    except (inventory.InventoryError, ListingError) as error:
+        raise pulumi.RunError(f"repo-baseline: the organization's listing: {error}") from None
+
+
+def load_workflows(
+    listing: inventory.Inventory | None, names: Sequence[str]
+) -> inventory.Inventory | None:
+    """`listing` with the existing workflows of the repositories this run adopts, read from
+    GitHub (a saved listing is taken as saved: `repo-baseline inventory --workflows`)."""
+    if listing is None or not names or listing.source != "GitHub":
+        return listing
+    provider = pulumi.Config("github")
+    token = provider.get("token") or os.environ.get("GITHUB_TOKEN") or ""
+    base_url = provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL")
+    try:
+        return inventory.read_workflows(listing, token, base_url, names)
     except inventory.InventoryError as error:
-        raise pulumi.RunError(f"repo-baseline:select: {error}") from None
+        raise pulumi.RunError(
+            f"repo-baseline: the adopted repositories' workflows: {error}"
+        ) from None
 
 
 def _raw(config: pulumi.Config, key: str) -> object:
@@ -130,6 +167,8 @@ def export(
             "url": baseline.repository.html_url,
             "required_checks": list(baseline.required_checks),
             "protection_kind": baseline.protection_kind,
+            # What adoption decided, so that a later run keeps it (baseline.adoption).
+            "sha_pinning_required": baseline.sha_pinning_required,
         }
         if name in ruleset_of:
             output["organization_ruleset"] = ruleset_of[name].ruleset_name(pulumi.get_stack())
@@ -173,7 +212,10 @@ def resolve_repositories(
     settings: StackSettings, listing: inventory.Inventory | None
 ) -> Resolution:
     """The stack's repositories; with `select`, the rule that chose each one is logged."""
-    resolution = resolve(settings, listing)
+    try:
+        resolution = resolve(settings, listing)
+    except EmptyRuleError as error:
+        raise pulumi.RunError(f"repo-baseline:select: {error}") from None
     if settings.selection is not None and listing is not None:
         chosen: dict[str, list[str]] = {rule.name: [] for rule in settings.selection.rules}
         for repo in resolution.repositories:
@@ -196,16 +238,65 @@ def _first(names: Sequence[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
+# The read of the stack's own outputs (a `StackReference`, so no GitHub request).
+PREVIOUS = "previous-outputs"
+
+
+def previous_outputs() -> pulumi.StackReference:
+    """This stack itself, read through the engine: its outputs are those of the last `up` until
+    this run ends (the engine updates a stack's outputs only when the program has finished)."""
+    name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    return pulumi.StackReference(PREVIOUS, stack_name=name)
+
+
 def main() -> None:
     """The program: the settings from the stack's config, the repositories they choose from
-    the organization's listing, then `deploy`."""
-    settings = load_settings()
-    deploy(resolve_repositories(settings, load_inventory(settings)))
+    the organization's listing, what the last `up` baselined, then `deploy`."""
+    owner, settings = load_settings()
+    listing = load_inventory(owner, settings)
+    resolution = resolve_repositories(settings, listing)
+    reference = previous_outputs()
+
+    async def guarded() -> None:
+        # Awaited before any other resource is registered: a refused run changes nothing.
+        details = await reference.get_output_details("repositories")
+        value = details.value if details.value is not None else details.secret_value
+        previous = value if isinstance(value, dict) else {}
+        adopting = adoption.adopting(resolution, previous)
+        read = load_workflows(listing, adopting)
+        settled = adoption.settle(resolution, read, previous, adopting)
+        deploy(settled, previous, settings.removals)
+
+    pulumi.run(guarded)
 
 
-def deploy(resolution: Resolution) -> None:
-    """Every resource of the stack's repositories (the offline plan calls it with the
-    resolution it made from the same stack file, so nothing is parsed or chosen twice)."""
+def check_removals(
+    resolution: Resolution, previous: dict[str, Any] | None, limits: Removals
+) -> None:
+    """Stop (a `pulumi.RunError`) before anything is registered when the run would take the
+    baseline away from more repositories than `limits` allow; log the ones it does remove."""
+    found = removals.removal(previous, [repo.name for repo in resolution.repositories])
+    try:
+        line = removals.check(found, limits, pulumi.get_stack())
+    except removals.RemovalRefusedError as error:
+        raise pulumi.RunError(f"repo-baseline:removals: {error}") from None
+    if line is not None:
+        pulumi.log.warn(line)
+
+
+def deploy(
+    resolution: Resolution,
+    previous: dict[str, Any] | None = None,
+    limits: Removals | None = None,
+) -> None:
+    """Every resource of the stack's repositories, after the removal guard against `previous`,
+    the last run's `repositories` output (the offline plan calls it with the resolution it made
+    from the same stack file, so nothing is parsed or chosen twice)."""
+    check_removals(resolution, previous, limits or Removals())
+    known = {name.lower() for name in previous or {}}
+    for repo in resolution.repositories:
+        if repo.adopt and repo.name.lower() not in known:
+            pulumi.log.info(f"{repo.name}: adopted; {summary.live_changes(repo)}")
     with tuned_garbage_collector():
         baselines = build(resolution.repositories, resolution.warnings)
         groups = build_organization_rulesets(resolution.repositories, baselines)

@@ -24,6 +24,7 @@ from baseline.settings import (
     VISIBILITIES,
     WORKFLOW_PERMISSIONS,
     ProtectionSettings,
+    Removals,
     RepositorySettings,
 )
 from workflows.options import FAIL_LEVELS, SERVICES, BackendCiOptions
@@ -213,7 +214,8 @@ PROTECTION: dict[str, dict[str, Any]] = {
 }
 
 _SETTING_DESCRIPTIONS = {
-    "visibility": "private, public or internal",
+    "visibility": "private, public or internal; an existing repository keeps its own unless "
+    "its entry or rule sets it",
     "allow_merge_commit": "merge commits",
     "allow_squash_merge": "squash merging",
     "allow_rebase_merge": "rebase merging",
@@ -224,7 +226,10 @@ _SETTING_DESCRIPTIONS = {
     "has_projects": "repository projects",
     "has_discussions": "discussions",
     "is_template": "a template repository",
-    "homepage": "the repository's homepage URL",
+    "homepage": "the repository's homepage URL; an existing repository keeps its own unless its "
+    "entry or rule sets it",
+    "topics": "the repository's topics; unset, they are not managed (an existing repository "
+    "keeps its own)",
     "vulnerability_alerts": "Dependabot alerts",
     "dependabot_security_updates": "Dependabot security updates (need vulnerability alerts)",
     "secret_scanning": "secret scanning (private and internal repositories need Secret Protection)",
@@ -240,6 +245,15 @@ def _setting(name: str) -> dict[str, Any]:
         "default_workflow_permissions": {"enum": list(WORKFLOW_PERMISSIONS)},
         "homepage": _string(
             r"|https?://\S+", 'a URL like "https://docs.example.com/shop" (or "" for none)'
+        ),
+        "topics": _list(
+            _string(
+                r"[a-z0-9][a-z0-9-]{0,49}",
+                "a topic: lowercase letters, digits and '-', not starting with '-', at most 50",
+            ),
+            'a list of topics like ["django", "payments"] (leave it out to keep what GitHub has)',
+            type=["array", "null"],
+            uniqueItems=True,
         ),
     }
     return {**kinds.get(name, _BOOLEAN), "description": _SETTING_DESCRIPTIONS[name]}
@@ -325,6 +339,30 @@ RULE_NAME = _string(
     "a rule name: letters, digits, spaces, '.', '_' or '-', at most 63 characters",
     description="how the plan and the preview name this rule",
 )
+RULE_OPTIONS: dict[str, dict[str, Any]] = {
+    "allow_empty": {
+        **_BOOLEAN,
+        "default": False,
+        "description": "the rule may match no repository; otherwise a rule that matches none "
+        "stops the run before anything changes (a typo would take the baseline away from every "
+        "repository it chose)",
+    },
+}
+REMOVALS: dict[str, dict[str, Any]] = {
+    "count": {
+        "type": "integer",
+        "minimum": 0,
+        "errorMessage": "an integer from 0 (a number of repositories)",
+        "description": "a run may take the baseline away from this many repositories",
+    },
+    "percent": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 100,
+        "errorMessage": "an integer from 0 to 100 (percent of the stack's repositories)",
+        "description": "or from this percentage of the stack's repositories, if more",
+    },
+}
 SHARD: dict[str, dict[str, Any]] = {
     "index": {
         "type": "integer",
@@ -398,6 +436,7 @@ def stack_schema() -> dict[str, Any]:
         "properties": {
             "name": RULE_NAME,
             **RULE_CONDITIONS,
+            **RULE_OPTIONS,
             **{name: {"$ref": f"#/$defs/{name}"} for name in sections},
         },
         "required": ["name"],
@@ -442,6 +481,16 @@ def stack_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "errorMessage": "a mapping like {index: 0, count: 4}",
     }
+    removals = {
+        **_section(
+            REMOVALS,
+            Removals(),
+            "How many repositories one run may take the baseline away from before it stops "
+            "without changing anything: more than count, or more than percent of the stack, "
+            "whichever is larger. Allow more once with REPO_BASELINE_ALLOW_REMOVALS=<the number>.",
+        ),
+        "errorMessage": "a mapping like {count: 5, percent: 10}",
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -453,7 +502,13 @@ def stack_schema() -> dict[str, Any]:
             "config": {
                 "type": "object",
                 "properties": {
-                    "github:owner": {"type": "string", "minLength": 1},
+                    "github:owner": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "the organization whose repositories this stack manages "
+                        "(required: without it the provider would act on the token's own "
+                        "account)",
+                    },
                     "repo-baseline:defaults": {"$ref": "#/$defs/defaults"},
                     "repo-baseline:repositories": {
                         "type": "array",
@@ -462,7 +517,9 @@ def stack_schema() -> dict[str, Any]:
                     },
                     "repo-baseline:select": {"$ref": "#/$defs/select"},
                     "repo-baseline:shard": {"$ref": "#/$defs/shard"},
+                    "repo-baseline:removals": {"$ref": "#/$defs/removals"},
                 },
+                "required": ["github:owner"],
                 "anyOf": [
                     {"required": ["repo-baseline:repositories"]},
                     {"required": ["repo-baseline:select"]},
@@ -479,6 +536,7 @@ def stack_schema() -> dict[str, Any]:
             "rule": rule,
             "select": select,
             "shard": shard,
+            "removals": removals,
         },
     }
 

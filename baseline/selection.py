@@ -21,14 +21,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from baseline.config import warnings_for
 from baseline.inventory import Inventory, OrgRepository
 from baseline.settings import (
-    PRESERVED_SETTINGS,
+    KEPT_UNLESS_EXPLICIT,
+    KEPT_UNLESS_OWN,
+    LiveChange,
     RepositoryConfig,
-    RepositorySettings,
     Selection,
     SelectRule,
     Shard,
@@ -79,6 +80,49 @@ def _eligible(selection: Selection, repository: OrgRepository) -> bool:
     )
 
 
+class ListingError(Exception):
+    """The listing cannot be used for this stack (another organization's)."""
+
+
+def check_organization(listing: Inventory, owner: str) -> None:
+    """Refuse a listing of another organization than `github:owner` (GitHub compares owner
+    names ignoring case); a raw list of repositories names none, and is taken as it is."""
+    if listing.organization and listing.organization.lower() != owner.lower():
+        raise ListingError(
+            f"{listing.source} lists the repositories of {json.dumps(listing.organization)}, "
+            f"but github:owner is {json.dumps(owner)}: save the listing of {owner} "
+            f"(`repo-baseline inventory --owner {owner}`)"
+        )
+
+
+class EmptyRuleError(Exception):
+    """A `select` rule matches none of the organization's repositories: the run stops."""
+
+
+def _empty_rules(selection: Selection, inventory: Inventory) -> list[str]:
+    """Why each rule (not `allow_empty`) that matches no eligible repository of the listing is
+    refused. Counted before the shard and before earlier rules take their repositories, so every
+    shard of a stack agrees."""
+    eligible = [r for r in inventory.repositories if _eligible(selection, r)]
+    problems = []
+    for index, rule in enumerate(selection.rules):
+        if rule.allow_empty or any(rule_matches(rule, r) for r in eligible):
+            continue
+        conditions = {
+            "names": list(rule.names),
+            "topics": list(rule.topics),
+            "properties": {name: list(values) for name, values in rule.properties},
+            "visibility": list(rule.visibility),
+        }
+        shown = ", ".join(f"{key} {json.dumps(v)}" for key, v in conditions.items() if v)
+        problems.append(
+            f"select.rules[{index}] ({json.dumps(rule.name)}, {shown or 'no conditions'}) "
+            f"matches none of the {len(inventory.repositories):,} repositories listed from "
+            f"{inventory.source} ({len(eligible):,} of them neither archived, forks nor excluded)"
+        )
+    return problems
+
+
 @dataclass(frozen=True)
 class Resolution:
     """The stack's repositories (entries first, in config order; then the selected ones by
@@ -93,66 +137,141 @@ class Resolution:
 
 def _selected(rule: SelectRule, repository: OrgRepository) -> RepositoryConfig | str:
     """The config of a repository `rule` chose; a string saying why it cannot be baselined."""
-    settings = rule.settings
-    kept: dict[str, Any] = {
-        key: _listed(repository, key)
-        for key in PRESERVED_SETTINGS
-        if f"settings.{key}" not in rule.explicit
-    }
-    settings = replace(settings, **kept) if kept else settings
-    pipeline = rule.pipeline
+    config = RepositoryConfig(
+        name=repository.name,
+        adopt=True,
+        selected_by=rule.name,
+        pipeline=rule.pipeline,
+        protection=rule.protection,
+        settings=rule.settings,
+        explicit=rule.explicit,
+        own=rule.own,
+    )
+    return _existing(config, repository, f"rule {json.dumps(rule.name)}")
+
+
+def _existing(
+    config: RepositoryConfig, repository: OrgRepository, source: str
+) -> RepositoryConfig | str:
+    """The config of a repository that exists (`source` set it: a rule, an entry), on its own
+    default branch unless the config names one; a string saying why it cannot be baselined."""
+    pipeline = config.pipeline
     options = pipeline.options
-    if "pipeline.default_branch" not in rule.explicit:
+    if "pipeline.default_branch" not in config.explicit:
         options = replace(options, default_branch=repository.default_branch)
     if not branch_matches(options.pr_branches, options.default_branch):
-        if "pipeline.pr_branches" in rule.explicit:
+        if "pipeline.pr_branches" in config.explicit:
             return (
                 f"its default branch {json.dumps(options.default_branch)} matches none of "
-                f"pipeline.pr_branches {json.dumps(list(options.pr_branches))} of rule "
-                f"{json.dumps(rule.name)} (the required checks would never be reported)"
+                f"pipeline.pr_branches {json.dumps(list(options.pr_branches))} of {source} "
+                "(the required checks would never be reported)"
             )
         # The built-in triggers name "main": a repository on another default branch gets its own.
         others = tuple(p for p in options.pr_branches if p != "main")
         options = replace(options, pr_branches=(options.default_branch, *others))
-    return RepositoryConfig(
-        name=repository.name,
-        adopt=True,
-        description=repository.description,
-        selected_by=rule.name,
-        pipeline=replace(pipeline, options=options),
-        protection=rule.protection,
-        settings=settings,
-    )
+    return adopted(replace(config, pipeline=replace(pipeline, options=options)), repository)
 
 
-def _listed(repository: OrgRepository, key: str) -> object:
-    if key == "homepage":
+def _live(repository: OrgRepository, key: str) -> object:
+    """The value GitHub's listing has for a config key (`settings.has_wiki`, `description`)."""
+    name = key.removeprefix("settings.")
+    if name == "homepage":
         return repository.homepage or ""
-    value = getattr(repository, key)
-    assert isinstance(value, type(getattr(RepositorySettings(), key)))
-    return value
+    return getattr(repository, name)
+
+
+def _current(config: RepositoryConfig, key: str) -> object:
+    if key == "description":
+        return config.description
+    return getattr(config.settings, key.removeprefix("settings."))
+
+
+def adopted(config: RepositoryConfig, repository: OrgRepository) -> RepositoryConfig:
+    """An existing repository's config: what it keeps from GitHub (`KEPT_UNLESS_OWN` unless its
+    entry or rule sets them, `KEPT_UNLESS_EXPLICIT` unless `defaults` does too) taken from the
+    listing, and every other value the listing shows that the run will change."""
+    decided = {key: config.own for key in KEPT_UNLESS_OWN}
+    decided.update({key: config.explicit for key in KEPT_UNLESS_EXPLICIT})
+    values: dict[str, Any] = {
+        key.removeprefix("settings."): _live(repository, key)
+        for key, chosen in decided.items()
+        if key not in chosen
+    }
+    description = values.pop("description", config.description)
+    kept = replace(
+        config,
+        description=cast("str | None", description),
+        settings=replace(config.settings, **values),
+    )
+    changes = []
+    for key in decided:
+        new, old = _current(kept, key), _live(repository, key)
+        # Topics unset are not managed; a description of neither is no change.
+        if new is not None and new != old and (new or old):
+            changes.append(LiveChange(key, old, new))
+    return replace(kept, live_changes=tuple(changes))
+
+
+def needs_listing(settings: StackSettings) -> bool:
+    """Whether the stack needs the organization's listing: rules choose from it, and an adopted
+    repository keeps (and the plan shows) what GitHub has."""
+    return settings.selection is not None or any(repo.adopt for repo in settings.repositories)
 
 
 def resolve(settings: StackSettings, inventory: Inventory | None) -> Resolution:
-    """The repositories of the stack; `inventory` is needed exactly when `select` is set."""
+    """The repositories of the stack; `inventory` is needed exactly when `needs_listing`."""
     entries = [repo for repo in settings.repositories if in_shard(repo.name, settings.shard)]
-    if settings.selection is None:
+    if not needs_listing(settings):
         return Resolution(tuple(entries), warnings=warnings_for(entries))
     if inventory is None:
-        raise ValueError("select rules need the organization's listing")
-    listed = {repository.name.lower() for repository in inventory.repositories}
-    listed_names = {entry.name.lower() for entry in settings.repositories}
-    extra: list[str] = [
-        f"{entry.name}: an entry of repositories without adopt: true, but the organization "
-        "already has this repository; creating it would fail. Set adopt: true."
-        for entry in entries
-        if not entry.adopt and entry.name.lower() in listed
-    ]
-    selected: list[RepositoryConfig] = []
+        raise ValueError("select rules and adopted repositories need the organization's listing")
+    if settings.selection is not None:
+        empty = _empty_rules(settings.selection, inventory)
+        if empty:
+            raise EmptyRuleError(
+                "; ".join(empty)
+                + ". Nothing was changed: a rule that matches nothing would take the baseline "
+                "away from every repository it chose before (a typo such as topics: [djnago], "
+                "or topics edited in bulk). Fix the rule, or set allow_empty: true on a rule "
+                "meant to match nothing for now."
+            )
+    live = {repository.name.lower(): repository for repository in inventory.repositories}
+    organization = inventory.organization or "the organization"
+    extra: list[str] = []
     skipped: list[tuple[str, str]] = []
+    listed: list[RepositoryConfig] = []
+    for index, entry in enumerate(settings.repositories):
+        if not in_shard(entry.name, settings.shard):
+            continue
+        repository = live.get(entry.name.lower())
+        if not entry.adopt:
+            if repository is not None:
+                extra.append(
+                    f"{entry.name}: an entry of repositories without adopt: true, but "
+                    f"{organization} already has this repository; creating it would fail. Set "
+                    "adopt: true."
+                )
+            listed.append(entry)
+            continue
+        config = (
+            _existing(entry, repository, f"repositories[{index}]")
+            if repository is not None
+            else (
+                f"adopt: true, but {organization} has no repository of that name ("
+                f"{len(inventory.repositories):,} listed): create it, or drop adopt to have the "
+                "stack create it"
+            )
+        )
+        if isinstance(config, str):
+            skipped.append((entry.name, config))
+        else:
+            listed.append(config)
+    selected: list[RepositoryConfig] = []
+    taken = {entry.name.lower() for entry in settings.repositories}
     for repository in sorted(inventory.repositories, key=lambda r: r.name.lower()):
         if (
-            repository.name.lower() in listed_names
+            settings.selection is None
+            or repository.name.lower() in taken
             or not _eligible(settings.selection, repository)
             or not in_shard(repository.name, settings.shard)
         ):
@@ -166,7 +285,7 @@ def resolve(settings: StackSettings, inventory: Inventory | None) -> Resolution:
         else:
             selected.append(config)
     extra.extend(f"{name}: not baselined: {why}" for name, why in skipped)
-    repositories = (*entries, *selected)
+    repositories = (*listed, *selected)
     return Resolution(
         repositories,
         skipped=tuple(skipped),

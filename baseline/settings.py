@@ -5,9 +5,11 @@ Every default lives here, once. The README's configuration reference mirrors thi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
+from baseline.existing_workflows import ExistingWorkflow
 from workflows.options import BackendCiOptions
 
 ProtectionKind = Literal["ruleset", "classic"]
@@ -74,6 +76,8 @@ class RepositorySettings:
     has_discussions: bool = False
     is_template: bool = False
     homepage: str = ""
+    # None: not managed (the provider keeps what the repository has).
+    topics: tuple[str, ...] | None = None
     vulnerability_alerts: bool = True
     dependabot_security_updates: bool = True
     # Off by default: on private and internal repositories these need GitHub Secret Protection
@@ -84,6 +88,27 @@ class RepositorySettings:
     # Actions must be pinned to a full commit SHA (ActionsRepositoryPermissions), as the generated
     # pipeline is; an adopted repository's other workflows that use tags stop running with it.
     sha_pinning_required: bool = True
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """A value an existing repository has in GitHub that the run will change: the config path
+    (`settings.has_wiki`), the live value and the new one."""
+
+    key: str
+    live: object
+    new: object
+
+    def __str__(self) -> str:
+        return f"{self.key.removeprefix('settings.')}: {_shown(self.live)} -> {_shown(self.new)}"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return '""' if value in ("", None) else json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,15 @@ class RepositoryConfig:
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
     settings: RepositorySettings = field(default_factory=RepositorySettings)
+    # "section.key" of every key `defaults` or the entry set (`explicit`), and of those the
+    # entry itself set (`own`, with "description"): what an adopted repository keeps
+    # (`KEPT_UNLESS_OWN`, `KEPT_UNLESS_EXPLICIT`) depends on them.
+    explicit: frozenset[str] = frozenset()
+    own: frozenset[str] = frozenset()
+    # For an existing repository: each value the listing shows that this run changes, and its
+    # workflows besides the baseline's (None: not read; `baseline.adoption`).
+    live_changes: tuple[LiveChange, ...] = ()
+    existing_workflows: tuple[ExistingWorkflow, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,8 +141,9 @@ class SelectRule:
     settings they get (the defaults with the rule's own keys merged over them).
 
     Every condition given must hold; within one, any value matches. A rule without conditions
-    chooses every repository. `explicit` names the setting keys that `defaults` or the rule set:
-    the other preserved keys (`PRESERVED_SETTINGS`) keep what the repository has today.
+    chooses every repository. `explicit` names the setting keys that `defaults` or the rule set,
+    `own` those the rule itself set: what a chosen repository keeps from GitHub depends on them
+    (`KEPT_UNLESS_OWN`, `KEPT_UNLESS_EXPLICIT`).
     """
 
     name: str
@@ -120,6 +155,11 @@ class SelectRule:
     protection: ProtectionSettings = field(default_factory=ProtectionSettings)
     settings: RepositorySettings = field(default_factory=RepositorySettings)
     explicit: frozenset[str] = frozenset()
+    own: frozenset[str] = frozenset()
+    # A rule that matches no repository stops the run (a typo such as `topics: [djnago]` would
+    # otherwise take the baseline away from every repository it used to choose); set for a rule
+    # meant to be empty for now.
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,17 +184,33 @@ class Shard:
     count: int
 
 
-# What a selected repository keeps from GitHub unless `defaults` or its rule set it: the provider
-# sends every one of these on each update, so a default would silently change them (a public
-# repository made private, a wiki switched off).
-PRESERVED_SETTINGS = (
-    "visibility",
-    "has_wiki",
-    "has_projects",
-    "has_discussions",
-    "is_template",
-    "homepage",
+# What an existing repository (adopted, or chosen by a rule) keeps from GitHub. Its identity and
+# access, unless its own entry (or rule) sets them: `defaults` describe the repositories the stack
+# creates, and a default visibility would cut people off (an internal repository made private).
+KEPT_UNLESS_OWN = ("description", "settings.visibility", "settings.homepage", "settings.topics")
+# Its features, unless `defaults` or its own entry set them: the provider sends each of these on
+# every update, so without a value from somewhere a built-in default would switch a wiki off.
+KEPT_UNLESS_EXPLICIT = (
+    "settings.has_wiki",
+    "settings.has_projects",
+    "settings.has_discussions",
+    "settings.is_template",
 )
+
+
+@dataclass(frozen=True)
+class Removals:
+    """`removals`: how many repositories one run may take the baseline away from (protection
+    deleted, or dropped from an organization ruleset's targets; the workflow file no longer
+    managed) before it stops without changing anything: more than `count` repositories or more
+    than `percent` of the stack's previous repositories, whichever is larger."""
+
+    count: int = 5
+    percent: int = 10
+
+    def limit(self, previous: int) -> int:
+        """The most repositories a run may remove from a stack that had `previous`."""
+        return max(self.count, previous * self.percent // 100)
 
 
 @dataclass(frozen=True)
@@ -166,3 +222,4 @@ class StackSettings:
     repositories: tuple[RepositoryConfig, ...]
     selection: Selection | None = None
     shard: Shard | None = None
+    removals: Removals = field(default_factory=Removals)

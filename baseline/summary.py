@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from baseline.adoption import existing_ci
 from baseline.resource_types import (
     ACTIONS_PERMISSIONS,
     CLASSIC,
@@ -229,6 +230,15 @@ def repository_lines(
     }
 
 
+def live_changes(repo: RepositoryConfig) -> str:
+    """What an adopted repository has in GitHub that the run changes, of what the listing shows."""
+    changes = "; ".join(str(change) for change in repo.live_changes)
+    return (
+        f"{changes or 'none of the values the listing shows'} (merge methods, security features "
+        "and Actions permissions are set as above: `pulumi preview --diff` shows their live values)"
+    )
+
+
 def _line(label: str, text: str) -> str:
     return f"  [bold]{label:<{LABEL_WIDTH}}[/bold]{escape(text)}".rstrip()
 
@@ -326,6 +336,11 @@ def print_summary(
         console.print(f"[bold cyan]{repo.name}[/bold cyan]: {action}{described}")
         for label, text in own:
             console.print(_line(label, text))
+        if imported:
+            console.print(_line("live changes", live_changes(repo)))
+            running = existing_ci(repo)
+            if running:
+                console.print(_line("existing CI", f"{running}: also run on pull requests"))
 
     owners = repository_of(document)
     violations = document["policy_violations"]

@@ -721,7 +721,11 @@ def test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_after_the_c
     triggers = _triggers(_load(DEPLOY))
     assert set(triggers) == {"push", "schedule", "workflow_dispatch"}
     assert triggers["push"] == {"branches": ["main"]}
-    assert triggers["workflow_dispatch"] == {}
+    # A manual run may carry the removal allowance (baseline.removals), only through the env of
+    # the `pulumi up` step, as a value the program checks (never an expression in a script).
+    (allowance,) = triggers["workflow_dispatch"]["inputs"]
+    assert allowance == "allow_removals"
+    assert triggers["workflow_dispatch"]["inputs"][allowance]["default"] == ""
     job = _jobs(DEPLOY)["up"]
     assert job["if"] == DEFAULT_BRANCH_GUARD
     assert job["environment"] == "production"
@@ -732,6 +736,7 @@ def test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_after_the_c
     assert step["with"]["refresh"] == "${{ github.event_name != 'schedule' }}"
     assert step["with"]["policyPacks"] == "policies"
     assert step["with"]["stack-name"] == "${{ matrix.stack }}"
+    assert step["env"]["REPO_BASELINE_ALLOW_REMOVALS"] == "${{ inputs.allow_removals }}"
 
 
 def _hourly_minute(cron: str) -> int:

@@ -42,14 +42,16 @@ def _command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_installed_command_plans_from_another_directory(tmp_path: Path) -> None:
-    done = _command("plan", "--config", str(EXAMPLE), cwd=tmp_path)
+    listing = ROOT / "examples" / "inventory.json"
+    done = _command("plan", "--config", str(EXAMPLE), "--inventory", str(listing), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "3 repositories (2 created, 1 adopted)" in done.stdout
 
 
 def test_without_config_the_only_stack_file_here_is_planned(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.solo.yaml").write_text(
-        "config:\n  repo-baseline:repositories:\n    - name: solo\n", encoding="utf-8"
+        "config:\n  github:owner: example-org\n  repo-baseline:repositories:\n    - name: solo\n",
+        encoding="utf-8",
     )
     done = _command("plan", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -581,7 +581,24 @@ def test_every_value_converted() -> None:
         ),
         protection=ProtectionSettings(bypass_actors=(BypassActor(app_id=123456),)),
         settings=RepositorySettings(allow_merge_commit=True, allow_squash_merge=False),
+        explicit=repository.explicit,
+        own=repository.own,
     )
+    # What the entry set, which decides what an adopted repository keeps from GitHub.
+    assert repository.own == {
+        "description",
+        "pipeline.working_directory",
+        "pipeline.python_versions",
+        "pipeline.pr_branches",
+        "pipeline.default_branch",
+        "protection.bypass_actors",
+        "settings.allow_merge_commit",
+        "settings.allow_squash_merge",
+    }
+    assert repository.explicit == repository.own
+    with_defaults = parse_settings({"settings": {"has_wiki": True}}, repositories).repositories[0]
+    assert with_defaults.explicit == repository.own | {"settings.has_wiki"}
+    assert with_defaults.own == repository.own
 
 
 def test_result_is_frozen() -> None:
@@ -816,7 +833,7 @@ def test_stack_file_unknown_own_key(tmp_path: Path) -> None:
     assert error.found == 'unknown key "repo-baseline:repository"'
     assert error.allowed == (
         "one of: repo-baseline:defaults, repo-baseline:repositories, repo-baseline:select, "
-        'repo-baseline:shard (did you mean "repo-baseline:repositories"?)'
+        'repo-baseline:shard, repo-baseline:removals (did you mean "repo-baseline:repositories"?)'
     )
 
 

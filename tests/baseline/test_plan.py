@@ -19,11 +19,13 @@ from workflows.render import render
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "Pulumi.example.yaml")
+# The example stacks adopt a repository: their plan reads the organization's listing.
+LISTING = ("--inventory", str(ROOT / "examples" / "inventory.json"))
 
 
 def _plan(*args: str) -> tuple[int, str]:
     stream = io.StringIO()
-    code = main(["--config", EXAMPLE, *args], stdout=stream)
+    code = main(["--config", EXAMPLE, *LISTING, *args], stdout=stream)
     return code, stream.getvalue()
 
 
@@ -89,6 +91,7 @@ def test_secrets_are_masked(tmp_path: Path) -> None:
     stack = tmp_path / "Pulumi.dev.yaml"
     stack.write_text(
         "config:\n"
+        "  github:owner: example-org\n"
         "  github:token:\n    secure: AAABAKm1c2VjcmV0\n"
         "  repo-baseline:repositories:\n    - name: svc\n",
         encoding="utf-8",
@@ -128,7 +131,10 @@ def test_summary_shows_every_repository_and_its_required_checks() -> None:
 def test_a_warning_shared_by_many_repositories_is_printed_once(tmp_path: Path) -> None:
     entries = "".join(f"    - name: svc-{index:02d}\n" for index in range(30))
     stack = tmp_path / "Pulumi.many.yaml"
-    stack.write_text(f"config:\n  repo-baseline:repositories:\n{entries}", encoding="utf-8")
+    stack.write_text(
+        f"config:\n  github:owner: example-org\n  repo-baseline:repositories:\n{entries}",
+        encoding="utf-8",
+    )
     stream = io.StringIO()
     assert main(["--config", str(stack)], stdout=stream) == 0
     out = stream.getvalue()
@@ -185,7 +191,7 @@ def test_json_plan_is_the_same_on_every_run() -> None:
     outputs = set()
     for seed in ("1", "2", "3"):
         out = subprocess.run(
-            [sys.executable, "-m", "baseline", "plan", "--json", "--config", EXAMPLE],
+            [sys.executable, "-m", "baseline", "plan", "--json", "--config", EXAMPLE, *LISTING],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -201,7 +207,7 @@ ORG = str(ROOT / "examples" / "Pulumi.org.yaml")
 
 def test_fifteen_repositories_every_choice_visible_and_nothing_repeated() -> None:
     stream = io.StringIO()
-    assert main(["--config", ORG], stdout=stream) == 0
+    assert main(["--config", ORG, *LISTING], stdout=stream) == 0
     out = stream.getvalue()
     lines = out.splitlines()
     assert not [line for line in lines if line != line.rstrip()]

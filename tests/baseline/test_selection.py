@@ -110,7 +110,9 @@ def test_an_entry_of_repositories_wins_over_the_rules() -> None:
 
 def test_an_entry_that_would_create_an_existing_repository_is_warned_about() -> None:
     result = resolved(
-        {"rules": [{"name": "none", "topics": ["nothing"]}]}, ORG, repositories=[{"name": "ledger"}]
+        {"rules": [{"name": "none", "topics": ["nothing"], "allow_empty": True}]},
+        ORG,
+        repositories=[{"name": "ledger"}],
     )
     assert any(w.startswith("ledger: ") and "Set adopt: true" in w for w in result.warnings)
 
@@ -143,15 +145,26 @@ def test_a_selected_repository_is_imported_and_keeps_what_the_baseline_does_not_
     assert config.pipeline.options.pr_branches == ("trunk", "bau/**")
 
 
-def test_what_defaults_or_the_rule_set_is_applied_over_the_listing() -> None:
-    inventory = listing(repo("docs", visibility="public", has_wiki=True))
+def test_what_the_rule_sets_is_applied_over_the_listing_and_defaults_only_to_features() -> None:
+    inventory = listing(repo("docs", visibility="public", has_wiki=True, has_projects=True))
     result = resolved(
         {"rules": [{"name": "r", "settings": {"has_wiki": False}}]},
         inventory,
-        defaults={"settings": {"visibility": "private"}},
+        defaults={"settings": {"visibility": "private", "has_projects": False}},
     )
-    settings = by_name(result)["docs"].settings
-    assert (settings.visibility, settings.has_wiki) == ("private", False)
+    config = by_name(result)["docs"]
+    # Visibility is the repository's own unless its rule sets it: defaults describe new ones.
+    assert config.settings.visibility == "public"
+    assert (config.settings.has_wiki, config.settings.has_projects) == (False, False)
+    assert [str(change) for change in config.live_changes] == [
+        "has_wiki: true -> false",
+        "has_projects: true -> false",
+    ]
+    ruled = resolved({"rules": [{"name": "r", "settings": {"visibility": "private"}}]}, inventory)
+    assert by_name(ruled)["docs"].settings.visibility == "private"
+    assert [str(c) for c in by_name(ruled)["docs"].live_changes] == [
+        'visibility: "public" -> "private"'
+    ]
 
 
 def test_a_rules_own_settings_merge_over_defaults() -> None:
@@ -195,7 +208,7 @@ def test_shards_split_the_repositories_and_a_repository_never_moves() -> None:
 
 
 def test_shards_apply_to_entries_of_repositories_too() -> None:
-    entries = [{"name": f"listed-{i}", "adopt": True} for i in range(40)]
+    entries = [{"name": f"listed-{i}"} for i in range(40)]
     kept = [
         {
             c.name

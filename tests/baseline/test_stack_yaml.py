@@ -157,7 +157,8 @@ def test_adopt_yes_is_a_string_as_under_the_cli(tmp_path: Path) -> None:
     """PyYAML would read `adopt: yes` as true; `pulumi up` passes "yes", which is refused."""
     stack = tmp_path / "Pulumi.tricky.yaml"
     stack.write_text(
-        "config:\n  repo-baseline:repositories:\n    - name: shop\n      adopt: yes\n",
+        "config:\n  github:owner: example-org\n  repo-baseline:repositories:\n"
+        "    - name: shop\n      adopt: yes\n",
         encoding="utf-8",
     )
     with pytest.raises(ConfigErrors) as raised:

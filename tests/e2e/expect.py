@@ -7,6 +7,7 @@ rendered pipeline, as the program derives them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from baseline.component import GITHUB_ACTIONS_APP_ID, repository_inputs
 from baseline.config import load_settings_file
 from baseline.settings import RepositoryConfig
 from tests.e2e.harness import ROOT
+from tests.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.github_double.server import GitHubDouble
 from workflows.templates import RenderedPipeline, rendered_pipeline
 
@@ -70,9 +72,29 @@ def run_plan(stack_file: Path, *flags: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def offline_plan(stack_file: Path) -> dict[str, Any]:
+def saved_listing(github: GitHubDouble, folder: Path, *flags: str) -> Path:
+    """The organization's listing as `repo-baseline inventory` saves it from the double, for the
+    offline plan of a stack that adopts or selects (`--inventory`)."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "baseline", "inventory"),
+            *("--owner", github.org, "--base-url", github.url, *flags),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "GITHUB_TOKEN": ADMIN_TOKEN},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    path = folder / "inventory.json"
+    path.write_text(done.stdout, encoding="utf-8")
+    return path
+
+
+def offline_plan(stack_file: Path, *flags: str) -> dict[str, Any]:
     """The offline plan's JSON document (`--json`) of the stack file."""
-    done = run_plan(stack_file, "--json")
+    done = run_plan(stack_file, "--json", *flags)
     assert done.returncode == 0, done.stderr
     plan: dict[str, Any] = json.loads(done.stdout)
     return plan

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from baseline.program import PREVIOUS
 from tests.e2e.conftest import ProjectFactory, example_config
-from tests.e2e.expect import expected, offline_plan, seed_matching
+from tests.e2e.expect import expected, offline_plan, saved_listing, seed_matching
 from tests.github_double.server import GitHubDouble
 
 
@@ -24,18 +26,22 @@ def _name(urn: str) -> str:
 
 
 def test_preview_of_the_example_matches_the_offline_plan(
-    project: ProjectFactory, github: GitHubDouble
+    project: ProjectFactory, github: GitHubDouble, tmp_path: Path
 ) -> None:
     stack = project(example_config())
     adopted = expected(stack.stack_file)["billing-service"]
     seed_matching(github, adopted.config, {"README.md": "# billing-service\n"})
 
     preview = stack.preview().check().json()
-    plan = offline_plan(stack.stack_file)
+    listing = saved_listing(github, tmp_path, "--workflows")
+    plan = offline_plan(stack.stack_file, "--inventory", str(listing))
 
     steps: dict[str, list[dict[str, Any]]] = {}
     for step in preview["steps"]:
         steps.setdefault(_name(step["urn"]), []).append(step)
+    # The program reads its own last outputs (the removal guard): a read, no GitHub resource.
+    (read,) = steps.pop(PREVIOUS)
+    assert (read["op"], read["newState"]["type"]) == ("read", "pulumi:pulumi:StackReference")
     planned = {r["name"]: r for r in plan["resources"]}
     assert {(n, s[0]["newState"]["type"]) for n, s in steps.items()} == {
         (n, r["type"]) for n, r in planned.items()

@@ -1,0 +1,112 @@
+"""The removal guard: a run that would take the baseline away from many repositories at once
+stops before it changes anything.
+
+Plain Python (no Pulumi). What the stack had is its previous `repositories` output (one key per
+repository the last `pulumi up` baselined), which the program reads through the engine (a
+`StackReference` to its own stack, `baseline.program`) before it registers a single resource.
+A repository that was there and is not now loses its protection: its ruleset or classic
+protection is deleted, or in organization mode it is dropped from the organization ruleset's
+targets; its workflow file and settings are no longer managed. That happens when an entry is
+removed, when a rule stops matching (a typo, topics edited in bulk), or when a shard changes.
+
+Why the previous outputs, and not a policy or a preview step: a policy pack sees the resources a
+program registers, never the ones it drops; a preview step guards only the runs of one workflow,
+while the program guards every `pulumi preview` and `pulumi up`, by hand or scheduled, and
+stops them before the engine has a single step to take.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from baseline.settings import Removals
+
+# `REPO_BASELINE_ALLOW_REMOVALS=<n>` allows one run to remove exactly n repositories.
+ALLOW_ENV = "REPO_BASELINE_ALLOW_REMOVALS"
+# Set by GitHub Actions on every run; "schedule" for the hourly roll-out, which nobody watches.
+EVENT_ENV = "GITHUB_EVENT_NAME"
+NAMES_SHOWN = 10
+
+
+class RemovalRefusedError(Exception):
+    """The run would remove more than the limit: the message says how many, which, and how to
+    allow it once."""
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a run would take the baseline away from, against the stack's previous repositories."""
+
+    names: tuple[str, ...]  # sorted ignoring case (the engine keeps no order of the outputs)
+    previous: int
+
+    def describe(self, shown: int = NAMES_SHOWN) -> str:
+        names = ", ".join(self.names[:shown])
+        more = len(self.names) - shown
+        return names + (f" and {more:,} more" if more > 0 else "")
+
+
+def removal(previous: Mapping[str, object] | None, current: Collection[str]) -> Removal:
+    """The repositories of `previous` (the last run's `repositories` output) that are not in
+    `current`, comparing names as GitHub does, ignoring case."""
+    before = list(previous or {})
+    now = {name.lower() for name in current}
+    gone = sorted((name for name in before if name.lower() not in now), key=str.lower)
+    return Removal(tuple(gone), len(before))
+
+
+def allowance(environ: Mapping[str, str] | None = None) -> tuple[int | None, str | None]:
+    """The number of removals this run is allowed (None: none beyond the limit), and why an
+    allowance that was given does not count."""
+    env = os.environ if environ is None else environ
+    raw = env.get(ALLOW_ENV, "").strip()
+    if not raw:
+        return None, None
+    if env.get(EVENT_ENV) == "schedule":
+        return None, f"{ALLOW_ENV} is ignored on a scheduled run (nobody is watching it)"
+    if not raw.isdigit():
+        return None, f"{ALLOW_ENV}={raw!r} is not a number of repositories"
+    return int(raw), None
+
+
+def check(
+    found: Removal,
+    limits: Removals,
+    stack: str,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """Raise `RemovalRefusedError` when `found` is over the limit and not allowed; otherwise the
+    line to log about it (None when nothing is removed)."""
+    count = len(found.names)
+    if count == 0:
+        return None
+    what = (
+        f"{count:,} of the {found.previous:,} repositories of stack {stack} leave it "
+        f"({found.describe()}): their protection is removed (a repository ruleset or classic "
+        "protection deleted, or the repository dropped from the organization ruleset's "
+        "targets) and their workflow file and settings are no longer managed; the "
+        "repositories themselves are kept"
+    )
+    limit = limits.limit(found.previous)
+    if count <= limit:
+        return what
+    allowed, ignored = allowance(environ)
+    if allowed == count:
+        return f"{what} (allowed by {ALLOW_ENV}={count})"
+    reasons = [
+        f"more than the limit of {limit:,} (repo-baseline:removals: more than {limits.count:,} "
+        f"repositories or {limits.percent}% of the stack, whichever is larger)"
+    ]
+    if ignored:
+        reasons.append(ignored)
+    elif allowed is not None:
+        reasons.append(f"{ALLOW_ENV}={allowed} allows {allowed:,}, not {count:,}")
+    raise RemovalRefusedError(
+        f"{what}. That is {'; '.join(reasons)}. Nothing was changed. Check why they left (an "
+        "entry removed, a select rule or a repository's topics or properties changed, the "
+        f"shard); if it is intended, allow it for one run with {ALLOW_ENV}={count} (for "
+        f"example `{ALLOW_ENV}={count} pulumi up`; a scheduled run never allows it), or raise "
+        "repo-baseline:removals."
+    )
