@@ -19,6 +19,7 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from baseline.config import repositories_named
 from baseline.existing_workflows import ExistingWorkflow
 from baseline.inventory import Inventory
 from baseline.selection import Resolution
@@ -136,7 +137,7 @@ def settle(
     now = {name.lower() for name in adopting_now}
     repositories: list[RepositoryConfig] = []
     warnings: list[str] = []
-    pipelines: list[str] = []
+    pipelines: list[tuple[str, str]] = []
     for repo in resolution.repositories:
         if not repo.adopt:
             repositories.append(repo)
@@ -146,11 +147,15 @@ def settle(
         warnings.extend(settled.warnings)
         running = existing_ci(settled.config)
         if running and repo.name.lower() in now:
-            pipelines.append(f"{repo.name}: {running}")
+            pipelines.append((repo.name, running))
     if pipelines:
+        names = [name for name, _ in pipelines]
+        which = "; ".join(
+            running if len(pipelines) == 1 else f"{name}: {running}" for name, running in pipelines
+        )
         warnings.append(
-            "existing workflows that also run on every pull request to the default branch, next "
-            "to the baseline's (two pipelines): " + "; ".join(pipelines)
+            f"{repositories_named(names)}: existing workflows also run on every pull request to "
+            f"the default branch, next to the baseline's (two pipelines): {which}"
         )
     return replace(
         resolution,

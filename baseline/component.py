@@ -13,12 +13,14 @@ Why each option is set the way it is:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
 import pulumi_github as github
 
+from baseline import delivery
+from baseline.delivery import Delivered
 from baseline.settings import (
     ProtectionKind,
     ProtectionSettings,
@@ -40,10 +42,12 @@ COMMIT_MESSAGE = "ci: update the backend CI pipeline (managed by repo-baseline)"
 
 @dataclass(frozen=True)
 class RepositoryBaselineArgs:
-    """What one repository gets: its validated config and the pipeline rendered for it."""
+    """What one repository gets: its validated config, the pipeline rendered for it, and with
+    `pipeline.delivery: pull_request` where that delivery stands."""
 
     config: RepositoryConfig
     pipeline: RenderedPipeline
+    delivered: Delivered = field(default_factory=Delivered)
 
 
 def repository_inputs(config: RepositoryConfig) -> dict[str, Any]:
@@ -189,14 +193,22 @@ class RepositoryBaseline(pulumi.ComponentResource):
     """A repository with its pipeline, the protection derived from it, and its settings."""
 
     repository: github.Repository
-    workflow_file: github.RepositoryFile
+    # On the default branch: committed, or (pull-request delivery) imported once merged.
+    workflow_file: github.RepositoryFile | None
+    # Pull-request delivery until it has merged: the branch, the file on it, the pull request.
+    pipeline_branch: github.Branch | None
+    proposed_file: github.RepositoryFile | None
+    pull_request: github.RepositoryPullRequest | None
     protection: github.RepositoryRuleset | github.BranchProtectionV3 | None
     vulnerability_alerts: github.RepositoryVulnerabilityAlerts
     dependabot_security_updates: github.RepositoryDependabotSecurityUpdates
     actions_permissions: github.ActionsRepositoryPermissions
     workflow_permissions: github.WorkflowRepositoryPermissions
+    # What the protection requires now; None when the baseline protects nothing yet (its
+    # pipeline waits in a pull request).
+    protected_checks: tuple[str, ...] | None
     required_checks: tuple[str, ...]
-    protection_kind: ProtectionKind | Literal["organization"]
+    protection_kind: ProtectionKind | Literal["organization", "pending"]
     sha_pinning_required: bool
 
     def __init__(
@@ -206,11 +218,7 @@ class RepositoryBaseline(pulumi.ComponentResource):
         config, pipeline = args.config, args.pipeline
         settings, protection = config.settings, config.protection
         branch = config.pipeline.options.default_branch
-        self.required_checks = pipeline.required_checks
         self.sha_pinning_required = settings.sha_pinning_required
-        self.protection_kind = (
-            "organization" if protection.scope == "organization" else protection.kind
-        )
 
         child = pulumi.ResourceOptions(parent=self)
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
@@ -224,31 +232,72 @@ class RepositoryBaseline(pulumi.ComponentResource):
         )
         repository = self.repository.name
 
-        self.workflow_file = github.RepositoryFile(
-            f"{name}-workflow",
-            repository=repository,
-            file=pipeline.path,
-            content=pipeline.content,
-            branch=branch,
-            commit_message=COMMIT_MESSAGE,
-            # An existing file at this path is replaced by the generated one; its old content
-            # stays in the branch's history.
-            overwrite_on_create=True,
-            opts=kept,
+        self.pipeline_branch = self.proposed_file = self.pull_request = None
+        self.protected_checks = pipeline.required_checks
+        if config.pipeline.delivery == "commit":
+            self.workflow_file = github.RepositoryFile(
+                f"{name}-workflow",
+                repository=repository,
+                file=pipeline.path,
+                content=pipeline.content,
+                branch=branch,
+                commit_message=COMMIT_MESSAGE,
+                # An existing file at this path is replaced by the generated one; its old
+                # content stays in the branch's history.
+                overwrite_on_create=True,
+                opts=kept,
+            )
+        elif args.delivered.landed:
+            # Merged by people: the file on the default branch is taken into the stack as it
+            # is (an import, no commit, which the protection would refuse); a later change of
+            # the pipeline is proposed again, and this resource is then forgotten.
+            self.workflow_file = github.RepositoryFile(
+                f"{name}-workflow",
+                repository=repository,
+                file=pipeline.path,
+                content=pipeline.content,
+                branch=branch,
+                commit_message=COMMIT_MESSAGE,
+                overwrite_on_create=True,
+                opts=pulumi.ResourceOptions.merge(
+                    kept,
+                    pulumi.ResourceOptions(
+                        import_=f"{config.name}:{pipeline.path}:{branch}",
+                        # Which commit put it there is the merge's, not ours to set.
+                        ignore_changes=["commitMessage", "overwriteOnCreate"],
+                    ),
+                ),
+            )
+        else:
+            self.workflow_file = None
+            self._propose(name, config, pipeline, kept)
+            # Until it has merged, the protection requires what it did (nothing, at first).
+            self.protected_checks = args.delivered.protected
+        checks = self.protected_checks or ()
+        self.required_checks = checks
+        self.protection_kind = (
+            "pending"
+            if self.protected_checks is None
+            else "organization"
+            if protection.scope == "organization"
+            else protection.kind
         )
 
         after_workflow = pulumi.ResourceOptions.merge(
-            child, pulumi.ResourceOptions(depends_on=[self.workflow_file])
+            child,
+            pulumi.ResourceOptions(
+                depends_on=[self.workflow_file] if self.workflow_file is not None else []
+            ),
         )
-        if protection.scope == "organization":
-            # An organization ruleset shared with other repositories protects it
-            # (baseline.organization).
+        if self.protected_checks is None or protection.scope == "organization":
+            # Nothing yet (the pipeline waits in its pull request), or an organization ruleset
+            # shared with other repositories does (baseline.organization).
             self.protection = None
         elif protection.kind == "ruleset":
             self.protection = github.RepositoryRuleset(
                 f"{name}-ruleset",
                 repository=repository,
-                **ruleset_inputs(protection, pipeline.required_checks),
+                **ruleset_inputs(protection, checks),
                 opts=after_workflow,
             )
         else:
@@ -256,7 +305,7 @@ class RepositoryBaseline(pulumi.ComponentResource):
                 f"{name}-branch-protection",
                 repository=repository,
                 branch=branch,
-                **classic_protection_inputs(protection, pipeline.required_checks),
+                **classic_protection_inputs(protection, checks),
                 opts=after_workflow,
             )
 
@@ -299,4 +348,49 @@ class RepositoryBaseline(pulumi.ComponentResource):
                 "required_checks": list(self.required_checks),
                 "protection_kind": self.protection_kind,
             }
+        )
+
+    def _propose(
+        self,
+        name: str,
+        config: RepositoryConfig,
+        pipeline: RenderedPipeline,
+        kept: pulumi.ResourceOptions,
+    ) -> None:
+        """The pipeline proposed in a pull request into the default branch (`baseline.delivery`).
+
+        Kept when they leave the program (the pull request merged, or a newer pipeline is
+        proposed): the branch is GitHub's to delete on merge, and an open pull request is the
+        people's to close."""
+        branch = config.pipeline.options.default_branch
+        head = delivery.proposal_branch(pipeline)
+        self.pipeline_branch = github.Branch(
+            f"{name}-pipeline-branch",
+            repository=config.name,
+            branch=head,
+            source_branch=branch,
+            opts=pulumi.ResourceOptions.merge(
+                kept, pulumi.ResourceOptions(depends_on=[self.repository])
+            ),
+        )
+        self.proposed_file = github.RepositoryFile(
+            f"{name}-workflow-proposed",
+            repository=config.name,
+            file=pipeline.path,
+            content=pipeline.content,
+            branch=self.pipeline_branch.branch,
+            commit_message=COMMIT_MESSAGE,
+            overwrite_on_create=True,
+            opts=kept,
+        )
+        self.pull_request = github.RepositoryPullRequest(
+            f"{name}-pull-request",
+            base_repository=config.name,
+            base_ref=branch,
+            head_ref=self.pipeline_branch.branch,
+            title=delivery.PULL_REQUEST_TITLE,
+            body=delivery.PULL_REQUEST_BODY,
+            opts=pulumi.ResourceOptions.merge(
+                kept, pulumi.ResourceOptions(depends_on=[self.proposed_file])
+            ),
         )

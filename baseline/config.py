@@ -364,9 +364,11 @@ RULES = (
 def _build(section: str, values: dict[str, Any]) -> Any:
     """The settings dataclass of a section from its merged valid values."""
     if section == "pipeline":
-        options = {key: value for key, value in values.items() if key != "template"}
+        own = ("template", "delivery")
+        options = {key: value for key, value in values.items() if key not in own}
         template = values.get("template", PipelineSettings.template)
-        return PipelineSettings(template, replace(BackendCiOptions(), **options))
+        delivery = values.get("delivery", PipelineSettings.delivery)
+        return PipelineSettings(template, replace(BackendCiOptions(), **options), delivery)
     if section == "protection":
         return replace(ProtectionSettings(), **values)
     return replace(RepositorySettings(), **values)
@@ -560,20 +562,23 @@ WARNING_NAMES_SHOWN = 5
 
 def _update_problem(repository: RepositoryConfig) -> str | None:
     """Why later commits of the workflow file would be refused (HTTP 409); None when they pass."""
+    if repository.pipeline.delivery == "pull_request":
+        return None  # every change of the file is a pull request
     protection = repository.protection
     if protection.kind == "classic":
         return (
             "classic branch protection (enforce_admins on) rejects every direct commit (HTTP "
             "409), so after the first `pulumi up` updates to the workflow file must be merged "
-            "through a pull request, or use protection.kind ruleset with a GitHub App in "
-            "protection.bypass_actors."
+            "through a pull request (pipeline.delivery: pull_request), or use protection.kind "
+            "ruleset with a GitHub App in protection.bypass_actors."
         )
     if not protection.bypass_actors:
         return (
             "the ruleset has no bypass_actors, so after the first `pulumi up` updates to the "
             'workflow file will be rejected (HTTP 409 "Changes must be made through a pull '
             'request") unless the token belongs to a GitHub App listed in '
-            "protection.bypass_actors."
+            "protection.bypass_actors, or the pipeline is delivered through pull requests "
+            "(pipeline.delivery: pull_request)."
         )
     return None
 
@@ -603,10 +608,11 @@ def warnings_for(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:
             problem = problem_of(config)
             if problem is not None:
                 named.setdefault(problem, []).append(config.name)
-    return tuple(f"{_repositories(names)}: {problem}" for problem, names in named.items())
+    return tuple(f"{repositories_named(names)}: {problem}" for problem, names in named.items())
 
 
-def _repositories(names: Sequence[str]) -> str:
+def repositories_named(names: Sequence[str]) -> str:
+    """One repository's name, or how many and the first few: how a warning starts."""
     if len(names) == 1:
         return names[0]
     shown = ", ".join(names[:WARNING_NAMES_SHOWN])

@@ -271,6 +271,22 @@ def fetch(
     return tuple(workflows), 1 + len(paths)
 
 
+def file_text(
+    root: str, token: str, owner: str, repository: str, branch: str, path: str
+) -> str | None:
+    """The text of one file of `owner/repository` on `branch` (one request); None when there is
+    no such file, or GitHub sends no text for it."""
+    from baseline.inventory import get_json
+
+    url = (
+        f"{root}repos/{urllib.parse.quote(owner, safe='')}/"
+        f"{urllib.parse.quote(repository, safe='')}/contents/{urllib.parse.quote(path)}"
+        f"?ref={urllib.parse.quote(branch, safe='')}"
+    )
+    answer = get_json(url, token, missing_ok=True)
+    return _decoded(answer) if isinstance(answer, dict) else None
+
+
 def _decoded(answer: Mapping[str, Any]) -> str | None:
     """A contents answer's text; None when GitHub sent none (over 1 MB) or it is not UTF-8."""
     content = answer.get("content")

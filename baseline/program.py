@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pulumi
 
-from baseline import adoption, inventory, organization, removals, stack_yaml, summary
+from baseline import (
+    adoption,
+    delivery,
+    existing_workflows,
+    inventory,
+    organization,
+    removals,
+    stack_yaml,
+    summary,
+)
 from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
 from baseline.config import CONFIG_NAMESPACE, MISSING_KEY, OWNER_ALLOWED, OWNER_KEY, parse_settings
+from baseline.delivery import Delivered
 from baseline.errors import ConfigError, ConfigErrors
 from baseline.selection import (
     EmptyRuleError,
@@ -101,6 +111,29 @@ def load_workflows(
         ) from None
 
 
+def load_landed(owner: str, resolution: Resolution) -> set[str]:
+    """The repositories delivered by pull request whose default branch has the rendered
+    pipeline: one read of the file each (`baseline.delivery`)."""
+    proposed = [r for r in resolution.repositories if r.pipeline.delivery == "pull_request"]
+    if not proposed:
+        return set()
+    provider = pulumi.Config("github")
+    token = provider.get("token") or os.environ.get("GITHUB_TOKEN") or ""
+    root = inventory.api_root(provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL"))
+    landed = set()
+    try:
+        for repo in proposed:
+            pipeline = rendered_pipeline(repo.pipeline.template, repo.pipeline.options)
+            text = existing_workflows.file_text(
+                root, token, owner, repo.name, repo.pipeline.options.default_branch, pipeline.path
+            )
+            if text == pipeline.content:
+                landed.add(repo.name)
+    except inventory.InventoryError as error:
+        raise pulumi.RunError(f"repo-baseline: pull-request delivery: {error}") from None
+    return landed
+
+
 def _raw(config: pulumi.Config, key: str) -> object:
     """A config value as the stack file had it: objects arrive as JSON, scalars as their text.
 
@@ -112,9 +145,12 @@ def _raw(config: pulumi.Config, key: str) -> object:
 
 
 def build(
-    repositories: Sequence[RepositoryConfig], warnings: Sequence[str] = ()
+    repositories: Sequence[RepositoryConfig],
+    warnings: Sequence[str] = (),
+    delivered: Mapping[str, Delivered] | None = None,
 ) -> dict[str, RepositoryBaseline]:
-    """One `RepositoryBaseline` per repository of the stack, by repository name."""
+    """One `RepositoryBaseline` per repository of the stack, by repository name (`delivered`:
+    where each pull-request delivery stands)."""
     for warning in warnings:
         pulumi.log.warn(warning)
     # A loop, not a comprehension: the SDK records the call stack of every resource it
@@ -128,6 +164,7 @@ def build(
                 config=repo,
                 # Cached per distinct (template, options): rendered once, shared by repositories.
                 pipeline=rendered_pipeline(repo.pipeline.template, repo.pipeline.options),
+                delivered=(delivered or {}).get(repo.name, NOT_DELIVERED),
             ),
         )
     return baselines
@@ -136,9 +173,11 @@ def build(
 def build_organization_rulesets(
     repositories: Sequence[RepositoryConfig], baselines: dict[str, RepositoryBaseline]
 ) -> list[organization.RulesetGroup]:
-    """The organization rulesets of the repositories in organization scope."""
+    """The organization rulesets of the repositories in organization scope (but those whose
+    pipeline waits in its pull request, which no ruleset of the baseline targets yet)."""
+    protected = [repo for repo in repositories if baselines[repo.name].protected_checks is not None]
     groups = organization.groups(
-        repositories, {name: b.required_checks for name, b in baselines.items()}
+        protected, {name: b.required_checks for name, b in baselines.items()}
     )
     if len(groups) > organization.MAX_ORGANIZATION_RULESETS:
         pulumi.log.warn(
@@ -146,9 +185,8 @@ def build_organization_rulesets(
             f"at most {organization.MAX_ORGANIZATION_RULESETS} per organization: give more "
             "repositories the same protection (pipeline.gate makes their checks the same)"
         )
-    organization.organization_rulesets(
-        groups, {name: b.workflow_file for name, b in baselines.items()}, pulumi.get_stack()
-    )
+    files = {name: b.workflow_file for name, b in baselines.items() if b.workflow_file}
+    organization.organization_rulesets(groups, files, pulumi.get_stack())
     return groups
 
 
@@ -238,6 +276,8 @@ def _first(names: Sequence[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
+NOT_DELIVERED = Delivered()
+
 # The read of the stack's own outputs (a `StackReference`, so no GitHub request).
 PREVIOUS = "previous-outputs"
 
@@ -265,7 +305,7 @@ def main() -> None:
         adopting = adoption.adopting(resolution, previous)
         read = load_workflows(listing, adopting)
         settled = adoption.settle(resolution, read, previous, adopting)
-        deploy(settled, previous, settings.removals)
+        deploy(settled, previous, settings.removals, load_landed(owner, settled))
 
     pulumi.run(guarded)
 
@@ -288,16 +328,24 @@ def deploy(
     resolution: Resolution,
     previous: dict[str, Any] | None = None,
     limits: Removals | None = None,
+    landed: Collection[str] = (),
 ) -> None:
     """Every resource of the stack's repositories, after the removal guard against `previous`,
     the last run's `repositories` output (the offline plan calls it with the resolution it made
-    from the same stack file, so nothing is parsed or chosen twice)."""
+    from the same stack file, so nothing is parsed or chosen twice). `landed`: the repositories
+    delivered by pull request whose default branch already has their pipeline."""
     check_removals(resolution, previous, limits or Removals())
     known = {name.lower() for name in previous or {}}
+    delivered: dict[str, Delivered] = {}
     for repo in resolution.repositories:
         if repo.adopt and repo.name.lower() not in known:
             pulumi.log.info(f"{repo.name}: adopted; {summary.live_changes(repo)}")
+        if repo.pipeline.delivery == "pull_request":
+            delivered[repo.name] = Delivered(
+                landed=repo.name in landed,
+                protected=delivery.protected_checks(previous, repo.name),
+            )
     with tuned_garbage_collector():
-        baselines = build(resolution.repositories, resolution.warnings)
+        baselines = build(resolution.repositories, resolution.warnings, delivered)
         groups = build_organization_rulesets(resolution.repositories, baselines)
         export(baselines, resolution.repositories, groups)

@@ -6,6 +6,8 @@ STACK = "pulumi:pulumi:Stack"
 COMPONENT = "repo-baseline:index:RepositoryBaseline"
 REPOSITORY = "github:index/repository:Repository"
 WORKFLOW_FILE = "github:index/repositoryFile:RepositoryFile"
+BRANCH = "github:index/branch:Branch"
+PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 CLASSIC = "github:index/branchProtectionV3:BranchProtectionV3"
 ORGANIZATION_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
@@ -20,7 +22,9 @@ WORKFLOW_PERMISSIONS = "github:index/workflowRepositoryPermissions:WorkflowRepos
 REPOSITORY_ORDER = (
     COMPONENT,
     REPOSITORY,
+    BRANCH,
     WORKFLOW_FILE,
+    PULL_REQUEST,
     RULESET,
     CLASSIC,
     VULNERABILITY_ALERTS,

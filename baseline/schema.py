@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from baseline.settings import (
+    DELIVERIES,
     MAX_APPROVALS,
     PROTECTION_KINDS,
     PROTECTION_SCOPES,
     VISIBILITIES,
     WORKFLOW_PERMISSIONS,
+    PipelineSettings,
     ProtectionSettings,
     Removals,
     RepositorySettings,
@@ -76,6 +78,12 @@ WORKING_DIRECTORY_ALLOWED = (
 
 PIPELINE: dict[str, dict[str, Any]] = {
     "template": {"enum": list(TEMPLATES), "description": "the pipeline template"},
+    "delivery": {
+        "enum": list(DELIVERIES),
+        "description": "how the workflow file reaches the default branch: commit (straight to "
+        "it) or pull_request (a branch and a pull request; the protection's new checks only once "
+        "it has merged)",
+    },
     "working_directory": {
         **_string(r"[A-Za-z0-9._/-]+", WORKING_DIRECTORY_ALLOWED),
         "allOf": [
@@ -408,8 +416,11 @@ def stack_schema() -> dict[str, Any]:
     pipeline_defaults = dataclasses.replace(BackendCiOptions())
     sections = {
         "pipeline": _section(
-            {"template": {**PIPELINE["template"], "default": TEMPLATES[0]}}
-            | {k: v for k, v in PIPELINE.items() if k != "template"},
+            {
+                "template": {**PIPELINE["template"], "default": TEMPLATES[0]},
+                "delivery": {**PIPELINE["delivery"], "default": PipelineSettings.delivery},
+            }
+            | {k: v for k, v in PIPELINE.items() if k not in ("template", "delivery")},
             pipeline_defaults,
             "the pipeline's template and options",
         ),

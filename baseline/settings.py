@@ -13,11 +13,13 @@ from baseline.existing_workflows import ExistingWorkflow
 from workflows.options import BackendCiOptions
 
 ProtectionKind = Literal["ruleset", "classic"]
+Delivery = Literal["commit", "pull_request"]
 ProtectionScope = Literal["repository", "organization"]
 Visibility = Literal["private", "public", "internal"]
 WorkflowPermission = Literal["read", "write"]
 
 PROTECTION_KINDS: tuple[ProtectionKind, ...] = ("ruleset", "classic")
+DELIVERIES: tuple[Delivery, ...] = ("commit", "pull_request")
 PROTECTION_SCOPES: tuple[ProtectionScope, ...] = ("repository", "organization")
 VISIBILITIES: tuple[Visibility, ...] = ("private", "public", "internal")
 WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
@@ -28,10 +30,12 @@ MAX_APPROVALS: dict[ProtectionKind, int] = {"ruleset": 10, "classic": 6}
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """`pipeline`: which template, and the options it is rendered with."""
+    """`pipeline`: which template, the options it is rendered with, and how the workflow file
+    reaches the default branch: committed to it, or through a pull request (`baseline.delivery`)."""
 
     template: str = "backend-ci"
     options: BackendCiOptions = field(default_factory=BackendCiOptions)
+    delivery: Delivery = "commit"
 
 
 @dataclass(frozen=True)

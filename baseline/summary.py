@@ -24,6 +24,7 @@ from baseline.resource_types import (
     COMPONENT,
     DEPENDABOT_SECURITY_UPDATES,
     ORGANIZATION_RULESET,
+    PULL_REQUEST,
     REPOSITORY,
     RULESET,
     VULNERABILITY_ALERTS,
@@ -94,6 +95,11 @@ def _protection_lines(
     """required checks, reviews and protection, from the protection resource's inputs (the
     organization ruleset that names the repository, in organization scope)."""
     ruleset = children.get(RULESET) or shared_ruleset
+    if ruleset is None and CLASSIC not in children:
+        return {
+            "required checks": "none yet: its pipeline waits in its pull request",
+            "protection": "none from the baseline until that pull request has merged",
+        }
     if ruleset is not None:
         inputs = ruleset["inputs"]
         rules = inputs.get("rules", {})
@@ -220,8 +226,15 @@ def repository_lines(
 ) -> dict[str, str]:
     """Every fact of one repository's plan, label -> text, in reading order."""
     workflow = children[WORKFLOW_FILE]["inputs"]
+    where = f"{workflow['file']} on {workflow['branch']}"
+    if PULL_REQUEST in children:
+        request = children[PULL_REQUEST]["inputs"]
+        where = (
+            f"{workflow['file']} on {request['baseRef']} through a pull request from "
+            f"{request['headRef']} (offline, the plan takes it as not merged)"
+        )
     return {
-        "workflow": f"{workflow['file']} on {workflow['branch']}",
+        "workflow": where,
         "pipeline": _pipeline(config),
         **_protection_lines(children, shared_ruleset),
         "security": _security(children),

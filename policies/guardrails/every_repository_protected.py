@@ -65,6 +65,10 @@ def _check_repository(
         return
     if any(_protects(r, default_branch) for r in repository.undecided_rulesets):
         return  # An organization ruleset may protect it, which a preview can't tell yet.
+    if not protections and repository.proposes_pipeline(default_branch):
+        # Its pipeline waits in a pull request: requiring its checks before it has merged would
+        # hold every pull request, that one included ("Expected - Waiting for status").
+        return
     if not protections:
         report(
             f"repository '{repository.name}' has no active branch ruleset or BranchProtectionV3 "
@@ -108,7 +112,9 @@ every_repository_protected = StackValidationPolicy(
         "Every Repository in the stack has an active branch ruleset (its own, or an "
         "OrganizationRuleset whose conditions target it; targeting ~DEFAULT_BRANCH or the "
         "default branch) or a BranchProtectionV3 on its default branch, requiring at least one "
-        "status check."
+        "status check; unless its pipeline waits in a RepositoryPullRequest into that branch "
+        "(the workflow file on the pull request's head branch), whose checks nothing reports "
+        "before it has merged."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate,

@@ -13,6 +13,7 @@ from .targeting import RepositoryIndex, ruleset_targets
 # Type tokens as pulumi-github 6.15.0 registers them (pulumi_github/*.py).
 REPOSITORY = "github:index/repository:Repository"
 REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
 REPOSITORY_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 ORGANIZATION_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
 REPOSITORY_CUSTOM_PROPERTY = "github:index/repositoryCustomProperty:RepositoryCustomProperty"
@@ -41,12 +42,15 @@ class RepositoryResources:
 
     `rulesets` are its RepositoryRulesets, then the OrganizationRulesets whose conditions target
     it; `undecided_rulesets` are OrganizationRulesets that may target it, which a preview can't
-    tell yet (see `targeting`).
+    tell yet (see `targeting`). `proposed_files` are workflow files on the head branch of one of
+    its `pull_requests`: proposed for the base branch, not on it until the pull request merges.
     """
 
     name: str
     repositories: list[StackResource] = field(default_factory=list)
     workflow_files: list[StackResource] = field(default_factory=list)
+    proposed_files: list[StackResource] = field(default_factory=list)
+    pull_requests: list[StackResource] = field(default_factory=list)
     rulesets: list[StackResource] = field(default_factory=list)
     undecided_rulesets: list[StackResource] = field(default_factory=list)
     custom_properties: list[StackResource] = field(default_factory=list)
@@ -55,17 +59,31 @@ class RepositoryResources:
     dependabot_security_updates: list[StackResource] = field(default_factory=list)
 
     def default_branch(self, fallback: str) -> str:
-        """The `branch` its workflow files are committed to, else `fallback` (policy config)."""
+        """The `branch` its workflow files are committed to, else the base of its pull requests,
+        else `fallback` (policy config)."""
         for workflow_file in self.workflow_files:
             branch = as_str(value_at(workflow_file.props, "branch"))
             if branch:
                 return branch
+        for pull_request in self.pull_requests:
+            branch = as_str(value_at(pull_request.props, "baseRef"))
+            if branch:
+                return branch
         return fallback
+
+    def proposes_pipeline(self, branch: str) -> bool:
+        """Whether a workflow file waits in a pull request into `branch` (the protection of
+        that branch may then require only what it did before: the file is not there yet)."""
+        return bool(self.proposed_files) and any(
+            as_str(value_at(pr.props, "baseRef")) == branch for pr in self.pull_requests
+        )
 
 
 def repository_name(resource: StackResource) -> str | None:
     """The repository a resource belongs to: `name` of a Repository, `repository` of the rest."""
-    key = "name" if resource.resource_type == REPOSITORY else "repository"
+    key = {REPOSITORY: "name", PULL_REQUEST: "baseRepository"}.get(
+        resource.resource_type, "repository"
+    )
     try:
         return as_str(value_at(resource.props, key)) or None
     except UnknownValueError:
@@ -128,9 +146,35 @@ def group_by_repository(resources: Iterable[StackResource]) -> dict[str, Reposit
             group.dependabot_security_updates.append(resource)
         elif kind == REPOSITORY_CUSTOM_PROPERTY:
             group.custom_properties.append(resource)
+        elif kind == PULL_REQUEST:
+            group.pull_requests.append(resource)
+    for group in groups.values():
+        _separate_proposals(group)
     if organization_rulesets:
         _add_organization_rulesets(groups, organization_rulesets)
     return groups
+
+
+def _separate_proposals(group: RepositoryResources) -> None:
+    """Move the workflow files committed to a pull request's head branch to `proposed_files`."""
+    heads = set()
+    for pull_request in group.pull_requests:
+        try:
+            heads.add(as_str(value_at(pull_request.props, "headRef")))
+        except UnknownValueError:
+            continue
+    if not heads:
+        return
+    proposed = []
+    for workflow_file in group.workflow_files:
+        try:
+            branch = as_str(value_at(workflow_file.props, "branch"))
+        except UnknownValueError:
+            branch = None
+        if branch in heads:
+            proposed.append(workflow_file)
+    group.proposed_files = proposed
+    group.workflow_files = [f for f in group.workflow_files if f not in proposed]
 
 
 def _add_organization_rulesets(

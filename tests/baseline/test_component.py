@@ -133,6 +133,7 @@ def test_workflow_file_is_the_rendered_pipeline_for_this_repository() -> pulumi.
         assert repository == "svc"
 
     wf = baseline.workflow_file
+    assert wf is not None
     return pulumi.Output.all(
         wf.content, wf.file, wf.branch, wf.overwrite_on_create, wf.repository
     ).apply(check)
@@ -183,6 +184,7 @@ def test_overrides_merge_over_defaults() -> pulumi.Output[None]:
         assert (rebase, merge, squash) == (True, True, True)
         assert "--cov-fail-under=85" in content
 
+    assert baseline.workflow_file is not None
     return pulumi.Output.all(
         baseline.repository.allow_rebase_merge,
         baseline.repository.allow_merge_commit,

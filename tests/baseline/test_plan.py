@@ -217,7 +217,10 @@ def test_fifteen_repositories_every_choice_visible_and_nothing_repeated() -> Non
     assert "code owners must approve" in shared
     assert "bypass: app 123456 (always)" in shared
     assert "actions pinned to SHAs required" in shared
-    assert out.count("warning: ") == 2
+    # Classic protection's 409, secret scanning without Secret Protection, and the adopted
+    # repository's own CI next to the baseline's.
+    assert out.count("warning: ") == 3
+    assert "warning: billing-service: existing workflows also run on every pull request" in out
     assert "resources        Repository, RepositoryFile, RepositoryRuleset" in shared
     assert out.count("RepositoryRuleset") == 1
     # Each repository's own choices, under its name.
@@ -240,7 +243,7 @@ def test_fifteen_repositories_every_choice_visible_and_nothing_repeated() -> Non
 
 
 def test_json_plan_carries_the_warnings(plan_json: dict[str, Any]) -> None:
-    assert len(plan_json["warnings"]) == 3
+    assert len(plan_json["warnings"]) == 4
     assert plan_json["warnings"][0].startswith("2 repositories (shop-frontend-api, billing")
 
 

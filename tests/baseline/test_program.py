@@ -106,14 +106,18 @@ def test_exports_per_repository(example: Record) -> None:
 
 def test_warnings_are_logged_once_per_problem(example: Record) -> None:
     # Two repositories share the ruleset's problem, one has classic protection's; the adopted
-    # one also gets SHA pinning's.
+    # one's existing workflows use actions by tag (so SHA pinning stays off) and run on pull
+    # requests (two pipelines).
     assert [warning.split(":", 1)[0] for warning in example.warnings] == [
         "2 repositories (shop-frontend-api, billing-service)",
         "legacy-portal",
         "billing-service",
+        "billing-service",
     ]
     assert all("409" in warning for warning in example.warnings[:2])
-    assert "sha_pinning_required" in example.warnings[2]
+    assert "sha_pinning_required stays off" in example.warnings[2]
+    assert "actions/checkout@v4" in example.warnings[2]
+    assert "(two pipelines): .github/workflows/ci.yml" in example.warnings[3]
 
 
 def test_a_bad_config_registers_nothing(example_config: dict[str, Any]) -> None:

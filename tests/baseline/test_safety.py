@@ -12,13 +12,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from baseline import mock_engine, program, removals
+from baseline import adoption, mock_engine, program, removals
 from baseline.config import load_stack_file, parse_settings
 from baseline.errors import ConfigErrors
+from baseline.existing_workflows import ExistingWorkflow
 from baseline.inventory import Inventory, OrgRepository
 from baseline.plan import main as plan_main
 from baseline.selection import EmptyRuleError, ListingError, check_organization, resolve
-from baseline.settings import Removals
+from baseline.settings import Removals, RepositoryConfig
 
 OWNER = "  github:owner: example-org\n"
 
@@ -273,3 +274,66 @@ def test_the_plan_reads_the_previous_outputs(
     assert (
         _plan("--config", str(example), "--inventory", listing, "--previous", str(outputs))[0] == 2
     )
+
+
+# --- Adoption: existing workflows and SHA pinning ---------------------------------------------
+
+
+def _adopting(
+    workflows: tuple[ExistingWorkflow, ...] | None,
+    settings: dict[str, Any] | None = None,
+    previous: dict[str, Any] | None = None,
+) -> tuple[RepositoryConfig, tuple[str, ...]]:
+    entry: dict[str, Any] = {"name": "billing", "adopt": True}
+    if settings:
+        entry["settings"] = settings
+    listing = Inventory("example-org", (OrgRepository("billing", workflows=workflows),))
+    resolution = resolve(parse_settings(None, [entry]), listing)
+    now = adoption.adopting(resolution, previous)
+    settled = adoption.settle(resolution, listing, previous, now)
+    (repo,) = settled.repositories
+    # What settle says, after what resolve said (the 409 warning).
+    return repo, settled.warnings[len(resolution.warnings) :]
+
+
+PINNED = ExistingWorkflow(".github/workflows/ci.yml", "CI", runs_on_pull_requests=True)
+BY_TAG = ExistingWorkflow(".github/workflows/lint.yml", "Lint", unpinned=("actions/checkout@v4",))
+OURS = ExistingWorkflow(".github/workflows/backend-ci.yml", "old", unpinned=("a/b@v1",))
+
+
+def test_pinning_is_on_only_when_every_existing_action_is_pinned() -> None:
+    repo, warnings = _adopting((PINNED, OURS))
+    # The baseline's own file is replaced, so its old actions do not count.
+    assert repo.settings.sha_pinning_required is True
+    assert repo.existing_workflows == (PINNED,)
+    assert warnings == (
+        "billing: existing workflows also run on every pull request to the default branch, "
+        'next to the baseline\'s (two pipelines): .github/workflows/ci.yml ("CI")',
+    )
+    repo, warnings = _adopting((PINNED, BY_TAG))
+    assert repo.settings.sha_pinning_required is False
+    assert any(
+        "stays off" in w and ".github/workflows/lint.yml: actions/checkout@v4" in w
+        for w in warnings
+    )
+    repo, warnings = _adopting(None)
+    assert repo.settings.sha_pinning_required is False
+    assert any("were not read" in w for w in warnings)
+
+
+def test_pinning_set_by_the_config_is_kept_and_warned_about() -> None:
+    repo, warnings = _adopting((BY_TAG,), settings={"sha_pinning_required": True})
+    assert repo.settings.sha_pinning_required is True
+    (warning,) = warnings
+    assert "as the config sets it" in warning
+    repo, warnings = _adopting((BY_TAG,), settings={"sha_pinning_required": False})
+    assert (repo.settings.sha_pinning_required, warnings) == (False, ())
+
+
+def test_a_later_run_keeps_what_the_adopting_run_decided() -> None:
+    previous = {"billing": {"sha_pinning_required": False}}
+    repo, warnings = _adopting(None, previous=previous)
+    assert (repo.settings.sha_pinning_required, warnings) == (False, ())
+    # Adopted before the decision was recorded: left as configured (the live value then).
+    repo, _ = _adopting(None, previous={"billing": {}})
+    assert repo.settings.sha_pinning_required is True
