@@ -235,38 +235,20 @@ class RepositoryBaseline(pulumi.ComponentResource):
         self.pipeline_branch = self.proposed_file = self.pull_request = None
         self.protected_checks = pipeline.required_checks
         if config.pipeline.delivery == "commit":
-            self.workflow_file = github.RepositoryFile(
-                f"{name}-workflow",
-                repository=repository,
-                file=pipeline.path,
-                content=pipeline.content,
-                branch=branch,
-                commit_message=COMMIT_MESSAGE,
-                # An existing file at this path is replaced by the generated one; its old
-                # content stays in the branch's history.
-                overwrite_on_create=True,
-                opts=kept,
-            )
+            # An existing file at this path is replaced by the generated one; its old content
+            # stays in the branch's history.
+            self.workflow_file = self._workflow_file(f"{name}-workflow", pipeline, branch, kept)
         elif args.delivered.landed:
             # Merged by people: the file on the default branch is taken into the stack as it
             # is (an import, no commit, which the protection would refuse); a later change of
             # the pipeline is proposed again, and this resource is then forgotten.
-            self.workflow_file = github.RepositoryFile(
-                f"{name}-workflow",
-                repository=repository,
-                file=pipeline.path,
-                content=pipeline.content,
-                branch=branch,
-                commit_message=COMMIT_MESSAGE,
-                overwrite_on_create=True,
-                opts=pulumi.ResourceOptions.merge(
-                    kept,
-                    pulumi.ResourceOptions(
-                        import_=f"{config.name}:{pipeline.path}:{branch}",
-                        # Which commit put it there is the merge's, not ours to set.
-                        ignore_changes=["commitMessage", "overwriteOnCreate"],
-                    ),
-                ),
+            imported = pulumi.ResourceOptions(
+                import_=f"{config.name}:{pipeline.path}:{branch}",
+                # Which commit put it there is the merge's, not ours to set.
+                ignore_changes=["commitMessage", "overwriteOnCreate"],
+            )
+            self.workflow_file = self._workflow_file(
+                f"{name}-workflow", pipeline, branch, pulumi.ResourceOptions.merge(kept, imported)
             )
         else:
             self.workflow_file = None
@@ -373,15 +355,8 @@ class RepositoryBaseline(pulumi.ComponentResource):
                 kept, pulumi.ResourceOptions(depends_on=[self.repository])
             ),
         )
-        self.proposed_file = github.RepositoryFile(
-            f"{name}-workflow-proposed",
-            repository=config.name,
-            file=pipeline.path,
-            content=pipeline.content,
-            branch=self.pipeline_branch.branch,
-            commit_message=COMMIT_MESSAGE,
-            overwrite_on_create=True,
-            opts=kept,
+        self.proposed_file = self._workflow_file(
+            f"{name}-workflow-proposed", pipeline, self.pipeline_branch.branch, kept
         )
         self.pull_request = github.RepositoryPullRequest(
             f"{name}-pull-request",
@@ -393,4 +368,23 @@ class RepositoryBaseline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(
                 kept, pulumi.ResourceOptions(depends_on=[self.proposed_file])
             ),
+        )
+
+    def _workflow_file(
+        self,
+        name: str,
+        pipeline: RenderedPipeline,
+        branch: pulumi.Input[str],
+        opts: pulumi.ResourceOptions,
+    ) -> github.RepositoryFile:
+        """The rendered workflow file on `branch`, replacing any file at its path."""
+        return github.RepositoryFile(
+            name,
+            repository=self.repository.name,
+            file=pipeline.path,
+            content=pipeline.content,
+            branch=branch,
+            commit_message=COMMIT_MESSAGE,
+            overwrite_on_create=True,
+            opts=opts,
         )

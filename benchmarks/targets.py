@@ -57,6 +57,9 @@ REST_BACKED: Mapping[str, str] = {
     "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions": (
         "Actions default workflow permissions API"
     ),
+    # pipeline.delivery: pull_request (resource_github_branch.go, _repository_pull_request.go).
+    "github:index/branch:Branch": "Git refs API",
+    "github:index/repositoryPullRequest:RepositoryPullRequest": "PullRequests API",
 }
 GITHUB_TYPE_PREFIX = "github:"
 
