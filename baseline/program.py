@@ -78,15 +78,13 @@ def load_inventory(owner: str, settings: StackSettings) -> inventory.Inventory |
             listing = inventory.load(path)
             check_organization(listing, owner)
             return listing
-        provider = pulumi.Config("github")
-        token = provider.get("token") or os.environ.get("GITHUB_TOKEN")
+        token, base_url = _github_access()
         if not token:
             raise inventory.InventoryError(
                 "the stack lists the organization's repositories: set a token "
                 "(github:token or GITHUB_TOKEN), or name a saved listing in "
                 f"{inventory.INVENTORY_ENV}"
             )
-        base_url = provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL")
         properties = settings.selection is not None and settings.selection.uses_properties
         return inventory.fetch(owner, token, base_url, properties=properties)
     except (inventory.InventoryError, ListingError) as error:
@@ -100,9 +98,7 @@ def load_workflows(
     GitHub (a saved listing is taken as saved: `repo-baseline inventory --workflows`)."""
     if listing is None or not names or listing.source != "GitHub":
         return listing
-    provider = pulumi.Config("github")
-    token = provider.get("token") or os.environ.get("GITHUB_TOKEN") or ""
-    base_url = provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL")
+    token, base_url = _github_access()
     try:
         return inventory.read_workflows(listing, token, base_url, names)
     except inventory.InventoryError as error:
@@ -117,9 +113,8 @@ def load_landed(owner: str, resolution: Resolution) -> set[str]:
     proposed = [r for r in resolution.repositories if r.pipeline.delivery == "pull_request"]
     if not proposed:
         return set()
-    provider = pulumi.Config("github")
-    token = provider.get("token") or os.environ.get("GITHUB_TOKEN") or ""
-    root = inventory.api_root(provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL"))
+    token, base_url = _github_access()
+    root = inventory.api_root(base_url)
     landed = set()
     try:
         for repo in proposed:
@@ -132,6 +127,13 @@ def load_landed(owner: str, resolution: Resolution) -> set[str]:
     except inventory.InventoryError as error:
         raise pulumi.RunError(f"repo-baseline: pull-request delivery: {error}") from None
     return landed
+
+
+def _github_access() -> tuple[str, str | None]:
+    """The token and endpoint the provider uses (its config, else its environment variables)."""
+    provider = pulumi.Config("github")
+    token = provider.get("token") or os.environ.get("GITHUB_TOKEN") or ""
+    return token, provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL")
 
 
 def _raw(config: pulumi.Config, key: str) -> object:
@@ -164,7 +166,7 @@ def build(
                 config=repo,
                 # Cached per distinct (template, options): rendered once, shared by repositories.
                 pipeline=rendered_pipeline(repo.pipeline.template, repo.pipeline.options),
-                delivered=(delivered or {}).get(repo.name, NOT_DELIVERED),
+                delivered=(delivered or {}).get(repo.name, Delivered()),
             ),
         )
     return baselines
@@ -276,8 +278,6 @@ def _first(names: Sequence[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
-NOT_DELIVERED = Delivered()
-
 # The read of the stack's own outputs (a `StackReference`, so no GitHub request).
 PREVIOUS = "previous-outputs"
 
@@ -302,10 +302,12 @@ def main() -> None:
         details = await reference.get_output_details("repositories")
         value = details.value if details.value is not None else details.secret_value
         previous = value if isinstance(value, dict) else {}
+        # The guard before any request of the run's own: a refused run reads nothing more.
+        check_removals(resolution, previous, settings.removals)
         adopting = adoption.adopting(resolution, previous)
         read = load_workflows(listing, adopting)
         settled = adoption.settle(resolution, read, previous, adopting)
-        deploy(settled, previous, settings.removals, load_landed(owner, settled))
+        deploy(settled, previous, None, load_landed(owner, settled))
 
     pulumi.run(guarded)
 
@@ -330,11 +332,13 @@ def deploy(
     limits: Removals | None = None,
     landed: Collection[str] = (),
 ) -> None:
-    """Every resource of the stack's repositories, after the removal guard against `previous`,
-    the last run's `repositories` output (the offline plan calls it with the resolution it made
-    from the same stack file, so nothing is parsed or chosen twice). `landed`: the repositories
-    delivered by pull request whose default branch already has their pipeline."""
-    check_removals(resolution, previous, limits or Removals())
+    """Every resource of the stack's repositories, after the removal guard with `limits` against
+    `previous`, the last run's `repositories` output (`limits` None: the caller has checked; the
+    offline plan calls it with the resolution it made from the same stack file, so nothing is
+    parsed or chosen twice). `landed`: the repositories delivered by pull request whose default
+    branch already has their pipeline."""
+    if limits is not None:
+        check_removals(resolution, previous, limits)
     known = {name.lower() for name in previous or {}}
     delivered: dict[str, Delivered] = {}
     for repo in resolution.repositories:
