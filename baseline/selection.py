@@ -186,6 +186,9 @@ def _current(config: RepositoryConfig, key: str) -> object:
     return getattr(config.settings, key.removeprefix("settings."))
 
 
+TOPICS = "settings.topics"
+
+
 def adopted(config: RepositoryConfig, repository: OrgRepository) -> RepositoryConfig:
     """An existing repository's config: what it keeps from GitHub (`KEPT_UNLESS_OWN` unless its
     entry or rule sets them, `KEPT_UNLESS_EXPLICIT` unless `defaults` does too) taken from the
@@ -193,7 +196,8 @@ def adopted(config: RepositoryConfig, repository: OrgRepository) -> RepositoryCo
     decided = {key: config.own for key in KEPT_UNLESS_OWN}
     decided.update({key: config.explicit for key in KEPT_UNLESS_EXPLICIT})
     values: dict[str, Any] = {
-        key.removeprefix("settings."): _live(repository, key)
+        # Topics are kept by not sending them (the provider's attribute is computed).
+        key.removeprefix("settings."): None if key == TOPICS else _live(repository, key)
         for key, chosen in decided.items()
         if key not in chosen
     }

@@ -24,6 +24,7 @@ import dataclasses
 import gc
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -41,6 +42,7 @@ import yaml
 
 from baseline import mock_engine
 from baseline import program as baseline_program
+from baseline.inventory import INVENTORY_ENV
 from benchmarks import floor, org
 
 KINDS = ("program", "floor", "plan")
@@ -100,12 +102,17 @@ def measure(kind: str, count: int, *, python_gc: bool = False) -> dict[str, Any]
         baseline_program.tuned_garbage_collector = _untuned
     config = org.stack_config(count)
     program = floor.floor_program(floor.floor_plan(config)) if kind == "floor" else None
-    gc.collect()
-    timer = GcTimer()
-    gc.callbacks.append(timer)
-    started = time.perf_counter()
-    record = mock_engine.run(config, program=program)
-    seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="bench-listing-") as folder:
+        # The program reads the organisation's listing (it adopts repositories): a saved one.
+        listing = Path(folder) / "inventory.json"
+        listing.write_text(json.dumps(org.inventory(count)), encoding="utf-8")
+        os.environ[INVENTORY_ENV] = str(listing)
+        gc.collect()
+        timer = GcTimer()
+        gc.callbacks.append(timer)
+        started = time.perf_counter()
+        record = mock_engine.run(config, program=program)
+        seconds = time.perf_counter() - started
     peak = peak_rss_mib()
     gc.callbacks.remove(timer)
 
@@ -138,8 +145,13 @@ def measure_plan(count: int) -> dict[str, Any]:
         stack = Path(folder) / "Pulumi.bench.yaml"
         document = {"config": org.stack_config(count)}
         stack.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        listing = Path(folder) / "inventory.json"
+        listing.write_text(json.dumps(org.inventory(count)), encoding="utf-8")
         output = Path(folder) / "plan.json"
-        command = [sys.executable, "-m", "baseline", "plan", "--config", str(stack), "--json"]
+        command = [
+            *(sys.executable, "-m", "baseline", "plan", "--config", str(stack), "--json"),
+            *("--inventory", str(listing)),
+        ]
         with output.open("w", encoding="utf-8") as stdout:
             started = time.perf_counter()
             done = subprocess.run(

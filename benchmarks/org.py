@@ -82,6 +82,26 @@ def stack_config(count: int) -> dict[str, Any]:
     }
 
 
+def inventory(count: int) -> dict[str, Any]:
+    """The organisation's listing as `repo-baseline inventory --workflows` saves it: the
+    repositories the stack adopts, as they are today (what adoption keeps and decides from)."""
+    adopted = [entry for entry in repositories(count) if entry.get("adopt")]
+    return {
+        "format": "repo-baseline inventory 1",
+        "organization": OWNER,
+        "repositories": [
+            {
+                "name": entry["name"],
+                "visibility": "private",
+                "default_branch": "main",
+                "description": entry["description"],
+                "workflows": [],
+            }
+            for entry in adopted
+        ],
+    }
+
+
 def distinct_pipelines(config: Mapping[str, Any]) -> int:
     """How many distinct pipeline option sets the stack's repositories use.
 

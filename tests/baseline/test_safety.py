@@ -337,3 +337,18 @@ def test_a_later_run_keeps_what_the_adopting_run_decided() -> None:
     # Adopted before the decision was recorded: left as configured (the live value then).
     repo, _ = _adopting(None, previous={"billing": {}})
     assert repo.settings.sha_pinning_required is True
+
+
+def test_an_existing_repositorys_topics_are_kept_by_not_sending_them() -> None:
+    listing = Inventory("example-org", (OrgRepository("billing", topics=("django",)),))
+    entries: list[dict[str, Any]] = [{"name": "billing", "adopt": True}]
+    (kept,) = resolve(
+        parse_settings({"settings": {"topics": ["x"]}}, entries), listing
+    ).repositories
+    assert (kept.settings.topics, kept.live_changes) == (None, ())
+    entries[0]["settings"] = {"topics": ["django", "payments"]}
+    (own,) = resolve(parse_settings(None, entries), listing).repositories
+    assert own.settings.topics == ("django", "payments")
+    assert [str(change) for change in own.live_changes] == [
+        "topics: [django] -> [django, payments]"
+    ]
