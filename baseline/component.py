@@ -1,14 +1,18 @@
 """`RepositoryBaseline`: one repository's settings, workflow file and protection, as one component.
 
 Why each option is set the way it is:
-- Nothing here ever deletes a repository or its history: the repository, its workflow file and
-  its settings resources are `retain_on_delete`, so a repository that leaves the config (or a
-  `pulumi destroy`) is only forgotten by Pulumi, never changed on GitHub.
+- Nothing here ever deletes a repository or its history: the repository, its workflow file, its
+  settings resources (and with pull-request delivery its branch and pull request) are
+  `retain_on_delete`, so a repository that leaves the config (or a `pulumi destroy`) is only
+  forgotten by Pulumi, never changed on GitHub.
 - The protection is the one resource Pulumi deletes, so that changing `protection.kind` replaces
   it: the new protection is a different resource, created first; Pulumi deletes the old one only
   at the end of the update, so the branch is never unprotected.
 - The protection `depends_on` the workflow file: a check is never required before the workflow
-  that reports it is on the branch (or every pull request waits forever for it).
+  that reports it is on the branch (or every pull request waits forever for it). With
+  `pipeline.delivery: pull_request` the file reaches the branch when people merge its pull
+  request, so the protection requires its checks only from the run that finds it merged
+  (`baseline.delivery`).
 """
 
 from __future__ import annotations
@@ -348,19 +352,17 @@ class RepositoryBaseline(pulumi.ComponentResource):
         head = delivery.proposal_branch(pipeline)
         self.pipeline_branch = github.Branch(
             f"{name}-pipeline-branch",
-            repository=config.name,
+            repository=self.repository.name,
             branch=head,
             source_branch=branch,
-            opts=pulumi.ResourceOptions.merge(
-                kept, pulumi.ResourceOptions(depends_on=[self.repository])
-            ),
+            opts=kept,
         )
         self.proposed_file = self._workflow_file(
             f"{name}-workflow-proposed", pipeline, self.pipeline_branch.branch, kept
         )
         self.pull_request = github.RepositoryPullRequest(
             f"{name}-pull-request",
-            base_repository=config.name,
+            base_repository=self.repository.name,
             base_ref=branch,
             head_ref=self.pipeline_branch.branch,
             title=delivery.PULL_REQUEST_TITLE,

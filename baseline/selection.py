@@ -249,12 +249,8 @@ def resolve(settings: StackSettings, inventory: Inventory | None) -> Resolution:
             continue
         repository = live.get(entry.name.lower())
         if not entry.adopt:
-            if repository is not None:
-                extra.append(
-                    f"{entry.name}: an entry of repositories without adopt: true, but "
-                    f"{organization} already has this repository; creating it would fail. Set "
-                    "adopt: true."
-                )
+            # One the organization has already is said by `baseline.adoption`, which knows
+            # whether the stack created it.
             listed.append(entry)
             continue
         config = (

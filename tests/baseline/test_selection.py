@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from baseline import adoption
 from baseline.config import parse_settings
 from baseline.errors import ConfigError, ConfigErrors
 from baseline.inventory import Inventory, OrgRepository
@@ -112,9 +113,14 @@ def test_an_entry_that_would_create_an_existing_repository_is_warned_about() -> 
     result = resolved(
         {"rules": [{"name": "none", "topics": ["nothing"], "allow_empty": True}]},
         ORG,
-        repositories=[{"name": "ledger"}],
+        repositories=[{"name": "ledger"}, {"name": "new-one"}],
     )
-    assert any(w.startswith("ledger: ") and "Set adopt: true" in w for w in result.warnings)
+    settled = adoption.settle(result, ORG, None, ())
+    (warning,) = [w for w in settled.warnings if "Set adopt: true" in w]
+    assert warning.startswith("ledger: in repositories without adopt: true, but example-org ")
+    # Not once the stack has created it: then it is in the last outputs.
+    again = adoption.settle(result, ORG, {"ledger": {}}, ())
+    assert not [w for w in again.warnings if "Set adopt: true" in w]
 
 
 def test_a_selected_repository_is_imported_and_keeps_what_the_baseline_does_not_set() -> None:

@@ -222,6 +222,8 @@ def test_an_adopted_internal_repository_keeps_what_it_is_and_the_plan_says_what_
         "repo-baseline:repositories": [
             {"name": "billing", "adopt": True},
             {"name": "ledger", "adopt": True, "settings": {"has_wiki": True}},
+            # Created by the stack: once it exists, the listing has it, and that is no clash.
+            {"name": "fresh"},
         ],
     }
     stack = project(config)
@@ -274,8 +276,10 @@ def test_an_adopted_internal_repository_keeps_what_it_is_and_the_plan_says_what_
     assert ".github/workflows/ci.yml" in files
     assert WORKFLOW in files
 
-    # The next run changes nothing, decides nothing again, and reads no workflow again.
+    # The next run changes nothing, decides nothing again, reads no workflow again, and does not
+    # take the repository it created for one it would create again.
     before = github.requests_by_route().get("GET /repos/{owner}/{repo}/contents/{path}", 0)
-    stack.preview(expect_no_changes=True).check()
+    again = stack.preview(expect_no_changes=True).check()
+    assert not [m for m in messages(again, "warning") if "Set adopt: true" in m]
     after = github.requests_by_route().get("GET /repos/{owner}/{repo}/contents/{path}", 0)
     assert after == before
