@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from baseline.config import repositories_named
 from baseline.existing_workflows import ExistingWorkflow
 from baseline.inventory import Inventory
+from baseline.removals import last_outputs
 from baseline.selection import Resolution
 from baseline.settings import RepositoryConfig
 from workflows.templates import rendered_pipeline
@@ -32,16 +33,8 @@ NAMES_SHOWN = 5
 
 def adopting(resolution: Resolution, previous: Mapping[str, object] | None) -> list[str]:
     """The repositories this run adopts: existing ones the last `up` did not baseline."""
-    known = {name.lower() for name in previous or {}}
+    known = last_outputs(previous)
     return [r.name for r in resolution.repositories if r.adopt and r.name.lower() not in known]
-
-
-def _previous_pinning(previous: Mapping[str, object] | None, name: str) -> bool | None:
-    for key, output in (previous or {}).items():
-        if key.lower() == name.lower() and isinstance(output, Mapping):
-            value = output.get("sha_pinning_required")
-            return value if isinstance(value, bool) else None
-    return None
 
 
 def _own_path(repo: RepositoryConfig) -> str:
@@ -58,8 +51,9 @@ def _settle_one(
     repo: RepositoryConfig,
     workflows: Sequence[ExistingWorkflow] | None,
     adopting_now: bool,
-    previous: Mapping[str, object] | None,
+    last: Mapping[str, object] | None,
 ) -> _Settled:
+    """`last`: the repository's entry of the last run's outputs (None when it had none)."""
     own = _own_path(repo)
     others = None if workflows is None else tuple(w for w in workflows if w.path != own)
     repo = replace(repo, existing_workflows=others)
@@ -80,8 +74,8 @@ def _settle_one(
             ),
         )
     if not adopting_now:
-        decided = _previous_pinning(previous, repo.name)
-        if decided is None:
+        decided = (last or {}).get("sha_pinning_required")
+        if not isinstance(decided, bool):
             return _Settled(repo, ())
         return _Settled(
             replace(repo, settings=replace(repo.settings, sha_pinning_required=decided)), ()
@@ -133,7 +127,7 @@ def settle(
     decided, and warnings about both."""
     if listing is None:
         return resolution
-    known = {name.lower() for name in previous or {}}
+    known = last_outputs(previous)
     existing = {repository.name.lower() for repository in listing.repositories}
     # An entry the stack did not create (it is not in the last outputs) that the organization
     # already has: creating it would fail ("name already exists on this account").
@@ -151,7 +145,8 @@ def settle(
         if not repo.adopt:
             repositories.append(repo)
             continue
-        settled = _settle_one(repo, read.get(repo.name.lower()), repo.name.lower() in now, previous)
+        key = repo.name.lower()
+        settled = _settle_one(repo, read.get(key), key in now, known.get(key))
         repositories.append(settled.config)
         warnings.extend(settled.warnings)
         running = existing_ci(settled.config)

@@ -45,16 +45,17 @@ def proposal_branch(pipeline: RenderedPipeline) -> str:
     return BRANCH_PREFIX + hashlib.sha256(pipeline.content.encode("utf-8")).hexdigest()[:8]
 
 
-def protected_checks(previous: Mapping[str, object] | None, name: str) -> tuple[str, ...] | None:
-    """What the protection of `name` required after the last run (its `repositories` output)."""
-    for key, output in (previous or {}).items():
-        if key.lower() != name.lower() or not isinstance(output, Mapping):
-            continue
-        checks = output.get("required_checks")
-        if output.get("protection_kind") == PENDING or not isinstance(checks, list) or not checks:
-            return None
-        return tuple(str(check) for check in checks)
-    return None
+def protected_checks(output: Mapping[str, object] | None) -> tuple[str, ...] | None:
+    """What a repository's protection required after the last run (`output`: its entry of the
+    last `repositories` output; None when it had none)."""
+    checks = (output or {}).get("required_checks")
+    if (
+        (output or {}).get("protection_kind") == PENDING
+        or not isinstance(checks, list)
+        or not checks
+    ):
+        return None
+    return tuple(str(check) for check in checks)
 
 
 # The `protection_kind` output of a repository whose pipeline waits in its pull request.

@@ -339,7 +339,7 @@ def deploy(
     branch already has their pipeline."""
     if limits is not None:
         check_removals(resolution, previous, limits)
-    known = {name.lower() for name in previous or {}}
+    known = removals.last_outputs(previous)
     delivered: dict[str, Delivered] = {}
     for repo in resolution.repositories:
         if repo.adopt and repo.name.lower() not in known:
@@ -347,7 +347,7 @@ def deploy(
         if repo.pipeline.delivery == "pull_request":
             delivered[repo.name] = Delivered(
                 landed=repo.name in landed,
-                protected=delivery.protected_checks(previous, repo.name),
+                protected=delivery.protected_checks(known.get(repo.name.lower())),
             )
     with tuned_garbage_collector():
         baselines = build(resolution.repositories, resolution.warnings, delivered)

@@ -48,6 +48,16 @@ class Removal:
         return names + (f" and {more:,} more" if more > 0 else "")
 
 
+def last_outputs(previous: Mapping[str, object] | None) -> dict[str, Mapping[str, object]]:
+    """The last run's output of each repository, by its name in lower case (GitHub compares
+    repository names ignoring case): one index, looked up once per repository."""
+    return {
+        name.lower(): output
+        for name, output in (previous or {}).items()
+        if isinstance(output, Mapping)
+    }
+
+
 def removal(previous: Mapping[str, object] | None, current: Collection[str]) -> Removal:
     """The repositories of `previous` (the last run's `repositories` output) that are not in
     `current`, comparing names as GitHub does, ignoring case."""

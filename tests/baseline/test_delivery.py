@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from baseline import delivery, mock_engine, program
+from baseline import delivery, mock_engine, program, removals
 from baseline.config import parse_settings
 from baseline.mock_engine import Record
 from baseline.resource_types import (
@@ -95,7 +95,9 @@ def test_once_merged_the_file_is_imported_and_the_new_checks_required() -> None:
 
 
 def test_protected_checks_are_read_from_the_last_outputs_ignoring_case() -> None:
-    previous = {"Billing": {"protection_kind": "classic", "required_checks": ["A"]}}
-    assert delivery.protected_checks(previous, "billing") == ("A",)
-    assert delivery.protected_checks(previous, "other") is None
-    assert delivery.protected_checks(None, "billing") is None
+    last = removals.last_outputs(
+        {"Billing": {"protection_kind": "classic", "required_checks": ["A"]}}
+    )
+    assert delivery.protected_checks(last.get("billing")) == ("A",)
+    assert delivery.protected_checks(last.get("other")) is None
+    assert delivery.protected_checks({"protection_kind": "pending", "required_checks": []}) is None
