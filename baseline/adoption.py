@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from baseline.config import repositories_named
-from baseline.existing_workflows import ExistingWorkflow
+from baseline.existing_workflows import DIRECTORY, ExistingWorkflow
 from baseline.inventory import Inventory
 from baseline.removals import last_outputs
 from baseline.selection import Resolution
@@ -104,9 +104,15 @@ def _settle_one(
 
 
 def existing_ci(repo: RepositoryConfig) -> str | None:
-    """The existing workflows that also run on pull requests to the default branch, said for a
-    person; None when there are none (or they were not read)."""
-    running = [w for w in repo.existing_workflows or () if w.runs_on_pull_requests]
+    """The existing workflows that also run on pull requests to the default branch and that
+    `pipeline.replaces` does not name, said for a person; None when there are none (or they
+    were not read)."""
+    replaced = {f"{DIRECTORY}/{name}" for name in repo.pipeline.replaces}
+    running = [
+        w
+        for w in repo.existing_workflows or ()
+        if w.runs_on_pull_requests and w.path not in replaced
+    ]
     if not running:
         return None
     shown = ", ".join(
@@ -166,7 +172,9 @@ def settle(
         )
         warnings.append(
             f"{repositories_named(names)}: existing workflows also run on every pull request to "
-            f"the default branch, next to the baseline's (two pipelines): {which}"
+            f"the default branch, next to the baseline's (two pipelines): {which}. "
+            "pipeline.replaces: [file names] deletes them through a pull request once the "
+            "baseline's pipeline has landed."
         )
     return replace(
         resolution,

@@ -31,6 +31,7 @@ from baseline.settings import (
     RepositoryConfig,
     RepositorySettings,
 )
+from baseline.workflow_removal import WorkflowRemoval
 from workflows.templates import RenderedPipeline
 
 TYPE_TOKEN = "repo-baseline:index:RepositoryBaseline"
@@ -52,6 +53,9 @@ class RepositoryBaselineArgs:
     config: RepositoryConfig
     pipeline: RenderedPipeline
     delivered: Delivered = field(default_factory=Delivered)
+    # `pipeline.replaces`: the named workflows the default branch still has (`baseline.replaces`).
+    replacing: tuple[str, ...] = ()
+    owner: str = ""  # the organization (`github:owner`), which the removal's requests name
 
 
 def repository_inputs(config: RepositoryConfig) -> dict[str, Any]:
@@ -203,6 +207,8 @@ class RepositoryBaseline(pulumi.ComponentResource):
     pipeline_branch: github.Branch | None
     proposed_file: github.RepositoryFile | None
     pull_request: github.RepositoryPullRequest | None
+    # `pipeline.replaces`, once the pipeline is on the default branch: their removal's pull request.
+    workflow_removal: WorkflowRemoval | None
     protection: github.RepositoryRuleset | github.BranchProtectionV3 | None
     vulnerability_alerts: github.RepositoryVulnerabilityAlerts
     dependabot_security_updates: github.RepositoryDependabotSecurityUpdates
@@ -259,6 +265,18 @@ class RepositoryBaseline(pulumi.ComponentResource):
             self._propose(name, config, pipeline, kept)
             # Until it has merged, the protection requires what it did (nothing, at first).
             self.protected_checks = args.delivered.protected
+        self.workflow_removal = None
+        if args.replacing and self.workflow_file is not None:
+            # After the pipeline's own file: it has landed once that is on the default branch.
+            self.workflow_removal = WorkflowRemoval(
+                f"{name}-workflow-removal",
+                owner=args.owner,
+                repository=repository,
+                base=branch,
+                removing=args.replacing,
+                replacement=pipeline.path,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.workflow_file]),
+            )
         checks = self.protected_checks or ()
         self.required_checks = checks
         self.protection_kind = (

@@ -58,6 +58,7 @@ from baseline.settings import (
 )
 from workflows.filters import branch_matches
 from workflows.options import BackendCiOptions
+from workflows.templates import rendered_pipeline
 
 CONFIG_NAMESPACE = "repo-baseline"
 DEFAULTS_KEY = f"{CONFIG_NAMESPACE}:defaults"
@@ -248,6 +249,16 @@ def _pr_branches_reach_default(pipeline: PipelineSettings) -> tuple[str, str] | 
     )
 
 
+def _replaces_not_own_file(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    own = rendered_pipeline(pipeline.template, pipeline.options).path.rpartition("/")[2]
+    if own not in pipeline.replaces:
+        return None
+    return (
+        f"{json.dumps(list(pipeline.replaces))}, which names the baseline's own {own}",
+        f"other workflow files of .github/workflows than {own} (the pipeline itself)",
+    )
+
+
 _KIND_NAMES: dict[ProtectionKind, str] = {
     "ruleset": "rulesets",
     "classic": "classic branch protection",
@@ -317,6 +328,13 @@ RULES = (
         _pr_branches_reach_default,
     ),
     Rule(
+        "replaces-other-workflows",
+        "pipeline",
+        "replaces",
+        ("replaces", "template"),
+        _replaces_not_own_file,
+    ),
+    Rule(
         "approvals-within-kind-limit",
         "protection",
         "required_approvals",
@@ -364,11 +382,14 @@ RULES = (
 def _build(section: str, values: dict[str, Any]) -> Any:
     """The settings dataclass of a section from its merged valid values."""
     if section == "pipeline":
-        own = ("template", "delivery")
+        own = ("template", "delivery", "replaces")
         options = {key: value for key, value in values.items() if key not in own}
-        template = values.get("template", PipelineSettings.template)
-        delivery = values.get("delivery", PipelineSettings.delivery)
-        return PipelineSettings(template, replace(BackendCiOptions(), **options), delivery)
+        return PipelineSettings(
+            values.get("template", PipelineSettings.template),
+            replace(BackendCiOptions(), **options),
+            values.get("delivery", PipelineSettings.delivery),
+            tuple(values.get("replaces", PipelineSettings.replaces)),
+        )
     if section == "protection":
         return replace(ProtectionSettings(), **values)
     return replace(RepositorySettings(), **values)

@@ -281,7 +281,14 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
             project=PROJECT,
             stack=stack_file.stack,
             # A partial, not a lambda: no frame of its own under each resource's recorded stack.
-            program=partial(program.deploy, settled, previous, settings.removals),
+            program=partial(
+                program.deploy,
+                settled,
+                previous,
+                settings.removals,
+                owner=str(stack_file.owner),
+                replacing=program.replacing_known(settled),
+            ),
         )
     except RunError as refused:
         # The removal guard: the program stopped before registering anything.

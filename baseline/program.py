@@ -21,6 +21,7 @@ from baseline import (
     inventory,
     organization,
     removals,
+    replaces,
     stack_yaml,
     summary,
 )
@@ -129,6 +130,46 @@ def load_landed(owner: str, resolution: Resolution) -> set[str]:
     return landed
 
 
+def replacing_known(resolution: Resolution) -> dict[str, tuple[str, ...]]:
+    """Per repository with `pipeline.replaces`, the named workflows its existing workflows, as
+    read for adopting it, include (the offline plan's, from a listing saved with them)."""
+    found = {}
+    for repo in resolution.repositories:
+        if repo.pipeline.replaces and repo.existing_workflows is not None:
+            names = {w.path.rpartition("/")[2] for w in repo.existing_workflows}
+            found[repo.name] = replaces.present(repo.pipeline.replaces, names)
+    return found
+
+
+def load_replacing(
+    owner: str, resolution: Resolution, previous: Mapping[str, object] | None
+) -> dict[str, tuple[str, ...]]:
+    """Per existing repository with `pipeline.replaces`, the named workflows its default branch
+    has: read for adopting it, else one listing of `.github/workflows` (`baseline.replaces`)."""
+    known = removals.last_outputs(previous)
+    found = replacing_known(resolution)
+    wanted = [
+        repo
+        for repo in resolution.repositories
+        if repo.pipeline.replaces
+        and repo.name not in found
+        and (repo.adopt or repo.name.lower() in known)
+    ]
+    if not wanted:
+        return found
+    token, base_url = _github_access()
+    root = inventory.api_root(base_url)
+    try:
+        for repo in wanted:
+            names = replaces.names_on(
+                root, token, owner, repo.name, repo.pipeline.options.default_branch
+            )
+            found[repo.name] = replaces.present(repo.pipeline.replaces, names)
+    except inventory.InventoryError as error:
+        raise pulumi.RunError(f"repo-baseline: pipeline.replaces: {error}") from None
+    return found
+
+
 def _github_access() -> tuple[str, str | None]:
     """The token and endpoint the provider uses (its config, else its environment variables)."""
     provider = pulumi.Config("github")
@@ -150,9 +191,12 @@ def build(
     repositories: Sequence[RepositoryConfig],
     warnings: Sequence[str] = (),
     delivered: Mapping[str, Delivered] | None = None,
+    owner: str = "",
+    replacing: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, RepositoryBaseline]:
     """One `RepositoryBaseline` per repository of the stack, by repository name (`delivered`:
-    where each pull-request delivery stands)."""
+    where each pull-request delivery stands; `replacing`: the workflows of `owner`'s
+    repositories that `pipeline.replaces` names and their default branch has)."""
     for warning in warnings:
         pulumi.log.warn(warning)
     # A loop, not a comprehension: the SDK records the call stack of every resource it
@@ -167,6 +211,8 @@ def build(
                 # Cached per distinct (template, options): rendered once, shared by repositories.
                 pipeline=rendered_pipeline(repo.pipeline.template, repo.pipeline.options),
                 delivered=(delivered or {}).get(repo.name, Delivered()),
+                owner=owner,
+                replacing=(replacing or {}).get(repo.name, ()),
             ),
         )
     return baselines
@@ -307,7 +353,14 @@ def main() -> None:
         adopting = adoption.adopting(resolution, previous)
         read = load_workflows(listing, adopting)
         settled = adoption.settle(resolution, read, previous, adopting)
-        deploy(settled, previous, None, load_landed(owner, settled))
+        deploy(
+            settled,
+            previous,
+            None,
+            load_landed(owner, settled),
+            owner=owner,
+            replacing=load_replacing(owner, settled, previous),
+        )
 
     pulumi.run(guarded)
 
@@ -331,12 +384,16 @@ def deploy(
     previous: dict[str, Any] | None = None,
     limits: Removals | None = None,
     landed: Collection[str] = (),
+    *,
+    owner: str = "",
+    replacing: Mapping[str, tuple[str, ...]] | None = None,
 ) -> None:
     """Every resource of the stack's repositories, after the removal guard with `limits` against
     `previous`, the last run's `repositories` output (`limits` None: the caller has checked; the
     offline plan calls it with the resolution it made from the same stack file, so nothing is
     parsed or chosen twice). `landed`: the repositories delivered by pull request whose default
-    branch already has their pipeline."""
+    branch already has their pipeline. `replacing`: per repository, the workflows named in its
+    `pipeline.replaces` that its default branch has (`owner` their organization)."""
     if limits is not None:
         check_removals(resolution, previous, limits)
     known = removals.last_outputs(previous)
@@ -350,6 +407,8 @@ def deploy(
                 protected=delivery.protected_checks(known.get(repo.name.lower())),
             )
     with tuned_garbage_collector():
-        baselines = build(resolution.repositories, resolution.warnings, delivered)
+        baselines = build(
+            resolution.repositories, resolution.warnings, delivered, owner, replacing or {}
+        )
         groups = build_organization_rulesets(resolution.repositories, baselines)
         export(baselines, resolution.repositories, groups)

@@ -84,6 +84,16 @@ PIPELINE: dict[str, dict[str, Any]] = {
         "it) or pull_request (a branch and a pull request; the protection's new checks only once "
         "it has merged)",
     },
+    "replaces": _list(
+        _string(
+            r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml",
+            'a workflow file name in .github/workflows, like "ci.yml"',
+        ),
+        'a list of workflow file names in .github/workflows like ["ci.yml"] (empty: none)',
+        uniqueItems=True,
+        description="the repository's own workflows the pipeline replaces: once it has landed, "
+        "a pull request deletes them (history keeps them); never by default",
+    ),
     "working_directory": {
         **_string(r"[A-Za-z0-9._/-]+", WORKING_DIRECTORY_ALLOWED),
         "allOf": [
@@ -419,8 +429,9 @@ def stack_schema() -> dict[str, Any]:
             {
                 "template": {**PIPELINE["template"], "default": TEMPLATES[0]},
                 "delivery": {**PIPELINE["delivery"], "default": PipelineSettings.delivery},
+                "replaces": {**PIPELINE["replaces"], "default": list(PipelineSettings.replaces)},
             }
-            | {k: v for k, v in PIPELINE.items() if k not in ("template", "delivery")},
+            | {k: v for k, v in PIPELINE.items() if k not in ("template", "delivery", "replaces")},
             pipeline_defaults,
             "the pipeline's template and options",
         ),

@@ -30,12 +30,15 @@ MAX_APPROVALS: dict[ProtectionKind, int] = {"ruleset": 10, "classic": 6}
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """`pipeline`: which template, the options it is rendered with, and how the workflow file
-    reaches the default branch: committed to it, or through a pull request (`baseline.delivery`)."""
+    """`pipeline`: which template, the options it is rendered with, how the workflow file
+    reaches the default branch (committed to it, or through a pull request: `baseline.delivery`),
+    and which of the repository's own workflows it replaces (`baseline.replaces`)."""
 
     template: str = "backend-ci"
     options: BackendCiOptions = field(default_factory=BackendCiOptions)
     delivery: Delivery = "commit"
+    # File names in `.github/workflows` that a pull request deletes once the pipeline has landed.
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from baseline.resource_types import (
     VULNERABILITY_ALERTS,
     WORKFLOW_FILE,
     WORKFLOW_PERMISSIONS,
+    WORKFLOW_REMOVAL,
 )
 from baseline.settings import RepositoryConfig, StackSettings
 from workflows.options import BackendCiOptions
@@ -233,14 +234,42 @@ def repository_lines(
             f"{workflow['file']} on {request['baseRef']} through a pull request from "
             f"{request['headRef']} (offline, the plan takes it as not merged)"
         )
+    replacing = _replaces(config, children)
     return {
         "workflow": where,
         "pipeline": _pipeline(config),
+        **({"replaces": replacing} if replacing else {}),
         **_protection_lines(children, shared_ruleset),
         "security": _security(children),
         "settings": _settings(children),
         "resources": ", ".join(_short_type(t) for t in children),
     }
+
+
+def _replaces(config: RepositoryConfig, children: dict[str, dict[str, Any]]) -> str | None:
+    """What `pipeline.replaces` does to the repository's own workflows this run."""
+    if not config.pipeline.replaces:
+        return None
+    removal = children.get(WORKFLOW_REMOVAL)
+    if removal is not None:
+        inputs = removal["inputs"]
+        return (
+            f"{', '.join(inputs['removing'])}: deleted by a pull request from {inputs['head']} "
+            f"into {inputs['base']}, once the pipeline is on {inputs['base']}"
+        )
+    named = ", ".join(config.pipeline.replaces)
+    if config.pipeline.delivery == "pull_request" and PULL_REQUEST in children:
+        return f"{named}: kept until the pipeline's pull request has merged"
+    if config.existing_workflows is None:
+        return f"{named}: {_NOT_READ}"
+    return f"{named}: not in .github/workflows, nothing to delete"
+
+
+# Why the plan cannot say whether `pipeline.replaces` finds its files.
+_NOT_READ = (
+    "the repository's workflows are not in the listing (new, already baselined, or saved "
+    "without --workflows); `pulumi preview` reads them"
+)
 
 
 def live_changes(repo: RepositoryConfig) -> str:

@@ -612,7 +612,12 @@ def test_result_is_frozen() -> None:
     [
         (
             "pipeline",
-            ("template", "delivery", *(f.name for f in dataclasses.fields(BackendCiOptions))),
+            (
+                "template",
+                "delivery",
+                "replaces",
+                *(f.name for f in dataclasses.fields(BackendCiOptions)),
+            ),
         ),
         ("protection", tuple(f.name for f in dataclasses.fields(ProtectionSettings))),
         ("settings", tuple(f.name for f in dataclasses.fields(RepositorySettings))),

@@ -283,10 +283,13 @@ def _adopting(
     workflows: tuple[ExistingWorkflow, ...] | None,
     settings: dict[str, Any] | None = None,
     previous: dict[str, Any] | None = None,
+    pipeline: dict[str, Any] | None = None,
 ) -> tuple[RepositoryConfig, tuple[str, ...]]:
     entry: dict[str, Any] = {"name": "billing", "adopt": True}
     if settings:
         entry["settings"] = settings
+    if pipeline:
+        entry["pipeline"] = pipeline
     listing = Inventory("example-org", (OrgRepository("billing", workflows=workflows),))
     resolution = resolve(parse_settings(None, [entry]), listing)
     now = adoption.adopting(resolution, previous)
@@ -308,7 +311,9 @@ def test_pinning_is_on_only_when_every_existing_action_is_pinned() -> None:
     assert repo.existing_workflows == (PINNED,)
     assert warnings == (
         "billing: existing workflows also run on every pull request to the default branch, "
-        'next to the baseline\'s (two pipelines): .github/workflows/ci.yml ("CI")',
+        'next to the baseline\'s (two pipelines): .github/workflows/ci.yml ("CI"). '
+        "pipeline.replaces: [file names] deletes them through a pull request once the "
+        "baseline's pipeline has landed.",
     )
     repo, warnings = _adopting((PINNED, BY_TAG))
     assert repo.settings.sha_pinning_required is False

@@ -108,6 +108,9 @@ class Project:
             "PATH": _without(os.environ["PATH"], engine.provider.parent),
             # The policy pack's analyzer runs with this interpreter (it has policies/requirements).
             "REPO_BASELINE_POLICY_PYTHON": sys.executable,
+            # And the dynamic resources' plugin (engine/README.md): a user's CLI hands it the
+            # project's virtualenv as PULUMI_RUNTIME_VIRTUALENV, which the program host does not.
+            "PULUMI_PYTHON_CMD": sys.executable,
             **env,
         }
         self.state.mkdir(parents=True, exist_ok=True)
