@@ -150,6 +150,16 @@ def api_root(base_url: str | None) -> str:
     return root if root.endswith("/api/v3/") else root + "api/v3/"
 
 
+def headers(token: str) -> dict[str, str]:
+    """The headers of every request the program sends GitHub itself."""
+    return {
+        "Accept": "application/vnd.github+json",
+        "Authorization": f"Bearer {token}",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": "repo-baseline",
+    }
+
+
 def get_json(url: str, token: str, *, missing_ok: bool = False) -> Any:
     """One GET of GitHub's REST API: its JSON answer (None for a 404 when `missing_ok`);
     `InventoryError` saying what was asked and what came back otherwise."""
@@ -162,15 +172,7 @@ def _get(url: str, token: str, *, missing_ok: bool = False) -> tuple[Any, str]:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(
-        url,
-        headers={
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {token}",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "repo-baseline",
-        },
-    )
+    request = urllib.request.Request(url, headers=headers(token))
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read()), response.headers.get("Link") or ""

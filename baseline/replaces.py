@@ -29,6 +29,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from baseline.inventory import get_json, headers
+
 DIRECTORY = ".github/workflows"
 BRANCH_PREFIX = "repo-baseline/replaces-"
 TITLE = "ci: remove the workflows the baseline pipeline replaces (repo-baseline)"
@@ -84,8 +86,6 @@ def body(removed: Sequence[str], replacement: str) -> str:
 def names_on(root: str, token: str, owner: str, repository: str, ref: str) -> frozenset[str]:
     """The file names of `.github/workflows` on `ref` (one request; none without the folder).
     Errors are `inventory.InventoryError`s."""
-    from baseline.inventory import get_json
-
     listing = get_json(
         f"{_repo(root, owner, repository)}/contents/{DIRECTORY}"
         f"?ref={urllib.parse.quote(ref, safe='')}",
@@ -192,10 +192,7 @@ def _send(
         method=method,
         data=None if payload is None else json.dumps(payload).encode("utf-8"),
         headers={
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {token}",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "repo-baseline",
+            **headers(token),
             **({} if payload is None else {"Content-Type": "application/json"}),
         },
     )

@@ -18,6 +18,7 @@ from baseline.component import GITHUB_ACTIONS_APP_ID, repository_inputs
 from baseline.config import load_settings_file
 from baseline.settings import RepositoryConfig
 from tests.e2e.harness import ROOT
+from tests.e2e.test_github_double import call
 from tests.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.github_double.server import GitHubDouble
 from workflows.templates import RenderedPipeline, rendered_pipeline
@@ -119,3 +120,13 @@ def first(log: list[tuple[str, str]], method: str, suffix: str) -> int:
 
 def repo_path(github: GitHubDouble, name: str, rest: str = "") -> str:
     return f"/api/v3/repos/{github.org}/{name}{rest}"
+
+
+def review_and_merge(github: GitHubDouble, repository: str, number: int, token: str) -> None:
+    """A person approves pull request `number` and squash-merges it, with `token` (not its
+    author's: GitHub refuses an author's own approval)."""
+    path = f"/repos/{github.org}/{repository}/pulls/{number}"
+    approved = call(github, "POST", f"{path}/reviews", {"event": "APPROVE"}, token=token)
+    assert approved.status == 200, approved.body
+    merged = call(github, "PUT", f"{path}/merge", {"merge_method": "squash"}, token=token)
+    assert merged.status == 200, merged.body

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import ProjectFactory
-from tests.e2e.expect import writes
+from tests.e2e.expect import review_and_merge, writes
 from tests.e2e.test_github_double import call
 from tests.github_double.models import User
 from tests.github_double.server import GitHubDouble
@@ -94,23 +94,7 @@ def test_protection_that_requires_pull_requests_gets_the_baseline_through_one(
     stack.preview(expect_no_changes=True).check()
 
     # A person reviews and merges it, as the team's ruleset asks.
-    number = pull["number"]
-    approved = call(
-        github,
-        "POST",
-        f"/repos/{github.org}/billing/pulls/{number}/reviews",
-        {"event": "APPROVE"},
-        token=REVIEWER,
-    )
-    assert approved.status == 200, approved.body
-    merged = call(
-        github,
-        "PUT",
-        f"/repos/{github.org}/billing/pulls/{number}/merge",
-        {"merge_method": "squash"},
-        token=REVIEWER,
-    )
-    assert merged.status == 200, merged.body
+    review_and_merge(github, "billing", pull["number"], REVIEWER)
     before = writes(github)
 
     # The next run finds the pipeline on main: it takes the file in as it is (no commit) and

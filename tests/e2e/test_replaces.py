@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from baseline import replaces
+from baseline.component import GITHUB_ACTIONS_APP_ID
 from baseline.inventory import api_root
 from tests.e2e.conftest import ProjectFactory
-from tests.e2e.expect import first, writes
+from tests.e2e.expect import first, review_and_merge, writes
+from tests.e2e.test_adoption_safety import EXISTING_CI
 from tests.e2e.test_github_double import call
 from tests.github_double.models import User
 from tests.github_double.pytest_plugin import ADMIN_TOKEN
@@ -21,19 +23,7 @@ PIPELINE = ".github/workflows/backend-ci.yml"
 REMOVAL = "pulumi-python:dynamic:WorkflowRemoval"
 REVIEWER = "test-reviewer-token"
 ACTIONS = "test-actions-token"
-# GitHub Actions' app id (../shared/facts/github.md), the app every required check is pinned to.
-ACTIONS_APP_ID = 15368
 
-CI_YML = """name: CI
-on:
-  pull_request:
-    branches: [main]
-jobs:
-  test:
-    runs-on: ubuntu-latest
-    steps:
-      - run: pytest
-"""
 RELEASE_YML = """name: Release
 on:
   push:
@@ -70,10 +60,11 @@ def test_replaced_ci_is_deleted_through_one_pull_request_after_the_pipeline_land
     project: ProjectFactory, github: GitHubDouble
 ) -> None:
     github.seed_repository(
-        "billing", {"README.md": "# billing\n", OLD_CI: CI_YML, RELEASE: RELEASE_YML}
+        "billing", {"README.md": "# billing\n", OLD_CI: EXISTING_CI, RELEASE: RELEASE_YML}
     )
     github.add_token(REVIEWER, User("octo-reviewer", role="write", org_admin=False))
-    github.add_app_token(ACTIONS, ACTIONS_APP_ID, "github-actions")
+    # The app every required check is pinned to.
+    github.add_app_token(ACTIONS, GITHUB_ACTIONS_APP_ID, "github-actions")
     stack = project(CONFIG)
 
     # The preview shows the proposal and writes nothing.
@@ -125,22 +116,7 @@ def test_replaced_ci_is_deleted_through_one_pull_request_after_the_pipeline_land
             token=ACTIONS,
         )
         assert reported.status == 201, reported.body
-    approved = call(
-        github,
-        "POST",
-        f"/repos/{github.org}/billing/pulls/{pull['number']}/reviews",
-        {"event": "APPROVE"},
-        token=REVIEWER,
-    )
-    assert approved.status == 200, approved.body
-    merged = call(
-        github,
-        "PUT",
-        f"/repos/{github.org}/billing/pulls/{pull['number']}/merge",
-        {"merge_method": "squash"},
-        token=REVIEWER,
-    )
-    assert merged.status == 200, merged.body
+    review_and_merge(github, "billing", pull["number"], REVIEWER)
     assert OLD_CI not in branch_files(github, "main")
 
     # The next run finds nothing left to replace: the proposal leaves the stack, no request made.
@@ -161,7 +137,7 @@ def stack_required_checks(stack: Any) -> list[str]:
 def test_nothing_is_proposed_before_a_pull_request_delivered_pipeline_has_merged(
     project: ProjectFactory, github: GitHubDouble
 ) -> None:
-    github.seed_repository("billing", {"README.md": "# billing\n", OLD_CI: CI_YML})
+    github.seed_repository("billing", {"README.md": "# billing\n", OLD_CI: EXISTING_CI})
     config = {
         **CONFIG,
         "repo-baseline:defaults": {
@@ -181,7 +157,7 @@ def test_nothing_is_proposed_before_a_pull_request_delivered_pipeline_has_merged
 def test_an_interrupted_proposal_is_finished_and_never_opened_twice(github: GitHubDouble) -> None:
     # `up` calls `replaces.propose` once; a run that died half-way leaves its branch, or even its
     # pull request, behind, and the next attempt must finish it rather than fail on GitHub's 422s.
-    github.seed_repository("billing", {"README.md": "# billing\n", OLD_CI: CI_YML})
+    github.seed_repository("billing", {"README.md": "# billing\n", OLD_CI: EXISTING_CI})
     root = api_root(github.url)
     removing = replaces.paths(["ci.yml"])
     head = replaces.branch(removing)
