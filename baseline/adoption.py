@@ -134,14 +134,6 @@ def settle(
     if listing is None:
         return resolution
     known = last_outputs(previous)
-    existing = {repository.name.lower() for repository in listing.repositories}
-    # An entry the stack did not create (it is not in the last outputs) that the organization
-    # already has: creating it would fail ("name already exists on this account").
-    clashing = [
-        r.name
-        for r in resolution.repositories
-        if not r.adopt and r.name.lower() not in known and r.name.lower() in existing
-    ]
     read = {r.name.lower(): r.workflows for r in listing.repositories}
     now = {name.lower() for name in adopting_now}
     repositories: list[RepositoryConfig] = []
@@ -158,13 +150,6 @@ def settle(
         running = existing_ci(settled.config)
         if running and repo.name.lower() in now:
             pipelines.append((repo.name, running))
-    if clashing:
-        organization = listing.organization or "the organization"
-        warnings.append(
-            f"{repositories_named(clashing)}: in repositories without adopt: true, but "
-            f"{organization} already has {'it' if len(clashing) == 1 else 'them'}; creating "
-            f"{'it' if len(clashing) == 1 else 'them'} would fail. Set adopt: true."
-        )
     if pipelines:
         names = [name for name, _ in pipelines]
         which = "; ".join(

@@ -23,6 +23,7 @@ from baseline import adoption, inventory, program, summary
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 from baseline.mock_engine import Record, Registration, run
+from baseline.removals import last_outputs
 from baseline.resource_types import (
     COMPONENT,
     ORGANIZATION_RULESET,
@@ -233,7 +234,7 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         return 2
 
     listing = None
-    if needs_listing(settings):
+    if needs_listing(settings) or args.inventory is not None:
         if args.inventory is None:
             why = (
                 "selects repositories by rule (repo-baseline:select)"
@@ -254,11 +255,6 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         except (inventory.InventoryError, ListingError) as error:
             print(f"repo-baseline plan: --inventory {error}", file=sys.stderr)
             return 2
-    try:
-        resolution = resolve(settings, listing)
-    except EmptyRuleError as error:
-        print(f"repo-baseline plan: {args.config}: {error}", file=sys.stderr)
-        return 2
     previous = None
     if args.previous is not None:
         read = _previous_repositories(args.previous)
@@ -266,6 +262,11 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
             print(f"repo-baseline plan: --previous {read}", file=sys.stderr)
             return 2
         previous = read
+    try:
+        resolution = resolve(settings, listing, last_outputs(previous))
+    except EmptyRuleError as error:
+        print(f"repo-baseline plan: {args.config}: {error}", file=sys.stderr)
+        return 2
     # The listing's saved workflows stand for those `pulumi up` reads of the repositories it
     # adopts.
     settled = adoption.settle(

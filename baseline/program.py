@@ -30,6 +30,7 @@ from baseline.config import CONFIG_NAMESPACE, MISSING_KEY, OWNER_ALLOWED, OWNER_
 from baseline.delivery import Delivered
 from baseline.errors import ConfigError, ConfigErrors
 from baseline.selection import (
+    ADOPTED,
     EmptyRuleError,
     ListingError,
     Resolution,
@@ -68,11 +69,12 @@ def load_settings() -> tuple[str, StackSettings]:
 
 
 def load_inventory(owner: str, settings: StackSettings) -> inventory.Inventory | None:
-    """The organization's listing when the stack needs it (`select`, or an adopted repository):
-    the file `REPO_BASELINE_INVENTORY` names, else GitHub's, with the provider's own owner,
-    endpoint and token."""
-    if not needs_listing(settings):
-        return None
+    """The organization's listing: the file `REPO_BASELINE_INVENTORY` names, else GitHub's, with
+    the provider's own owner, endpoint and token. Read on every run: rules choose from it, an
+    adopted repository keeps what GitHub has, and it says which of the stack's repositories
+    exist (`selection.resolve`: adopted rather than created again after a run that did not
+    finish, reported rather than recreated when deleted by hand). Without a token, and with
+    nothing that needs it, there is none."""
     try:
         path = os.environ.get(inventory.INVENTORY_ENV)
         if path:
@@ -80,6 +82,8 @@ def load_inventory(owner: str, settings: StackSettings) -> inventory.Inventory |
             check_organization(listing, owner)
             return listing
         token, base_url = _github_access()
+        if not token and not needs_listing(settings):
+            return None
         if not token:
             raise inventory.InventoryError(
                 "the stack lists the organization's repositories: set a token "
@@ -246,6 +250,7 @@ def export(
     """Per repository: its URL, the checks its protection requires, the protection kind (and
     for organization scope the ruleset), and the rule that selected it."""
     selected_by = {repo.name: repo.selected_by for repo in repositories}
+    adopted = {repo.name: repo.adopt for repo in repositories}
     ruleset_of = {name: group for group in groups for name in group.repositories}
     outputs: dict[str, Any] = {}
     for name, baseline in baselines.items():
@@ -256,6 +261,9 @@ def export(
             # What adoption decided, so that a later run keeps it (baseline.adoption).
             "sha_pinning_required": baseline.sha_pinning_required,
         }
+        if adopted.get(name):
+            # A repository adopted because it existed stays adopted (selection.resolve).
+            output[ADOPTED] = True
         if name in ruleset_of:
             output["organization_ruleset"] = ruleset_of[name].ruleset_name(pulumi.get_stack())
         if selected_by.get(name):
@@ -295,11 +303,14 @@ def tuned_garbage_collector() -> Iterator[None]:
 
 
 def resolve_repositories(
-    settings: StackSettings, listing: inventory.Inventory | None
+    settings: StackSettings,
+    listing: inventory.Inventory | None,
+    previous: Mapping[str, object] | None = None,
 ) -> Resolution:
-    """The stack's repositories; with `select`, the rule that chose each one is logged."""
+    """The stack's repositories, knowing what the last run baselined (`previous`, its
+    `repositories` output); with `select`, the rule that chose each one is logged."""
     try:
-        resolution = resolve(settings, listing)
+        resolution = resolve(settings, listing, removals.last_outputs(previous))
     except EmptyRuleError as error:
         raise pulumi.RunError(f"repo-baseline:select: {error}") from None
     if settings.selection is not None and listing is not None:
@@ -340,7 +351,6 @@ def main() -> None:
     the organization's listing, what the last `up` baselined, then `deploy`."""
     owner, settings = load_settings()
     listing = load_inventory(owner, settings)
-    resolution = resolve_repositories(settings, listing)
     reference = previous_outputs()
 
     async def guarded() -> None:
@@ -348,6 +358,7 @@ def main() -> None:
         details = await reference.get_output_details("repositories")
         value = details.value if details.value is not None else details.secret_value
         previous = value if isinstance(value, dict) else {}
+        resolution = resolve_repositories(settings, listing, previous)
         # The guard before any request of the run's own: a refused run reads nothing more.
         check_removals(resolution, previous, settings.removals)
         adopting = adoption.adopting(resolution, previous)

@@ -19,11 +19,11 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from baseline.config import warnings_for
+from baseline.config import repositories_named, warnings_for
 from baseline.inventory import Inventory, OrgRepository
 from baseline.settings import (
     KEPT_UNLESS_EXPLICIT,
@@ -216,19 +216,40 @@ def adopted(config: RepositoryConfig, repository: OrgRepository) -> RepositoryCo
     return replace(kept, live_changes=tuple(changes))
 
 
+# The output that keeps a repository adopted once a run adopted it (`resolve`).
+ADOPTED = "adopted"
+
+
+def _it(names: Sequence[str]) -> str:
+    return "it" if len(names) == 1 else "them"
+
+
 def needs_listing(settings: StackSettings) -> bool:
     """Whether the stack needs the organization's listing: rules choose from it, and an adopted
     repository keeps (and the plan shows) what GitHub has."""
     return settings.selection is not None or any(repo.adopt for repo in settings.repositories)
 
 
-def resolve(settings: StackSettings, inventory: Inventory | None) -> Resolution:
-    """The repositories of the stack; `inventory` is needed exactly when `needs_listing`."""
+def resolve(
+    settings: StackSettings,
+    inventory: Inventory | None,
+    known: Mapping[str, Mapping[str, object]] | None = None,
+) -> Resolution:
+    """The repositories of the stack; `inventory` is needed when `needs_listing`, and used
+    whenever it is given. `known`: the last `up`'s output of each repository it baselined, by
+    lower-cased name (`removals.last_outputs`); with the listing they decide what healing needs:
+
+    - an entry the organization has that the last run did not baseline is adopted (imported),
+      not created: made by hand, or by a run that did not finish (killed, or its answer lost),
+      creating it again would fail (422 "name already exists on this account"). It stays
+      adopted on later runs (its output says `adopted`), as if its entry said `adopt: true`."""
     entries = [repo for repo in settings.repositories if in_shard(repo.name, settings.shard)]
-    if not needs_listing(settings):
-        return Resolution(tuple(entries), warnings=warnings_for(entries))
     if inventory is None:
-        raise ValueError("select rules and adopted repositories need the organization's listing")
+        if needs_listing(settings):
+            raise ValueError(
+                "select rules and adopted repositories need the organization's listing"
+            )
+        return Resolution(tuple(entries), warnings=warnings_for(entries))
     if settings.selection is not None:
         empty = _empty_rules(settings.selection, inventory)
         if empty:
@@ -244,15 +265,21 @@ def resolve(settings: StackSettings, inventory: Inventory | None) -> Resolution:
     extra: list[str] = []
     skipped: list[tuple[str, str]] = []
     listed: list[RepositoryConfig] = []
+    existing: list[str] = []
     for index, entry in enumerate(settings.repositories):
         if not in_shard(entry.name, settings.shard):
             continue
         repository = live.get(entry.name.lower())
-        if not entry.adopt:
-            # One the organization has already is said by `baseline.adoption`, which knows
-            # whether the stack created it.
+        last = (known or {}).get(entry.name.lower())
+        baselined = last is not None
+        if last is not None and last.get(ADOPTED) is True:
+            entry = replace(entry, adopt=True)
+        if not entry.adopt and (repository is None or baselined):
             listed.append(entry)
             continue
+        if not entry.adopt:
+            existing.append(entry.name)
+            entry = replace(entry, adopt=True)
         config = (
             _existing(entry, repository, f"repositories[{index}]")
             if repository is not None
@@ -285,6 +312,14 @@ def resolve(settings: StackSettings, inventory: Inventory | None) -> Resolution:
         else:
             selected.append(config)
     extra.extend(f"{name}: not baselined: {why}" for name, why in skipped)
+    if existing:
+        extra.append(
+            f"{repositories_named(existing)}: {organization} already has "
+            f"{_it(existing)}, but the stack's last run did not baseline {_it(existing)} (made "
+            "by hand, or by a run that did not finish): adopted (imported), not created; what "
+            "changes is listed as for adopt: true"
+        )
+
     repositories = (*listed, *selected)
     return Resolution(
         repositories,

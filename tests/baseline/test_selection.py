@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from baseline import adoption
 from baseline.config import parse_settings
 from baseline.errors import ConfigError, ConfigErrors
 from baseline.inventory import Inventory, OrgRepository
@@ -109,18 +108,27 @@ def test_an_entry_of_repositories_wins_over_the_rules() -> None:
     assert "shop-backend" not in configs
 
 
-def test_an_entry_that_would_create_an_existing_repository_is_warned_about() -> None:
-    result = resolved(
-        {"rules": [{"name": "none", "topics": ["nothing"], "allow_empty": True}]},
-        ORG,
-        repositories=[{"name": "ledger"}, {"name": "new-one"}],
-    )
-    settled = adoption.settle(result, ORG, None, ())
-    (warning,) = [w for w in settled.warnings if "Set adopt: true" in w]
-    assert warning.startswith("ledger: in repositories without adopt: true, but example-org ")
-    # Not once the stack has created it: then it is in the last outputs.
-    again = adoption.settle(result, ORG, {"ledger": {}}, ())
-    assert not [w for w in again.warnings if "Set adopt: true" in w]
+def test_an_existing_repository_the_stack_did_not_baseline_is_adopted_not_created() -> None:
+    # A run that died after GitHub created `ledger` left it out of the last outputs: creating
+    # it again would fail (422 "name already exists on this account").
+    settings = parse_settings(None, [{"name": "ledger"}, {"name": "new-one"}])
+    result = resolve(settings, ORG, known={})
+    configs = by_name(result)
+    assert configs["ledger"].adopt is True
+    assert configs["new-one"].adopt is False
+    # As adopted: keeping what it is unless its entry says.
+    assert configs["ledger"].settings.visibility == "internal"
+    (warning,) = [w for w in result.warnings if "not created" in w]
+    assert warning.startswith("ledger: example-org already has it, but the stack's last run ")
+    # Once the stack has baselined it (the last outputs name it), it is the stack's own.
+    again = resolve(settings, ORG, known={"ledger": {}})
+    assert by_name(again)["ledger"].adopt is False
+    assert not [w for w in again.warnings if "not created" in w]
+    # One a run adopted stays adopted (its output says so), without the warning.
+    kept = resolve(settings, ORG, known={"ledger": {"adopted": True}})
+    assert by_name(kept)["ledger"].adopt is True
+    assert by_name(kept)["ledger"].settings.visibility == "internal"
+    assert not [w for w in kept.warnings if "not created" in w]
 
 
 def test_a_selected_repository_is_imported_and_keeps_what_the_baseline_does_not_set() -> None:
