@@ -13,7 +13,6 @@ from tests.e2e.test_github_double import call
 from tests.github_double.server import GitHubDouble
 
 
-
 def config(*names: str) -> dict[str, Any]:
     return {
         "repo-baseline:defaults": {"settings": {"sha_pinning_required": False}},
