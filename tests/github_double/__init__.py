@@ -4,7 +4,8 @@ Start it in one line: ``with GitHubDouble(org="example-org", tokens={"t": User("
 point the provider at ``gh.url``. See README.md beside this file.
 """
 
+from tests.github_double.faults import Fault, Injection
 from tests.github_double.models import App, User
 from tests.github_double.server import GitHubDouble, Violation
 
-__all__ = ["App", "GitHubDouble", "User", "Violation"]
+__all__ = ["App", "Fault", "GitHubDouble", "Injection", "User", "Violation"]

@@ -533,6 +533,8 @@ class GitHubBackend:
         self.repositories: dict[str, Repository] = {}
         self.properties: dict[str, CustomProperty] = {}  # the custom property schema
         self.org_rulesets: dict[int, Ruleset] = {}
+        # A renamed repository's old names (lower-cased) -> its id: GitHub redirects them.
+        self.moved: dict[str, int] = {}
         self._repo_ids = itertools.count(500_000_001)
         self._ruleset_ids = itertools.count(1_000_001)
         # Pull requests, reviews, check runs and statuses: ids unique on this GitHub.
@@ -545,6 +547,18 @@ class GitHubBackend:
         if owner.lower() != self.org.lower() or repo is None:
             raise GitHubError(404, "Not Found")
         return repo
+
+    def repository_by_id(self, repo_id: int) -> Repository | None:
+        """The repository with this id (GitHub's /repositories/{id}), if it still exists."""
+        return next((r for r in self.repositories.values() if r.id == repo_id), None)
+
+    def moved_repository(self, owner: str, name: str) -> Repository | None:
+        """The repository an old name now redirects to, after a rename: None when the name is
+        a repository's own, or never was one's (or the repository was since deleted)."""
+        if owner.lower() != self.org.lower() or name.lower() in self.repositories:
+            return None
+        repo_id = self.moved.get(name.lower())
+        return None if repo_id is None else self.repository_by_id(repo_id)
 
     def create_repository(self, actor: Actor, body: Mapping[str, Any]) -> Repository:
         name = str(body["name"])
@@ -583,6 +597,7 @@ class GitHubBackend:
             updated_at=now,
         )
         self.repositories[name.lower()] = repo
+        self.moved.pop(name.lower(), None)  # a new repository takes an old name over for good
         self.set_property_values([repo], properties)
         if body.get("auto_init"):
             # GitHub's first commit: a README holding the name (and description) on `main`.
@@ -619,8 +634,10 @@ class GitHubBackend:
                     "renaming a repository that an organization ruleset protects from renaming"
                 )
             del self.repositories[repo.name.lower()]
+            self.moved[repo.name.lower()] = repo.id
             repo.name = str(body["name"])
             self.repositories[repo.name.lower()] = repo
+            self.moved.pop(repo.name.lower(), None)
         if "private" in body and "visibility" not in body:
             repo.settings["visibility"] = "private" if body["private"] else "public"
         for key in SETTABLE & body.keys():
@@ -634,6 +651,7 @@ class GitHubBackend:
 
     def delete_repository(self, repo: Repository) -> None:
         del self.repositories[repo.name.lower()]
+        self.moved = {name: ident for name, ident in self.moved.items() if ident != repo.id}
 
     # Branches and files -------------------------------------------------------------------
 

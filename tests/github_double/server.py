@@ -4,28 +4,33 @@
         ...  # point the provider at gh.url (github:baseUrl); REST lives under gh.api_url
 
 Every request passes, in order: the route table (unknown: 501), the token (unknown: 401), the
-request contract (violation: 400), a read-only token's write (403, as GitHub), the handler
-(GitHub's own errors as GitHub words them), the response contract (violation: 500). Each refusal
-made on the double's behalf is recorded in `violations`; `assert_no_violations()` fails the test
-that caused one.
+request contract (violation: 400), a fault a test injected (faults.py), the repository the path
+names (a renamed one's old name: GitHub's redirect; a missing one: GitHub's 404), a read-only
+token's write (403, as GitHub), the handler (GitHub's own errors as GitHub words them), the
+response contract (violation: 500). Each refusal made on the double's behalf is recorded in
+`violations`; `assert_no_violations()` fails the test that caused one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.github_double import urls
+from tests.github_double import faults, urls
 from tests.github_double.contract import Contract, Operation
+from tests.github_double.faults import Fault, FiredFault, Injection
 from tests.github_double.models import (
     Actor,
     App,
@@ -76,7 +81,9 @@ class LogEntry:
     method: str
     path: str
     query: dict[str, list[str]]
-    status: int
+    # GitHub's answer: what it did. None only when a fault reset the connection before GitHub
+    # acted. What reached the client is `sent` (they differ only under a fault).
+    status: int | None
     actor: str | None
     operation: str | None
     violation: bool
@@ -86,6 +93,10 @@ class LogEntry:
     # SPEC_GAPS the contract accepted for this exchange (see contract.py).
     spec_gaps: tuple[str, ...] = ()
     validation_ms: float = 0.0
+    # The injected fault that shaped this exchange (`Fault.label`), None for none.
+    fault: str | None = None
+    # The status the client received: None when the connection was reset without an answer.
+    sent: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,6 +109,8 @@ class _Answer:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # reset the connection instead of answering (a fault)
+    delay: float = 0.0  # seconds to hold the answer, the double unlocked (a fault)
 
 
 def _json_bytes(data: Any) -> bytes:
@@ -137,6 +150,8 @@ class GitHubDouble:
         self.read_only_tokens: set[str] = set()
         self.violations: list[Violation] = []
         self.log: list[LogEntry] = []
+        self.injections: list[Injection] = []  # in the order injected, done ones included
+        self.fired: list[FiredFault] = []
         self._lock = threading.RLock()
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
@@ -230,6 +245,39 @@ class GitHubDouble:
         with self._lock:
             found, self.violations = self.violations, []
         return found
+
+    # Faults ---------------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> Injection:
+        """Put `fault` in force (faults.py): the requests it names fail as it says, `times`
+        times after `skip`. Faults are tried in the order injected; the first that strikes a
+        request fails it. Refused (ValueError) unless the route table serves the fault's method
+        and template, so a misspelt template cannot quietly never fire."""
+        if not any((r.method, r.template) == (fault.method, fault.template) for r in urls.ROUTES):
+            raise ValueError(
+                f"the double serves no {fault.method} {fault.template}: name a route of "
+                "urls.ROUTES by GitHub's path template, as each log entry's `template`"
+            )
+        injection = Injection(fault)
+        with self._lock:
+            self.injections.append(injection)
+        return injection
+
+    def clear_faults(self) -> None:
+        """Every fault in force stops matching; their counts stay readable."""
+        with self._lock:
+            for injection in self.injections:
+                injection.cleared = True
+
+    def fired_faults(self) -> list[FiredFault]:
+        """Each request a fault failed, in order: the log entry's seq, method, path, fault."""
+        with self._lock:
+            return list(self.fired)
+
+    def _strike(self, method: str, template: str) -> Injection | None:
+        """The fault that fails this request, if one does; every fault in force counts it."""
+        struck = [i for i in self.injections if i.strikes(method, template)]
+        return struck[0] if struck else None
 
     # Seeding -------------------------------------------------------------------------------
 
@@ -356,6 +404,10 @@ class GitHubDouble:
         if path != urls.API_PREFIX and not path.startswith(urls.API_PREFIX + "/"):
             return context.refuse("unknown-route", f"not under {urls.API_PREFIX}")
         api_path = path.removeprefix(urls.API_PREFIX) or "/"
+        by_id = self._by_id(api_path)
+        if by_id is not None:  # GitHub's /repositories/{id}/...: served as /repos/{owner}/{repo}
+            api_path = by_id.path
+            context.spec_gaps += ("repository-by-id",)
         found = urls.match(method, api_path)
         if found is None:
             return context.refuse("unknown-route", self.contract.describe_unknown(method, api_path))
@@ -382,6 +434,15 @@ class GitHubDouble:
         except ValueError:
             return context.refuse("request", "Problems parsing JSON")
 
+        context.injection = self._strike(method, route.template)
+        if context.injection is not None and not context.injection.fault.acts:
+            return context.inject(spec_path)
+
+        located = self._locate(params, by_id, api_path, split.query, method, operation)
+        if located is not None:
+            reply, gap = located
+            return context.answer(spec_path, reply, unlisted=gap)
+
         if method not in ("GET", "HEAD") and self._token(headers) in self.read_only_tokens:
             refused = GitHubError(403, f"Resource not accessible by {_GRANTEE[actor.kind]}")
             return context.answer(spec_path, Reply(403, _error_body(refused, operation)))
@@ -396,6 +457,48 @@ class GitHubDouble:
         except UnmodelledError as error:
             return context.refuse("unmodelled", str(error))
         return context.answer(spec_path, reply)
+
+    def _by_id(self, api_path: str) -> _ById | None:
+        """`/repositories/{id}/rest` as the `/repos/{owner}/{name}/rest` it stands for (the
+        repository's current name; the id itself when no repository has it)."""
+        found = _BY_ID.match(api_path)
+        if found is None:
+            return None
+        repo = self.backend.repository_by_id(int(found["id"]))
+        name = repo.name if repo is not None else found["id"]
+        rest = found["rest"] or ""
+        path = f"/repos/{quote(self.org, safe='')}/{quote(name, safe='')}{rest}"
+        return _ById(path, repo is None)
+
+    def _locate(
+        self,
+        params: Mapping[str, str],
+        by_id: _ById | None,
+        api_path: str,
+        query: str,
+        method: str,
+        operation: Operation,
+    ) -> tuple[Reply, str] | None:
+        """GitHub's answer, and the SPEC_GAPS entry that lets it through where the description
+        lists no such status, when the path names a repository that is not there: a renamed
+        one's old name redirects (`moved-repository`), any other is 404 (`missing-repository`).
+        None when the repository is there, or the route names none."""
+        if "owner" not in params or "repo" not in params:
+            return None
+        owner, name = params["owner"], params["repo"]
+        if by_id is None or not by_id.missing:
+            moved = self.backend.moved_repository(owner, name)
+            if moved is not None:
+                rest = api_path.split("/", 4)[4:]  # what follows /repos/{owner}/{repo}
+                target = f"{self.api_url}/repositories/{moved.id}" + "".join(f"/{r}" for r in rest)
+                return _moved(method, target + (f"?{query}" if query else "")), "moved-repository"
+            try:
+                self.backend.repository(owner, name)
+                return None
+            except GitHubError:
+                pass
+        not_found = GitHubError(404, "Not Found")
+        return Reply(404, _error_body(not_found, operation)), "missing-repository"
 
     def _token(self, headers: Mapping[str, str]) -> str | None:
         scheme, _, token = headers.get("Authorization", "").partition(" ")
@@ -422,6 +525,28 @@ class GitHubDouble:
 
 # Who GitHub says lacks the permission when a read-only token writes.
 _GRANTEE: Mapping[str, str] = {"user": "personal access token", "app": "integration"}
+
+_BY_ID = re.compile(r"^/repositories/(?P<id>[0-9]+)(?P<rest>/.*)?$")
+
+
+@dataclass(frozen=True)
+class _ById:
+    path: str  # the /repos/{owner}/{repo}/... path it stands for
+    missing: bool  # no repository has the id
+
+
+# GitHub's answer to a renamed repository's old name, as recorded from GitHub by octokit/fixtures
+# (scenarios/api.github.com/rename-repository): GET is 301, PATCH 307, both with this body and a
+# Location equal to `url`; 18F/charlie#85 quotes a POST .../issues answered 307 with `url`
+# /repositories/ID/issues (the rest of the path kept). 307 keeps a client's method and body
+# ("Best practices for using the REST API", Follow redirects).
+_MOVED_DOCS = "https://docs.github.com/v3/#http-redirects"
+
+
+def _moved(method: str, target: str) -> Reply:
+    status = 301 if method in ("GET", "HEAD") else 307
+    body = {"message": "Moved Permanently", "url": target, "documentation_url": _MOVED_DOCS}
+    return Reply(status, body, {"Location": target})
 
 
 def _json_headers() -> dict[str, str]:
@@ -454,25 +579,62 @@ class _Exchange:
         self.actor: Actor | None = None
         self.validation_seconds = 0.0
         self.spec_gaps: tuple[str, ...] = ()
+        self.injection: Injection | None = None  # the fault striking this request, if any
 
-    def _record(self, answer: _Answer, violation: bool) -> _Answer:
+    def _record(self, answer: _Answer | None, violation: bool) -> _Answer:
+        """Log the exchange (`answer` None: GitHub never answered) and answer what goes on the
+        wire, which the fault striking the request, if any, decides."""
+        wire = self._on_wire(answer)
+        seq = len(self.double.log) + 1
+        fault = self.injection.fault if self.injection else None
         self.double.log.append(
             LogEntry(
-                seq=len(self.double.log) + 1,
+                seq=seq,
                 time=datetime.now(UTC).isoformat(timespec="milliseconds"),
                 method=self.method,
                 path=self.path,
                 query=self.query,
-                status=answer.status,
+                status=None if answer is None else answer.status,
                 actor=_actor_name(self.actor),
                 operation=self.operation.operation_id if self.operation else None,
                 violation=violation,
                 template=self.operation.template if self.operation else None,
                 spec_gaps=tuple(dict.fromkeys(self.spec_gaps)),
                 validation_ms=round(self.validation_seconds * 1000, 3),
+                fault=fault.label if fault else None,
+                sent=None if wire.drop else wire.status,
             )
         )
+        if self.injection is not None and fault is not None:
+            self.injection.fired_at.append(seq)
+            self.double.fired.append(FiredFault(seq, self.method, self.path, fault))
+        return wire
+
+    def _on_wire(self, answer: _Answer | None) -> _Answer:
+        """What the client gets: GitHub's answer, unless a fault that strikes after GitHub
+        acted loses it (a reset, or a proxy's 502) or holds it."""
+        fault = self.injection.fault if self.injection else None
+        if answer is None or (fault and fault.kind == "lost-answer" and fault.status is None):
+            return _Answer(0, drop=True)  # the connection reset, no answer
+        if fault and fault.kind == "lost-answer":
+            return _Answer(502, _json_bytes(faults.error_body(502)), _json_headers())
+        if fault and fault.kind == "delay":
+            return replace(answer, delay=fault.seconds)
         return answer
+
+    def inject(self, spec_path: str) -> _Answer:
+        """The answer of a fault that strikes before GitHub acts; nothing changes. An injected
+        status the operation does not list is no violation (a test asked for it), but a listed
+        one is checked against its schema as any answer."""
+        assert self.injection is not None
+        fault = self.injection.fault
+        if fault.kind == "reset":
+            return self._record(None, False)
+        if fault.kind == "rate-limit":
+            retry_after = {"Retry-After": str(fault.retry_after)}
+            return self.answer(spec_path, Reply(403, faults.rate_limit_body(), retry_after))
+        assert fault.status is not None  # a server error's status: faults.Fault checks it
+        return self.answer(spec_path, Reply(fault.status, faults.error_body(fault.status)))
 
     def refuse(self, kind: ViolationKind, detail: str) -> _Answer:
         operation = self.operation.operation_id if self.operation else None
@@ -507,7 +669,9 @@ class _Exchange:
             return self._record(answer, True)
         return self._finish(spec_path, answer)
 
-    def answer(self, spec_path: str, reply: Reply) -> _Answer:
+    def answer(self, spec_path: str, reply: Reply, *, unlisted: str | None = None) -> _Answer:
+        """GitHub's `reply`, checked against the description; `unlisted`: the SPEC_GAPS entry
+        the server established that lets a status the operation does not list through."""
         headers = dict(reply.headers)
         body = b""
         if reply.body is not None:
@@ -518,12 +682,20 @@ class _Exchange:
             headers["ETag"] = etag
             if _etag_matches(self.headers.get("If-None-Match", ""), etag):
                 return self._finish(spec_path, _Answer(304, b"", {"ETag": etag}))
-        return self._finish(spec_path, _Answer(reply.status, body, headers))
+        return self._finish(spec_path, _Answer(reply.status, body, headers), unlisted)
 
-    def _finish(self, spec_path: str, answer: _Answer) -> _Answer:
+    def _finish(self, spec_path: str, answer: _Answer, unlisted: str | None = None) -> _Answer:
         started = time.perf_counter()
+        injected = self.injection is not None and not self.injection.fault.acts
         checked = self.double.contract.check_response(
-            self.method, spec_path, self.headers, answer.status, answer.headers, answer.body
+            self.method,
+            spec_path,
+            self.headers,
+            answer.status,
+            answer.headers,
+            answer.body,
+            unlisted=unlisted,
+            injected=injected,
         )
         self.validation_seconds += time.perf_counter() - started
         self.spec_gaps += checked.notes
@@ -551,6 +723,11 @@ class _Handler(BaseHTTPRequestHandler):
         # Header names as Go sends them (canonical), whatever case the client used.
         headers = {_canonical(key): value for key, value in self.headers.items()}
         answer = self.owner.handle(self.command, self.path, headers, body)
+        if answer.delay:
+            time.sleep(answer.delay)  # outside the double's lock: other requests go on
+        if answer.drop:
+            self._reset()
+            return
         self.send_response(answer.status)
         for key, value in answer.headers.items():
             self.send_header(key, value)
@@ -558,6 +735,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if answer.body and self.command != "HEAD":
             self.wfile.write(answer.body)
+
+    def _reset(self) -> None:
+        """Close the connection unanswered, with a TCP reset (SO_LINGER 0): the client reads
+        "connection reset by peer" or an end of stream before any status line."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the double keeps its own log."""
