@@ -10,6 +10,7 @@ from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import writes
 from tests.e2e.test_adoption_safety import messages
 from tests.e2e.test_github_double import call
+from tests.github_double import Fault
 from tests.github_double.server import GitHubDouble
 
 
@@ -59,3 +60,22 @@ def test_a_repository_github_has_but_the_last_run_did_not_baseline_is_adopted(
     assert not [m for m in messages(again, "warning") if "not created" in m]
     outputs = stack.run(["stack", "output", "--json", "--stack", stack.stack]).check().json()
     assert outputs["repositories"]["ledger"]["adopted"] is True
+
+
+def test_a_create_whose_answer_was_lost_is_adopted_by_the_next_run(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    # GitHub creates the repository, and the answer never reaches the provider (a connection
+    # reset): the run fails, and the state has no repository. Created again, GitHub would answer
+    # 422 "name already exists on this account".
+    lost = github.inject(Fault.lost_answer("POST", "/orgs/{org}/repos"))
+    stack = project(config("ledger"))
+    assert stack.up().returncode != 0
+    assert lost.fired == 1
+    assert "ledger" in github.state()["repositories"]
+
+    stack.up().check()
+    assert protected(github, "ledger")
+    creates = [e for e in github.log_json() if e["template"] == "/orgs/{org}/repos"]
+    assert [e["method"] for e in creates if e["method"] == "POST"] == ["POST"]
+    stack.preview(expect_no_changes=True).check()
