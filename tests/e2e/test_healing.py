@@ -8,8 +8,7 @@ from typing import Any
 
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import writes
-from tests.e2e.test_adoption_safety import messages
-from tests.e2e.test_github_double import call
+from tests.e2e.test_adoption_safety import messages, protected
 from tests.github_double import Fault
 from tests.github_double.server import GitHubDouble
 
@@ -19,12 +18,6 @@ def config(*names: str) -> dict[str, Any]:
         "repo-baseline:defaults": {"settings": {"sha_pinning_required": False}},
         "repo-baseline:repositories": [{"name": name} for name in names],
     }
-
-
-def protected(github: GitHubDouble, name: str) -> bool:
-    answer = call(github, "GET", f"/repos/{github.org}/{name}/rules/branches/main")
-    assert answer.status == 200, answer.body
-    return any(rule["type"] == "required_status_checks" for rule in answer.body)
 
 
 def test_a_repository_github_has_but_the_last_run_did_not_baseline_is_adopted(
