@@ -19,8 +19,9 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from baseline import replaces
 from baseline.config import repositories_named
-from baseline.existing_workflows import DIRECTORY, ExistingWorkflow
+from baseline.existing_workflows import ExistingWorkflow
 from baseline.inventory import Inventory
 from baseline.removals import last_outputs
 from baseline.selection import Resolution
@@ -107,7 +108,7 @@ def existing_ci(repo: RepositoryConfig) -> str | None:
     """The existing workflows that also run on pull requests to the default branch and that
     `pipeline.replaces` does not name, said for a person; None when there are none (or they
     were not read)."""
-    replaced = {f"{DIRECTORY}/{name}" for name in repo.pipeline.replaces}
+    replaced = set(replaces.paths(repo.pipeline.replaces))
     running = [
         w
         for w in repo.existing_workflows or ()

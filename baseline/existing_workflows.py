@@ -232,30 +232,47 @@ def _classify(reference: str, job_level: bool) -> Literal["unpinned", "unchecked
     return "ok" if at and _SHA.fullmatch(ref) else "unpinned"
 
 
-def fetch(
+def folder_files(
     root: str, token: str, owner: str, repository: str, branch: str
-) -> tuple[tuple[ExistingWorkflow, ...], int]:
-    """The workflows of `owner/repository` on `branch`, and the requests it took: one listing of
-    `.github/workflows` (GitHub's 404, no folder, is no workflows) and one per `.yml`/`.yaml`
-    file. `root` is the REST root (`inventory.api_root`); errors are `InventoryError`s."""
+) -> list[dict[str, Any]]:
+    """The files directly in `.github/workflows` of `owner/repository` on `branch`, as GitHub's
+    folder listing gives them (one request; GitHub's 404, no folder, is none, and so is a file
+    at that path). `root` is the REST root (`inventory.api_root`); errors are `InventoryError`s."""
     # Imported here: inventory imports this module for `ExistingWorkflow`.
-    from baseline.inventory import InventoryError, get_json
+    from baseline.inventory import get_json
 
-    base = (
+    listing = get_json(
+        f"{_contents(root, owner, repository)}{DIRECTORY}"
+        f"?ref={urllib.parse.quote(branch, safe='')}",
+        token,
+        missing_ok=True,
+    )
+    if not isinstance(listing, list):
+        return []
+    return [item for item in listing if isinstance(item, dict) and item.get("type") == "file"]
+
+
+def _contents(root: str, owner: str, repository: str) -> str:
+    return (
         f"{root}repos/{urllib.parse.quote(owner, safe='')}/"
         f"{urllib.parse.quote(repository, safe='')}/contents/"
     )
+
+
+def fetch(
+    root: str, token: str, owner: str, repository: str, branch: str
+) -> tuple[tuple[ExistingWorkflow, ...], int]:
+    """The workflows of `owner/repository` on `branch`, and the requests it took: the folder
+    listing (`folder_files`) and one per `.yml`/`.yaml` file. Errors are `InventoryError`s."""
+    from baseline.inventory import InventoryError, get_json
+
+    base = _contents(root, owner, repository)
     ref = urllib.parse.quote(branch, safe="")
-    listing = get_json(f"{base}{DIRECTORY}?ref={ref}", token, missing_ok=True)
-    if not isinstance(listing, list):
-        return (), 1  # none (404), or `.github/workflows` is a file: no workflow runs
     # Only files directly in the folder are workflows; GitHub lists them by name.
     paths = [
         str(item.get("path") or f"{DIRECTORY}/{item['name']}")
-        for item in listing
-        if isinstance(item, dict)
-        and item.get("type") == "file"
-        and str(item.get("name", "")).endswith((".yml", ".yaml"))
+        for item in folder_files(root, token, owner, repository, branch)
+        if str(item.get("name", "")).endswith((".yml", ".yaml"))
     ]
     workflows = []
     for path in paths:

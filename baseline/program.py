@@ -73,8 +73,7 @@ def load_inventory(owner: str, settings: StackSettings) -> inventory.Inventory |
     the provider's own owner, endpoint and token. Read on every run: rules choose from it, an
     adopted repository keeps what GitHub has, and it says which of the stack's repositories
     exist (`selection.resolve`: adopted rather than created again after a run that did not
-    finish, reported rather than recreated when deleted by hand). Without a token, and with
-    nothing that needs it, there is none."""
+    finish). Without a token, and with nothing that needs it, there is none."""
     try:
         path = os.environ.get(inventory.INVENTORY_ENV)
         if path:
@@ -418,8 +417,6 @@ def deploy(
                 protected=delivery.protected_checks(known.get(repo.name.lower())),
             )
     with tuned_garbage_collector():
-        baselines = build(
-            resolution.repositories, resolution.warnings, delivered, owner, replacing or {}
-        )
+        baselines = build(resolution.repositories, resolution.warnings, delivered, owner, replacing)
         groups = build_organization_rulesets(resolution.repositories, baselines)
         export(baselines, resolution.repositories, groups)

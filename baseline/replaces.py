@@ -29,9 +29,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from baseline.inventory import get_json, headers
+from baseline.existing_workflows import DIRECTORY, folder_files
+from baseline.inventory import headers
 
-DIRECTORY = ".github/workflows"
 BRANCH_PREFIX = "repo-baseline/replaces-"
 TITLE = "ci: remove the workflows the baseline pipeline replaces (repo-baseline)"
 
@@ -86,19 +86,8 @@ def body(removed: Sequence[str], replacement: str) -> str:
 def names_on(root: str, token: str, owner: str, repository: str, ref: str) -> frozenset[str]:
     """The file names of `.github/workflows` on `ref` (one request; none without the folder).
     Errors are `inventory.InventoryError`s."""
-    listing = get_json(
-        f"{_repo(root, owner, repository)}/contents/{DIRECTORY}"
-        f"?ref={urllib.parse.quote(ref, safe='')}",
-        token,
-        missing_ok=True,
-    )
-    if not isinstance(listing, list):
-        return frozenset()
-    return frozenset(
-        str(item["name"])
-        for item in listing
-        if isinstance(item, dict) and item.get("type") == "file" and "name" in item
-    )
+    files = folder_files(root, token, owner, repository, ref)
+    return frozenset(str(item["name"]) for item in files if "name" in item)
 
 
 def propose(

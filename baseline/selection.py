@@ -271,10 +271,9 @@ def resolve(
             continue
         repository = live.get(entry.name.lower())
         last = (known or {}).get(entry.name.lower())
-        baselined = last is not None
         if last is not None and last.get(ADOPTED) is True:
             entry = replace(entry, adopt=True)
-        if not entry.adopt and (repository is None or baselined):
+        if not entry.adopt and (repository is None or last is not None):
             listed.append(entry)
             continue
         if not entry.adopt:
@@ -319,7 +318,6 @@ def resolve(
             "by hand, or by a run that did not finish): adopted (imported), not created; what "
             "changes is listed as for adopt: true"
         )
-
     repositories = (*listed, *selected)
     return Resolution(
         repositories,
