@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from baseline import inventory, plan
+from baseline import heal, inventory, plan
 
 DESCRIPTION = """\
 CI pipeline, branch protection and settings for GitHub repositories, from one Pulumi stack
@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         "branch), for the plan of an adopted one: which run on pull requests, and whether all "
         "are pinned to full commit SHAs. 1 + (number of workflow files) requests a repository",
     )
+    heal_command = commands.add_parser(
+        "heal",
+        help="before `pulumi up`: finish what a run that died left, forget repositories gone "
+        "by hand (reads GITHUB_TOKEN, runs pulumi)",
+        description=heal.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    heal.add_arguments(heal_command)
     return parser
 
 
@@ -101,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "inventory":
         return save_inventory(args)
+    if args.command == "heal":
+        return heal.main(args)
     return plan.execute(args)
 
 

@@ -237,7 +237,10 @@ class RepositoryBaseline(pulumi.ComponentResource):
             f"{name}-repository",
             **repository_inputs(config),
             opts=pulumi.ResourceOptions.merge(
-                kept, pulumi.ResourceOptions(import_=config.name if config.adopt else None)
+                kept,
+                pulumi.ResourceOptions(
+                    import_=config.name if config.adopt or config.reimport else None
+                ),
             ),
         )
         repository = self.repository.name

@@ -150,6 +150,15 @@ def api_root(base_url: str | None) -> str:
     return root if root.endswith("/api/v3/") else root + "api/v3/"
 
 
+def web_root(base_url: str | None) -> str:
+    """Where GitHub shows a repository, `<root><owner>/<name>` (its `html_url`): github.com, or
+    an Enterprise Server's own host for `github:baseUrl`."""
+    if not base_url or urllib.parse.urlsplit(base_url).hostname == "api.github.com":
+        return "https://github.com/"
+    parts = urllib.parse.urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def headers(token: str) -> dict[str, str]:
     """The headers of every request the program sends GitHub itself."""
     return {

@@ -23,7 +23,7 @@ from baseline import adoption, inventory, program, summary
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 from baseline.mock_engine import Record, Registration, run
-from baseline.removals import last_outputs
+from baseline.removals import gone_outputs, last_outputs
 from baseline.resource_types import (
     COMPONENT,
     ORGANIZATION_RULESET,
@@ -263,7 +263,7 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
             return 2
         previous = read
     try:
-        resolution = resolve(settings, listing, last_outputs(previous))
+        resolution = resolve(settings, listing, last_outputs(previous), gone_outputs(previous))
     except EmptyRuleError as error:
         print(f"repo-baseline plan: {args.config}: {error}", file=sys.stderr)
         return 2

@@ -243,23 +243,36 @@ def build_organization_rulesets(
 
 def export(
     baselines: dict[str, RepositoryBaseline],
-    repositories: Sequence[RepositoryConfig] = (),
+    resolution: Resolution | None = None,
     groups: Sequence[organization.RulesetGroup] = (),
+    owner: str = "",
 ) -> None:
     """Per repository: its URL, the checks its protection requires, the protection kind (and
-    for organization scope the ruleset), and the rule that selected it."""
+    for organization scope the ruleset), the rule that selected it, and whether the
+    organization's listing had it (`removals.LISTED`); per entry whose repository is gone,
+    `{"gone": true}` (so that no later run creates it again).
+
+    Only values the program knows, never a resource's output: one that does not resolve (its
+    create failed in a run that went on) would make the whole output unknown to the next
+    preview, and the removal guard and healing blind (`removals.created`)."""
+    repositories = resolution.repositories if resolution else ()
     selected_by = {repo.name: repo.selected_by for repo in repositories}
     adopted = {repo.name: repo.adopt for repo in repositories}
+    existing = resolution.existing if resolution else frozenset()
     ruleset_of = {name: group for group in groups for name in group.repositories}
+    provider = pulumi.Config("github")
+    root = inventory.web_root(provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL"))
     outputs: dict[str, Any] = {}
     for name, baseline in baselines.items():
         output: dict[str, Any] = {
-            "url": baseline.repository.html_url,
+            "url": f"{root}{owner}/{name}",
             "required_checks": list(baseline.required_checks),
             "protection_kind": baseline.protection_kind,
             # What adoption decided, so that a later run keeps it (baseline.adoption).
             "sha_pinning_required": baseline.sha_pinning_required,
         }
+        if name.lower() in existing:
+            output[removals.LISTED] = True
         if adopted.get(name):
             # A repository adopted because it existed stays adopted (selection.resolve).
             output[ADOPTED] = True
@@ -268,6 +281,8 @@ def export(
         if selected_by.get(name):
             output["selected_by"] = selected_by[name]
         outputs[name] = output
+    for name in resolution.gone if resolution else ():
+        outputs[name] = {removals.GONE: True}
     pulumi.export("repositories", outputs)
 
 
@@ -309,7 +324,9 @@ def resolve_repositories(
     """The stack's repositories, knowing what the last run baselined (`previous`, its
     `repositories` output); with `select`, the rule that chose each one is logged."""
     try:
-        resolution = resolve(settings, listing, removals.last_outputs(previous))
+        resolution = resolve(
+            settings, listing, removals.last_outputs(previous), removals.gone_outputs(previous)
+        )
     except EmptyRuleError as error:
         raise pulumi.RunError(f"repo-baseline:select: {error}") from None
     if settings.selection is not None and listing is not None:
@@ -380,7 +397,9 @@ def check_removals(
 ) -> None:
     """Stop (a `pulumi.RunError`) before anything is registered when the run would take the
     baseline away from more repositories than `limits` allow; log the ones it does remove."""
-    found = removals.removal(previous, [repo.name for repo in resolution.repositories])
+    found = removals.removal(
+        previous, [*(repo.name for repo in resolution.repositories), *resolution.gone]
+    )
     try:
         line = removals.check(found, limits, pulumi.get_stack())
     except removals.RemovalRefusedError as error:
@@ -419,4 +438,4 @@ def deploy(
     with tuned_garbage_collector():
         baselines = build(resolution.repositories, resolution.warnings, delivered, owner, replacing)
         groups = build_organization_rulesets(resolution.repositories, baselines)
-        export(baselines, resolution.repositories, groups)
+        export(baselines, resolution, groups, owner)

@@ -48,20 +48,46 @@ class Removal:
         return names + (f" and {more:,} more" if more > 0 else "")
 
 
+# The output of an entry whose repository is gone (`selection.GONE`): `{"gone": true}`.
+GONE = "gone"
+
+
+# The output that says a run found the repository in the organization's listing: it existed.
+LISTED = "listed"
+
+
+def created(output: Mapping[str, object]) -> bool:
+    """Whether the repository existed in a run that baselined it. Not only named in the last
+    outputs: with `pulumi up --continue-on-error` a run whose create of it failed still writes
+    them."""
+    return output.get(LISTED) is True
+
+
+def _gone(output: object) -> bool:
+    return isinstance(output, Mapping) and output.get(GONE) is True
+
+
 def last_outputs(previous: Mapping[str, object] | None) -> dict[str, Mapping[str, object]]:
-    """The last run's output of each repository, by its name in lower case (GitHub compares
-    repository names ignoring case): one index, looked up once per repository."""
+    """The last run's output of each repository it baselined, by its name in lower case (GitHub
+    compares repository names ignoring case): one index, looked up once per repository. Not
+    the entries it found gone (`gone_outputs`)."""
     return {
         name.lower(): output
         for name, output in (previous or {}).items()
-        if isinstance(output, Mapping)
+        if isinstance(output, Mapping) and not _gone(output)
     }
+
+
+def gone_outputs(previous: Mapping[str, object] | None) -> frozenset[str]:
+    """The entries the last run found gone from the organization, lower-cased."""
+    return frozenset(name.lower() for name, output in (previous or {}).items() if _gone(output))
 
 
 def removal(previous: Mapping[str, object] | None, current: Collection[str]) -> Removal:
     """The repositories of `previous` (the last run's `repositories` output) that are not in
-    `current`, comparing names as GitHub does, ignoring case."""
-    before = list(previous or {})
+    `current`, comparing names as GitHub does, ignoring case; an entry found gone had nothing
+    left to remove."""
+    before = [name for name, output in (previous or {}).items() if not _gone(output)]
     now = {name.lower() for name in current}
     gone = sorted((name for name in before if name.lower() not in now), key=str.lower)
     return Removal(tuple(gone), len(before))

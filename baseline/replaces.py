@@ -110,16 +110,16 @@ def propose(
     (GitHub's 422s for an existing ref and an existing pull request), so trying again finishes
     the proposal instead of failing."""
     repo = _repo(root, owner, repository)
-    ref = _send("GET", f"{repo}/git/ref/heads/{_quoted(base)}", token)
+    ref = send("GET", f"{repo}/git/ref/heads/{_quoted(base)}", token)
     start = str(ref["object"]["sha"])
     found = {}
     for path in removing:
-        file = _send("GET", f"{repo}/contents/{_quoted(path)}?ref={start}", token, missing_ok=True)
+        file = send("GET", f"{repo}/contents/{_quoted(path)}?ref={start}", token, missing_ok=True)
         if isinstance(file, dict) and file.get("type") == "file":
             found[path] = str(file["sha"])
     if not found:
         return Proposal(None, None, ())
-    _send(
+    send(
         "POST",
         f"{repo}/git/refs",
         token,
@@ -127,18 +127,18 @@ def propose(
         exists_ok=True,
     )
     for path, sha in found.items():
-        current = _send(
+        current = send(
             "GET", f"{repo}/contents/{_quoted(path)}?ref={_quoted(head)}", token, missing_ok=True
         )
         if not isinstance(current, dict):
             continue  # deleted on the branch by an earlier attempt
-        _send(
+        send(
             "DELETE",
             f"{repo}/contents/{_quoted(path)}",
             token,
             {"message": commit_message, "sha": str(current.get("sha") or sha), "branch": head},
         )
-    pull = _send(
+    pull = send(
         "POST",
         f"{repo}/pulls",
         token,
@@ -147,7 +147,7 @@ def propose(
     )
     if pull is None:  # opened by an earlier attempt
         query = urllib.parse.urlencode({"head": f"{owner}:{head}", "base": base, "state": "all"})
-        found_pulls = _send("GET", f"{repo}/pulls?{query}", token)
+        found_pulls = send("GET", f"{repo}/pulls?{query}", token)
         if not isinstance(found_pulls, list) or not found_pulls:
             raise ProposalError(f"POST {repo}/pulls: GitHub says it exists, but lists none")
         pull = found_pulls[0]
@@ -162,7 +162,7 @@ def _quoted(part: str) -> str:
     return urllib.parse.quote(part, safe="/")
 
 
-def _send(
+def send(
     method: str,
     url: str,
     token: str,

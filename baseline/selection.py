@@ -19,12 +19,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from baseline.config import repositories_named, warnings_for
 from baseline.inventory import Inventory, OrgRepository
+from baseline.removals import created
 from baseline.settings import (
     KEPT_UNLESS_EXPLICIT,
     KEPT_UNLESS_OWN,
@@ -133,6 +134,8 @@ class Resolution:
     warnings: tuple[str, ...] = ()
     listed: int = 0  # repositories in the organization's listing
     requests: int = 0  # requests the listing took
+    gone: tuple[str, ...] = ()  # entries whose repository the organization no longer has
+    existing: frozenset[str] = frozenset()  # the listing's repositories, lower-cased
 
 
 def _selected(rule: SelectRule, repository: OrgRepository) -> RepositoryConfig | str:
@@ -220,6 +223,20 @@ def adopted(config: RepositoryConfig, repository: OrgRepository) -> RepositoryCo
 ADOPTED = "adopted"
 
 
+def gone_message(names: Sequence[str], organization: str) -> str:
+    """The warning about repositories this stack baselined that the organization no longer has."""
+    it, one = _it(names), len(names) == 1
+    return (
+        f"{repositories_named(names)}: the stack baselined {it}, and {organization} no longer "
+        f"has {it} (deleted, transferred or renamed by hand): not created again (an empty "
+        f"repository would take {'its' if one else 'their'} name). Restore {it} (GitHub keeps "
+        f"a deleted repository 90 days) and a later run adopts {it}, or remove "
+        f"{'its entry' if one else 'their entries'}. `repo-baseline heal --apply` (the deploy "
+        "job runs it) forgets what the stack's state kept (README, \"When a run dies or a "
+        'repository disappears")'
+    )
+
+
 def _it(names: Sequence[str]) -> str:
     return "it" if len(names) == 1 else "them"
 
@@ -234,6 +251,7 @@ def resolve(
     settings: StackSettings,
     inventory: Inventory | None,
     known: Mapping[str, Mapping[str, object]] | None = None,
+    gone_before: Collection[str] = (),
 ) -> Resolution:
     """The repositories of the stack; `inventory` is needed when `needs_listing`, and used
     whenever it is given. `known`: the last `up`'s output of each repository it baselined, by
@@ -242,7 +260,14 @@ def resolve(
     - an entry the organization has that the last run did not baseline is adopted (imported),
       not created: made by hand, or by a run that did not finish (killed, or its answer lost),
       creating it again would fail (422 "name already exists on this account"). It stays
-      adopted on later runs (its output says `adopted`), as if its entry said `adopt: true`."""
+      adopted on later runs (its output says `adopted`), as if its entry said `adopt: true`.
+    - an entry the last run named but did not find listed (`removals.created`: it created it,
+      or its create failed after GitHub made it, in a run that went on) is imported by name
+      (`reimport`): no change if the state has it, no 422 if it does not.
+    - a repository the last run baselined (or found gone: `gone_before`, lower-cased names)
+      that the organization no longer has is gone: never created again; an entry stays in
+      `Resolution.gone` (its output says `gone`) until its repository is back (then adopted)
+      or the entry is removed."""
     entries = [repo for repo in settings.repositories if in_shard(repo.name, settings.shard)]
     if inventory is None:
         if needs_listing(settings):
@@ -266,13 +291,22 @@ def resolve(
     skipped: list[tuple[str, str]] = []
     listed: list[RepositoryConfig] = []
     existing: list[str] = []
+    gone: list[str] = []
     for index, entry in enumerate(settings.repositories):
         if not in_shard(entry.name, settings.shard):
             continue
         repository = live.get(entry.name.lower())
         last = (known or {}).get(entry.name.lower())
+        if repository is None and (
+            (last is not None and created(last)) or entry.name.lower() in gone_before
+        ):
+            gone.append(entry.name)
+            continue
         if last is not None and last.get(ADOPTED) is True:
             entry = replace(entry, adopt=True)
+        if not entry.adopt and repository is not None and last is not None and not created(last):
+            listed.append(replace(entry, reimport=True))
+            continue
         if not entry.adopt and (repository is None or last is not None):
             listed.append(entry)
             continue
@@ -311,6 +345,17 @@ def resolve(
         else:
             selected.append(config)
     extra.extend(f"{name}: not baselined: {why}" for name, why in skipped)
+    # Chosen by a rule before, and listed no more: dropped as any repository a rule leaves.
+    vanished = sorted(
+        name
+        for name, last in (known or {}).items()
+        if name not in live
+        and name not in taken
+        and created(last)
+        and in_shard(name, settings.shard)
+    )
+    if gone or vanished:
+        extra.append(gone_message([*gone, *vanished], organization))
     if existing:
         extra.append(
             f"{repositories_named(existing)}: {organization} already has "
@@ -325,4 +370,6 @@ def resolve(
         warnings=(*warnings_for(repositories), *extra),
         listed=len(inventory.repositories),
         requests=inventory.requests,
+        gone=tuple(gone),
+        existing=frozenset(live),
     )

@@ -140,6 +140,10 @@ class RepositoryConfig:
     # workflows besides the baseline's (None: not read; `baseline.adoption`).
     live_changes: tuple[LiveChange, ...] = ()
     existing_workflows: tuple[ExistingWorkflow, ...] | None = None
+    # The stack's own repository, which its last run named but did not find in the listing (it
+    # created it then, or its create failed after GitHub made it): imported by name, which is
+    # no change when the state has it, and no second create when it does not.
+    reimport: bool = False
 
 
 @dataclass(frozen=True)

@@ -241,8 +241,14 @@ def apply_violations(workflows: Workflows) -> list[str]:
             if "concurrency" in data:
                 found.append(f"{where}: a workflow-level group would queue every stack together")
             for step in job.get("steps", []):
-                pulumi = str(step.get("uses", "")).startswith("pulumi/actions@")
-                if pulumi and step["with"].get("stack-name") != "${{ matrix.stack }}":
+                action = str(step.get("uses", "")).startswith("pulumi/actions@")
+                if action and "command" in step["with"]:
+                    stack = step["with"].get("stack-name")
+                elif re.search(r"\b(pulumi|repo-baseline) ", str(step.get("run", ""))):
+                    stack = step.get("env", {}).get("PULUMI_STACK")
+                else:
+                    continue
+                if stack != "${{ matrix.stack }}":
                     found.append(f"{where} applies another stack than its matrix' own")
     return found
 
@@ -277,7 +283,7 @@ def _job(workflows: Workflows, name: str, job_id: str) -> dict[str, Any]:
 
 def _pulumi_env(workflows: Workflows, name: str, job_id: str) -> dict[str, str]:
     for step in _job(workflows, name, job_id)["steps"]:
-        if str(step.get("uses", "")).startswith("pulumi/actions@") and "env" in step:
+        if "GITHUB_TOKEN" in step.get("env", {}):
             env: dict[str, str] = step["env"]
             return env
     raise AssertionError(f"no pulumi step in {name} {job_id}")
@@ -388,10 +394,7 @@ def _stop_every_stack_when_one_fails(w: Workflows) -> None:
 
 
 def _apply_the_single_stack_variable(w: Workflows) -> None:
-    step = next(
-        s for s in _job(w, "deploy.yml", "up")["steps"] if "pulumi/actions@" in str(s.get("uses"))
-    )
-    step["with"]["stack-name"] = "${{ vars.PULUMI_STACK }}"
+    _pulumi_env(w, "deploy.yml", "up")["PULUMI_STACK"] = "${{ vars.PULUMI_STACK }}"
 
 
 LEAKS: dict[str, tuple[Callable[[Workflows], None], str]] = {
@@ -729,14 +732,39 @@ def test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_after_the_c
     job = _jobs(DEPLOY)["up"]
     assert job["if"] == DEFAULT_BRANCH_GUARD
     assert job["environment"] == "production"
-    step = _pulumi_step(DEPLOY, "up")
-    assert step["with"]["command"] == "up"
+    step = deploy_step()
+    assert step["env"]["PULUMI_STACK"] == "${{ matrix.stack }}"
     # Refreshed on pushes and manual runs; the hourly roll-out does not refresh (every
     # resource read back each hour would exhaust the token's rate limit: README, "Scale").
-    assert step["with"]["refresh"] == "${{ github.event_name != 'schedule' }}"
-    assert step["with"]["policyPacks"] == "policies"
-    assert step["with"]["stack-name"] == "${{ matrix.stack }}"
+    assert step["env"]["REFRESH"] == "${{ github.event_name != 'schedule' }}"
+    assert 'if [ "$REFRESH" = "true" ]; then args+=(--refresh); fi' in step["run"]
+    assert "--policy-pack policies" in step["run"]
     assert step["env"]["REPO_BASELINE_ALLOW_REMOVALS"] == "${{ inputs.allow_removals }}"
+    # The CLI the action installs, at the version the program's SDK is pinned to.
+    assert _pulumi_step(DEPLOY, "up")["with"] == {"pulumi-version": "3.272.0"}
+
+
+def deploy_step() -> dict[str, Any]:
+    steps: list[dict[str, Any]] = _jobs(DEPLOY)["up"]["steps"]
+    [step] = [s for s in steps if s.get("id") == "up"]
+    return step
+
+
+def deploy_script() -> str:
+    """The deploy job's script: tests/e2e/test_healing.py runs it against the GitHub double."""
+    script: str = deploy_step()["run"]
+    return script
+
+
+def test_the_deploy_heals_first_and_one_failure_does_not_stop_the_others() -> None:
+    script = deploy_script()
+    lines = script.splitlines()
+    heal = '.venv/bin/repo-baseline heal --stack "$PULUMI_STACK" --apply --clear-stale-lock'
+    assert lines[0] == heal
+    assert "--continue-on-error" in script
+    # A lock is cleared only after the CLI said it is there (a file backend, Pulumi Cloud).
+    assert "the stack is currently locked|Another update is currently in progress" in script
+    assert script.index("grep -qE") < script.index("pulumi cancel --yes")
 
 
 def _hourly_minute(cron: str) -> int:
@@ -767,7 +795,7 @@ def test_deploys_and_roll_outs_are_one_job_in_one_group_per_stack() -> None:
     # No step or job is skipped on a schedule; the one difference is that the hourly run does
     # not refresh (test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_...).
     steps = [
-        {**step, "with": {k: v for k, v in step.get("with", {}).items() if k != "refresh"}}
+        {**step, "env": {k: v for k, v in step.get("env", {}).items() if k != "REFRESH"}}
         for step in up["steps"]
     ]
     assert "event_name" not in json.dumps([steps, up.get("env", {})])

@@ -172,6 +172,13 @@ def test_removal_compares_names_ignoring_case() -> None:
     assert removals.removal(None, ["a"]) == removals.Removal((), 0)
 
 
+def test_an_entry_found_gone_is_no_removal_and_no_baselined_repository() -> None:
+    previous = {**_previous("orders"), "payroll": {"gone": True}}
+    assert removals.removal(previous, ["orders"]) == removals.Removal((), 1)
+    assert list(removals.last_outputs(previous)) == ["orders"]
+    assert removals.gone_outputs(previous) == {"payroll"}
+
+
 def test_a_few_removals_pass_and_are_said() -> None:
     found = removals.removal(_previous(*(f"svc-{i}" for i in range(20))), ["svc-0"])
     with pytest.raises(removals.RemovalRefusedError):

@@ -120,15 +120,64 @@ def test_an_existing_repository_the_stack_did_not_baseline_is_adopted_not_create
     assert configs["ledger"].settings.visibility == "internal"
     (warning,) = [w for w in result.warnings if "not created" in w]
     assert warning.startswith("ledger: example-org already has it, but the stack's last run ")
-    # Once the stack has baselined it (the last outputs name it), it is the stack's own.
-    again = resolve(settings, ORG, known={"ledger": {}})
+    # Once the stack has baselined it (the last outputs name it, found listed), it is the
+    # stack's own.
+    again = resolve(settings, ORG, known={"ledger": {"listed": True}})
     assert by_name(again)["ledger"].adopt is False
+    assert by_name(again)["ledger"].reimport is False
     assert not [w for w in again.warnings if "not created" in w]
+    # Named by the last run but not found listed by it (it made it, or its create failed after
+    # GitHub made it): imported by name as the stack's own, whichever it was.
+    made = resolve(settings, ORG, known={"ledger": {}})
+    assert by_name(made)["ledger"].adopt is False
+    assert by_name(made)["ledger"].reimport is True
+    assert not [w for w in made.warnings if "not created" in w]
     # One a run adopted stays adopted (its output says so), without the warning.
     kept = resolve(settings, ORG, known={"ledger": {"adopted": True}})
     assert by_name(kept)["ledger"].adopt is True
     assert by_name(kept)["ledger"].settings.visibility == "internal"
     assert not [w for w in kept.warnings if "not created" in w]
+
+
+def test_a_repository_the_stack_baselined_that_is_gone_is_never_created_again() -> None:
+    # `payroll` was baselined (the last outputs name it, as listed), then deleted or renamed.
+    settings = parse_settings(None, [{"name": "ledger"}, {"name": "payroll"}])
+    result = resolve(settings, ORG, known={"ledger": {}, "payroll": {"listed": True}})
+    assert list(by_name(result)) == ["ledger"]
+    assert result.gone == ("payroll",)
+    (warning,) = [w for w in result.warnings if "no longer has" in w]
+    assert warning.startswith(
+        "payroll: the stack baselined it, and example-org no longer has it (deleted, "
+    )
+    assert "not created again" in warning
+    # Later runs know it from its output ({"gone": true}), not from a baselined one.
+    still = resolve(settings, ORG, known={"ledger": {}}, gone_before={"payroll"})
+    assert still.gone == ("payroll",)
+    assert "payroll" not in by_name(still)
+    # Back (restored, renamed back): adopted, as any repository the stack has not baselined.
+    back = listing(*ORG.repositories, repo("payroll"))
+    restored = resolve(settings, back, known={"ledger": {}}, gone_before={"payroll"})
+    assert restored.gone == ()
+    assert by_name(restored)["payroll"].adopt is True
+    # Nor is one the last run named but never found listed (its create failed, and the run
+    # went on: --continue-on-error): it is created.
+    retried = resolve(settings, ORG, known={"ledger": {}, "payroll": {}})
+    assert retried.gone == ()
+    assert by_name(retried)["payroll"].adopt is False
+    # A repository that was never baselined and does not exist is simply created.
+    fresh = resolve(settings, ORG, known={"ledger": {}})
+    assert by_name(fresh)["payroll"].adopt is False
+    assert fresh.gone == ()
+
+
+def test_a_selected_repository_that_is_gone_is_named_and_dropped() -> None:
+    settings = parse_settings(None, None, {"rules": [{"name": "django", "topics": ["django"]}]})
+    listed = {"listed": True}
+    result = resolve(settings, ORG, known={"shop-backend": listed, "payments-api": listed})
+    assert "payments-api" not in by_name(result)
+    assert result.gone == ()  # not an entry: dropped as any repository a rule leaves
+    (warning,) = [w for w in result.warnings if "no longer has" in w]
+    assert warning.startswith("payments-api: the stack baselined it, and example-org no longer")
 
 
 def test_a_selected_repository_is_imported_and_keeps_what_the_baseline_does_not_set() -> None:

@@ -12,9 +12,11 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,6 +179,34 @@ class Project:
         args = ["up", "--yes", "--skip-preview", "--json", *self._policy(policy_pack), *extra]
         return self.run(args, program=True)
 
+    def up_killed(
+        self, when: Callable[[], bool], *, policy_pack: bool = True, timeout: float = 120
+    ) -> None:
+        """`pulumi up`, killed once `when()` holds: SIGKILL to the CLI and every process it
+        started (its provider, its plugins), as when a CI runner dies. Nothing is cleaned up:
+        the stack keeps its lock and whatever operations were pending."""
+        args = ["up", "--yes", "--skip-preview", *self._policy(policy_pack), "--non-interactive"]
+        with self._program_host(True) as client:
+            running = subprocess.Popen(
+                [str(self.engine.pulumi), *args, "--stack", self.stack, *client],
+                cwd=self.folder,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            deadline = time.monotonic() + timeout
+            try:
+                while not when():
+                    if running.poll() is not None:
+                        raise AssertionError(f"`pulumi up` ended ({running.returncode}) first")
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"nothing to kill `pulumi up` at in {timeout} s")
+                    time.sleep(0.05)
+            finally:
+                os.killpg(running.pid, signal.SIGKILL)
+                running.wait()
+
     def destroy(self) -> Result:
         return self.run(["destroy", "--yes", "--skip-preview", "--json"])
 
@@ -193,8 +223,11 @@ class Project:
         """`--policy-pack policies`, or its executable form when the CLI has no Python host."""
         if not enabled:
             return []
-        pack = POLICY_PACK if self.engine.language_host is not None else POLICY_PACK_PLUGIN
-        return ["--policy-pack", str(pack)]
+        return ["--policy-pack", str(self._pack())]
+
+    def _pack(self) -> Path:
+        """The policy pack, or its executable form when the CLI has no Python host."""
+        return POLICY_PACK if self.engine.language_host is not None else POLICY_PACK_PLUGIN
 
     def run(self, args: Sequence[str], *, program: bool = False) -> Result:
         """`pulumi ARGS --stack S --non-interactive` in the project folder."""
@@ -218,15 +251,31 @@ class Project:
         """A workflow's `run:` script, run as a GitHub-hosted runner runs it (`bash --noprofile
         --norc -eo pipefail`) in the project folder, with this project's environment plus `env`
         and `pulumi` on PATH: this engine's CLI (serving the program through the program host
-        when there is no Python language host). Its `GITHUB_OUTPUT` is a file in the folder."""
+        when there is no Python language host). Its `GITHUB_OUTPUT` is a file in the folder, and
+        the folder has the `.venv` a job's setup makes (this interpreter's, with
+        `repo-baseline`); `policies` is the pack this engine runs."""
+        if not (self.folder / ".venv").exists():
+            (self.folder / ".venv").symlink_to(Path(sys.prefix))
         shims = self.folder / "step-bin"
         shims.mkdir(exist_ok=True)
         (self.folder / "step.sh").write_text(script, encoding="utf-8")
         with self._program_host(True) as client:
             shim = shims / "pulumi"
             args = " ".join(shlex.quote(arg) for arg in client)
+            cli = shlex.quote(str(self.engine.pulumi))
+            pack = shlex.quote(str(self._pack()))
+            # Only the commands that run the program take the program host's address; the
+            # checkout's `policies` is this engine's pack.
             shim.write_text(
-                f'#!/bin/sh\nexec {shlex.quote(str(self.engine.pulumi))} "$@" {args}\n',
+                "#!/bin/sh\n"
+                'case "$1" in\n'
+                "  up|preview)\n"
+                '    for arg; do shift; [ "$arg" = policies ] && arg='
+                + pack
+                + '; set -- "$@" "$arg"; done\n'
+                f'    exec {cli} "$@" {args} ;;\n'
+                f'  *) exec {cli} "$@" ;;\n'
+                "esac\n",
                 encoding="utf-8",
             )
             shim.chmod(0o755)

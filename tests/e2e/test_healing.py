@@ -7,10 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import ProjectFactory
-from tests.e2e.expect import writes
+from tests.e2e.harness import Project
 from tests.e2e.test_adoption_safety import messages, protected
+from tests.e2e.test_drift import READ_TOKEN
+from tests.e2e.test_github_double import call
 from tests.github_double import Fault
+from tests.github_double.models import User
 from tests.github_double.server import GitHubDouble
+from tests.test_repository_workflows import deploy_script, drift_script
+
+
+def repository_creates(github: GitHubDouble) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in github.log_json()
+        if e["method"] == "POST" and e["template"] == "/orgs/{org}/repos"
+    ]
 
 
 def config(*names: str) -> dict[str, Any]:
@@ -42,10 +54,8 @@ def test_a_repository_github_has_but_the_last_run_did_not_baseline_is_adopted(
     assert ops[0] == "import"
     assert "create" not in ops
 
-    before = writes(github)
     stack.up().check()
-    created = [w for w in writes(github)[len(before) :] if w == ("POST", "/orgs/example-org/repos")]
-    assert created == []
+    assert [e["path"] for e in repository_creates(github)] == ["/api/v3/orgs/example-org/repos"]
     assert protected(github, "ledger")
     assert protected(github, "shop")
     # Now it is the stack's own: the next run neither warns nor changes anything.
@@ -69,6 +79,123 @@ def test_a_create_whose_answer_was_lost_is_adopted_by_the_next_run(
 
     stack.up().check()
     assert protected(github, "ledger")
-    creates = [e for e in github.log_json() if e["template"] == "/orgs/{org}/repos"]
-    assert [e["method"] for e in creates if e["method"] == "POST"] == ["POST"]
+    assert len(repository_creates(github)) == 1
+    stack.preview(expect_no_changes=True).check()
+
+
+def deploy(stack: Project, *, fails: bool = False, **env: str) -> str:
+    """deploy.yml's heal-then-up script, as its job runs it (hourly: no refresh); its log."""
+    done = stack.step(deploy_script(), {"PULUMI_STACK": stack.stack, "REFRESH": "false", **env})
+    log = done.stdout + done.stderr
+    assert (done.returncode != 0) is fails, log
+    return log
+
+
+def rulesets(github: GitHubDouble, name: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = github.state()["repositories"][name]["rulesets"]
+    return found
+
+
+def test_an_up_killed_while_github_made_a_ruleset_is_finished_by_the_next_deploy(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project(config("shop"))
+    stack.up().check()
+    stack.reconfigure(config("shop", "ledger", "orders"))
+    # The runner dies (SIGKILL) while GitHub is answering a ruleset's create, after it made it.
+    slow = github.inject(Fault.delay("POST", "/repos/{owner}/{repo}/rulesets", 60))
+    stack.up_killed(lambda: slow.fired >= 1)
+    pending = stack.export()["deployment"].get("pending_operations") or []
+    assert "creating" in [op["type"] for op in pending]
+    [made] = [e for e in github.log_json() if e["fault"]]
+    orphan = made["path"].split("/")[-2]  # the repository whose ruleset the state never got
+    assert len(rulesets(github, orphan)) == 1
+    # What the dead run left stops every later run: the lock.
+    locked = stack.up()
+    assert locked.returncode != 0
+    assert "the stack is currently locked by 1 lock(s)" in locked.stdout + locked.stderr
+
+    log = deploy(stack)
+    assert "was locked by a run that is no longer alive" in log
+    assert f'orphan: ruleset 1000002 "repo-baseline: default branch" of {orphan}' in log
+    # Finished: every repository protected by exactly one ruleset, none created twice.
+    for name in ("shop", "ledger", "orders"):
+        assert protected(github, name), name
+        assert len(rulesets(github, name)) == 1, name
+    assert [e["status"] for e in repository_creates(github)] == [201, 201, 201]
+    assert not stack.export()["deployment"].get("pending_operations")
+    stack.preview(expect_no_changes=True).check()
+
+
+def drift(stack: Project, github: GitHubDouble) -> tuple[str, str]:
+    """drift.yml's nightly script with a read-only token: its result and its report."""
+    github.add_token(READ_TOKEN, User("octo-reader"), read_only=True)
+    output = stack.folder / "github-output"
+    output.unlink(missing_ok=True)
+    done = stack.step(drift_script(), {"PULUMI_STACK": stack.stack, "GITHUB_TOKEN": READ_TOKEN})
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = (stack.folder / "preview.txt").read_text(encoding="utf-8")
+    return output.read_text(encoding="utf-8").strip(), report
+
+
+def test_a_repository_deleted_or_renamed_by_hand_is_reported_and_never_created_again(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project(config("shop", "payroll", "billing"))
+    stack.up().check()
+    assert drift(stack, github)[0] == "result=clean"
+    # By hand, in GitHub: one deleted, one renamed (its old name now redirects).
+    assert call(github, "DELETE", "/repos/example-org/payroll").status == 204
+    renamed = call(github, "PATCH", "/repos/example-org/billing", {"name": "invoicing"})
+    assert renamed.status == 200
+
+    # The nightly drift job reports them as drift, not as an error.
+    result, report = drift(stack, github)
+    assert result == "result=drift"
+    assert "gone: billing (renamed to invoicing)" in report
+    assert "gone: payroll (deleted or transferred)" in report
+
+    # The deploy forgets them (nothing left to delete or refresh) and creates neither again.
+    log = deploy(stack, REFRESH="true")
+    assert "gone: payroll (deleted or transferred): its 8 resources leave the state" in log
+    assert "2 repositories (payroll, billing): the stack baselined them, and example-org" in log
+    assert len(repository_creates(github)) == 3
+    assert sorted(github.state()["repositories"]) == ["invoicing", "shop"]
+    assert protected(github, "invoicing")  # what a rename keeps, the baseline does not undo
+    outputs = stack.run(["stack", "output", "--json", "--stack", stack.stack]).check().json()
+    assert outputs["repositories"]["payroll"] == {"gone": True}
+    assert [r for r in stack.resources() if "payroll" in r["urn"]] == []
+
+    # Hours later, still gone: nothing is created, nothing changes.
+    deploy(stack)
+    assert len(repository_creates(github)) == 3
+    stack.preview(expect_no_changes=True).check()
+    # Restored (here: created again by hand): adopted, not created.
+    github.seed_repository("payroll", {"README.md": "# payroll\n"}, visibility="private")
+    deploy(stack)
+    assert len(repository_creates(github)) == 3
+    assert protected(github, "payroll")
+    stack.preview(expect_no_changes=True).check()
+
+
+def test_one_repository_that_fails_stops_only_itself(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project(config("shop"))
+    stack.up().check()
+    stack.reconfigure(config("shop", "ledger", "orders"))
+    # GitHub fails one repository's create (a 502, past the provider's retries): the first
+    # step of the run, before any other repository has its workflow file or ruleset.
+    boom = github.inject(Fault.server_error("POST", "/orgs/{org}/repos", 502))
+    log = deploy(stack, fails=True)
+    assert boom.fired == 1
+    [failed] = {"ledger", "orders"} - set(github.state()["repositories"])
+    # The run fails, and says which; every other repository got (or kept) its protection.
+    assert f"{failed}-repository" in log
+    for name in {"shop", "ledger", "orders"} - {failed}:
+        assert protected(github, name), name
+    # The next run finishes it, and nothing is left to do.
+    deploy(stack)
+    assert protected(github, failed)
+    assert len(repository_creates(github)) == 4  # shop, the two, the failed one again
     stack.preview(expect_no_changes=True).check()

@@ -1,0 +1,413 @@
+"""`repo-baseline heal`: before `pulumi up`, put right what the stack's state cannot explain by
+itself: what a run that died left pending, and repositories gone from the organization.
+
+Plain Python (no Pulumi SDK): it reads the state with `pulumi stack export`, GitHub with the
+token, and writes the state back with `pulumi stack import` (README, "When a run dies or a
+repository disappears").
+
+- **Pending creates.** A run killed while GitHub was creating something (a runner that died, a
+  SIGKILL) leaves the create pending in the state; the next `up` creates it again. A repository
+  is then adopted by the program (it is in the organization's listing, `selection.resolve`).
+  A ruleset is not (GitHub answers 422 "Name must be unique", and the program cannot tell a
+  ruleset its state holds from one it does not): the ruleset the dead run made, which its
+  state never recorded, is deleted, and the `up` that follows creates it. It protected nothing
+  before that run started, so no repository loses a protection it had (a replaced protection's
+  old ruleset or classic protection is in the state, and untouched). Every pending operation
+  is then dropped from the state (an update or delete is redone by the next `up`).
+- **Gone repositories.** A repository of the state that the organization no longer lists, and
+  whose own URL answers 404 (deleted or transferred) or another name (renamed), is forgotten:
+  its resources leave the state, so no `up` deletes its ruleset (404) or creates it again
+  empty. More gone at once than `repo-baseline:removals` allows (a token that cannot see them,
+  say) stops here and changes nothing, as the removal guard does.
+
+`--apply` does it; without it nothing is changed and the findings are printed (and with
+`--gone-urns`, what the drift job's preview leaves out, reporting them as drift). Exit codes: 0
+done or nothing to do, 1 GitHub or the CLI failed, 2 the stack file cannot be used, 3 refused
+(too many gone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from baseline import inventory, removals
+from baseline.config import load_settings_file
+from baseline.errors import ConfigErrors
+from baseline.replaces import ProposalError, send
+from baseline.resource_types import ORGANIZATION_RULESET, REPOSITORY, RULESET, STACK
+from baseline.settings import Removals
+
+DESCRIPTION = """\
+Before `pulumi up`: drop the operations a run that died left pending (deleting the rulesets it
+made that the state never recorded, which the next up creates again), and forget the
+repositories the organization no longer has (deleted, transferred or renamed by hand), so that
+no up recreates them empty. Reads GITHUB_TOKEN; runs `pulumi` (stack export, stack import,
+cancel). Without --apply it only says what it would do.
+"""
+
+# What the CLI says when a stack is locked: a file backend (diy/lock.go, checkForLock) and
+# Pulumi Cloud (a 409 on creating an update).
+LOCKED = ("the stack is currently locked", "Another update is currently in progress")
+
+
+class HealError(Exception):
+    """GitHub or the CLI failed; nothing after it was done."""
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """What a pending create made in GitHub that the state does not have."""
+
+    urn: str
+    label: str  # e.g. `ruleset 1000001 "repo-baseline: default branch" of shop`
+    path: str  # the API path that deletes it, under the REST root
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A repository of the state the organization no longer has."""
+
+    name: str
+    urns: tuple[str, ...]  # every resource of its baseline, the component first
+    renamed_to: str | None = None
+
+    def describe(self) -> str:
+        how = f"renamed to {self.renamed_to}" if self.renamed_to else "deleted or transferred"
+        return f"{self.name} ({how})"
+
+
+@dataclass(frozen=True)
+class Findings:
+    pending: tuple[tuple[str, str], ...] = ()  # (operation, URN)
+    orphans: tuple[Orphan, ...] = ()
+    gone: tuple[Gone, ...] = ()
+    repositories: int = 0  # in the state
+    refused: str | None = None  # why nothing is done
+
+    @property
+    def edits(self) -> bool:
+        return bool(self.pending or self.gone)
+
+
+# GitHub, as heal reads it: GET answers (None for a 404) by path under the REST root.
+Get = Callable[[str], Any]
+
+
+def resources_of(deployment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list(deployment.get("resources") or [])
+
+
+def subtree(resources: Sequence[Mapping[str, Any]], root: str) -> tuple[str, ...]:
+    """`root` and every resource whose parent chain reaches it, in state order."""
+    inside = {root}
+    ordered = [root]
+    for resource in resources:  # the state lists a parent before its children
+        if resource.get("parent") in inside and resource["urn"] not in inside:
+            inside.add(resource["urn"])
+            ordered.append(resource["urn"])
+    return tuple(ordered)
+
+
+def state_repositories(resources: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Each repository of the state by lower-cased name: (its name, its component's URN)."""
+    found = {}
+    for resource in resources:
+        if resource.get("type") == REPOSITORY and not resource.get("delete"):
+            outputs = resource.get("outputs") or {}
+            name = str(outputs.get("name") or (resource.get("inputs") or {}).get("name") or "")
+            if name:
+                found[name.lower()] = (name, str(resource.get("parent") or resource["urn"]))
+    return found
+
+
+def find_orphans(deployment: Mapping[str, Any], owner: str, get: Get) -> tuple[Orphan, ...]:
+    """The rulesets the state's pending creates made in GitHub and the state does not hold."""
+    held = {
+        str(r.get("id"))
+        for r in resources_of(deployment)
+        if r.get("type") in (RULESET, ORGANIZATION_RULESET)
+    }
+    orphans = []
+    for operation in deployment.get("pending_operations") or []:
+        resource = operation.get("resource") or {}
+        kind = resource.get("type")
+        if operation.get("type") != "creating" or kind not in (RULESET, ORGANIZATION_RULESET):
+            continue
+        inputs = resource.get("inputs") or {}
+        name = inputs.get("name")
+        if kind == RULESET:
+            repository = str(inputs.get("repository") or "")
+            base = f"repos/{_quoted(owner)}/{_quoted(repository)}/rulesets"
+            answer = get(f"{base}?includes_parents=false&per_page=100")
+            where = f"of {repository}"
+        else:
+            base = f"orgs/{_quoted(owner)}/rulesets"
+            answer = get(f"{base}?per_page=100")
+            where = f"of {owner}"
+        for ruleset in answer or []:
+            if ruleset.get("name") == name and str(ruleset.get("id")) not in held:
+                orphans.append(
+                    Orphan(
+                        str(resource.get("urn")),
+                        f"ruleset {ruleset['id']} {json.dumps(name)} {where}",
+                        f"{base}/{ruleset['id']}",
+                    )
+                )
+    return tuple(orphans)
+
+
+def find_gone(
+    resources: Sequence[Mapping[str, Any]], listed: set[str], owner: str, get: Get
+) -> tuple[Gone, ...]:
+    """The state's repositories that the organization no longer lists and whose own URL says
+    so: 404, or an answer under another name (GitHub redirects a renamed repository)."""
+    gone = []
+    for key, (name, component) in sorted(state_repositories(resources).items()):
+        if key in listed:
+            continue
+        answer = get(f"repos/{_quoted(owner)}/{_quoted(name)}")
+        renamed = None
+        if answer is not None:
+            now = str(answer.get("name") or "")
+            if now.lower() == key:
+                continue  # there after all (the listing lags behind)
+            renamed = now
+        gone.append(Gone(name, subtree(resources, component), renamed))
+    return tuple(gone)
+
+
+def refusal(gone: Sequence[Gone], total: int, limits: Removals, stack: str) -> str | None:
+    """Why forgetting `gone` is refused (more than `repo-baseline:removals` allows, and not
+    allowed for this run), or None."""
+    count = len(gone)
+    if count == 0:
+        return None
+    limit = limits.limit(total)
+    allowed, ignored = removals.allowance()
+    if count <= limit or allowed == count:
+        return None
+    names = removals.Removal(tuple(g.name for g in gone), total).describe()
+    why = f"; {ignored}" if ignored else ""
+    return (
+        f"{count:,} of the {total:,} repositories of stack {stack}'s state are gone from the "
+        f"organization ({names}): more than the limit of {limit:,} (repo-baseline:removals){why}. "
+        "Nothing was changed. So many at once is more often a token that cannot see them than "
+        "repositories deleted: check the token's access. If they are gone, allow it for one run "
+        f"with {removals.ALLOW_ENV}={count} (a scheduled run never allows it)."
+    )
+
+
+def healed(deployment: Mapping[str, Any], findings: Findings) -> dict[str, Any]:
+    """The deployment without pending operations, and without the gone repositories'
+    resources nor any reference to them (their outputs say they are gone)."""
+    dropped = {urn for gone in findings.gone for urn in gone.urns}
+    kept = []
+    for resource in resources_of(deployment):
+        if resource["urn"] in dropped:
+            continue
+        resource = dict(resource)
+        if resource.get("dependencies"):
+            resource["dependencies"] = [d for d in resource["dependencies"] if d not in dropped]
+        if resource.get("propertyDependencies"):
+            resource["propertyDependencies"] = {
+                key: [d for d in urns if d not in dropped]
+                for key, urns in resource["propertyDependencies"].items()
+            }
+        if resource.get("deletedWith") in dropped:
+            del resource["deletedWith"]
+        kept.append(resource)
+    result = {**deployment, "resources": [_marked(r, findings.gone) for r in kept]}
+    result.pop("pending_operations", None)
+    return result
+
+
+def _marked(resource: dict[str, Any], gone: Sequence[Gone]) -> dict[str, Any]:
+    """The stack's own resource with each gone repository's output `{"gone": true}`: the
+    program then knows it is gone (`selection.resolve`), and creates it on no later run,
+    although the state no longer has it. Any other resource as it is."""
+    outputs = resource.get("outputs") or {}
+    repositories = outputs.get("repositories")
+    if resource.get("type") != STACK or not gone or not isinstance(repositories, dict):
+        return resource
+    marked = dict(repositories)
+    for repository in gone:
+        named = [key for key in marked if key.lower() == repository.name.lower()]
+        for key in named or [repository.name]:
+            marked[key] = {removals.GONE: True}
+    return {**resource, "outputs": {**outputs, "repositories": marked}}
+
+
+def diagnose(
+    deployment: Mapping[str, Any],
+    listed: set[str],
+    owner: str,
+    get: Get,
+    limits: Removals,
+    stack: str,
+) -> Findings:
+    resources = resources_of(deployment)
+    pending = tuple(
+        (str(op.get("type")), str((op.get("resource") or {}).get("urn")))
+        for op in deployment.get("pending_operations") or []
+    )
+    gone = find_gone(resources, listed, owner, get)
+    total = len(state_repositories(resources))
+    return Findings(
+        pending=pending,
+        orphans=find_orphans(deployment, owner, get),
+        gone=gone,
+        repositories=total,
+        refused=refusal(gone, total, limits, stack),
+    )
+
+
+def report(findings: Findings) -> list[str]:
+    """What was found, a line each, as the log says it."""
+    lines = []
+    for operation, urn in findings.pending:
+        lines.append(f"pending: {urn} (interrupted while {operation}): dropped from the state")
+    for orphan in findings.orphans:
+        lines.append(
+            f"orphan: {orphan.label}, made by the run that died and never recorded: deleted, "
+            "the next up creates it again"
+        )
+    for gone in findings.gone:
+        lines.append(
+            f"gone: {gone.describe()}: its {len(gone.urns)} resources leave the state; not "
+            "created again (restore it to have it adopted, or remove its entry)"
+        )
+    if findings.refused:
+        lines.append(f"refused: {findings.refused}")
+    if not lines:
+        lines.append("nothing to heal: no pending operation, no repository gone")
+    return lines
+
+
+# The CLI -----------------------------------------------------------------------------------
+
+
+def _quoted(part: str) -> str:
+    return urllib.parse.quote(part, safe="")
+
+
+def _pulumi(args: Sequence[str], *, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["pulumi", *args, "--non-interactive"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def export(stack: str) -> dict[str, Any]:
+    done = _pulumi(["stack", "export", "--stack", stack])
+    if done.returncode != 0:
+        raise HealError(f"`pulumi stack export --stack {stack}` failed: {done.stderr.strip()}")
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
+
+
+def locked(output: str) -> bool:
+    return any(message in output for message in LOCKED)
+
+
+def import_state(stack: str, document: Mapping[str, Any], clear_stale_lock: bool) -> list[str]:
+    """`pulumi stack import` of `document`; a lock left by a dead run cleared first when
+    allowed. The lines the log should show."""
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "state.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        command = ["stack", "import", "--stack", stack, "--file", str(path)]
+        done = _pulumi(command)
+        if done.returncode != 0 and clear_stale_lock and locked(done.stdout + done.stderr):
+            lines.append(clear_lock(stack))
+            done = _pulumi(command)
+        if done.returncode != 0:
+            raise HealError(f"`pulumi stack import` failed: {(done.stdout + done.stderr).strip()}")
+    return lines
+
+
+def clear_lock(stack: str) -> str:
+    """`pulumi cancel` of a lock that only a dead run can hold (see `--clear-stale-lock`)."""
+    done = _pulumi(["cancel", "--yes", "--stack", stack])
+    if done.returncode != 0:
+        raise HealError(f"`pulumi cancel` failed: {(done.stdout + done.stderr).strip()}")
+    return (
+        f"lock: stack {stack} was locked by a run that is no longer alive (no other up of it "
+        "can be running: --clear-stale-lock); cleared with `pulumi cancel`"
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stack", required=True, help="the stack (its Pulumi.<stack>.yaml is here)"
+    )
+    parser.add_argument("--apply", action="store_true", help="do it (default: only say what)")
+    parser.add_argument(
+        "--clear-stale-lock",
+        action="store_true",
+        help="clear a lock the stack has (`pulumi cancel`): only where no other run of the "
+        "stack can be alive, as in deploy.yml's job (one per stack at a time)",
+    )
+    parser.add_argument(
+        "--gone-urns",
+        metavar="FILE",
+        help="write the URNs of the gone repositories' resources there, one a line (what the "
+        "drift job's preview excludes: their refresh would fail)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        stack_file, settings = load_settings_file(f"Pulumi.{args.stack}.yaml")
+    except ConfigErrors as invalid:
+        print(f"repo-baseline heal: {invalid}", file=sys.stderr)
+        return 2
+    owner = stack_file.owner or ""
+    configured = stack_file.config.get("github:baseUrl")
+    base_url = str(configured) if configured else os.environ.get("GITHUB_BASE_URL")
+    token = os.environ.get("GITHUB_TOKEN", "")
+    root = inventory.api_root(base_url)
+
+    def get(path: str) -> Any:
+        return inventory.get_json(root + path, token, missing_ok=True)
+
+    try:
+        document = export(args.stack)
+        deployment = document.get("deployment") or {}
+        listing = inventory.fetch(owner, token, base_url, properties=False)
+        listed = {repository.name.lower() for repository in listing.repositories}
+        findings = diagnose(deployment, listed, owner, get, settings.removals, args.stack)
+        lines = report(findings)
+        # Refused: nothing at all is changed (the pending operations wait for the next run).
+        if args.apply and findings.refused is None:
+            for orphan in findings.orphans:
+                send("DELETE", root + orphan.path, token, missing_ok=True)
+            if findings.edits:
+                lines += import_state(
+                    args.stack,
+                    {**document, "deployment": healed(deployment, findings)},
+                    args.clear_stale_lock,
+                )
+    except (HealError, inventory.InventoryError, ProposalError) as error:
+        print(f"repo-baseline heal: {error}", file=sys.stderr)
+        return 1
+    verb = "" if args.apply else "(not applied: --apply) "
+    for line in lines:
+        print(f"repo-baseline heal: {verb if not line.startswith('nothing') else ''}{line}")
+    if args.gone_urns:
+        urns = [urn for gone in findings.gone for urn in gone.urns]
+        Path(args.gone_urns).write_text("".join(f"{urn}\n" for urn in urns), encoding="utf-8")
+    return 3 if findings.refused else 0

@@ -1,0 +1,177 @@
+"""`repo-baseline heal`: what it finds in a state and GitHub, and the state it writes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from baseline import heal
+from baseline.resource_types import COMPONENT, ORGANIZATION_RULESET, REPOSITORY, RULESET, STACK
+from baseline.settings import Removals
+
+ROOT = "urn:pulumi:e2e::repo-baseline::pulumi:pulumi:Stack::repo-baseline-e2e"
+
+
+def urn(kind: str, name: str, parent: str = "") -> str:
+    nested = "repo-baseline:index:RepositoryBaseline$" if parent else ""
+    return f"urn:pulumi:e2e::repo-baseline::{nested}{kind}::{name}"
+
+
+def baseline(name: str) -> list[dict[str, Any]]:
+    """One repository's resources as the state lists them (the component first)."""
+    component = urn(COMPONENT, name)
+    repository = urn(REPOSITORY, f"{name}-repository", component)
+    return [
+        {"urn": component, "type": COMPONENT, "parent": ROOT},
+        {
+            "urn": repository,
+            "type": REPOSITORY,
+            "parent": component,
+            "id": name,
+            "outputs": {"name": name},
+        },
+        {
+            "urn": urn(RULESET, f"{name}-ruleset", component),
+            "type": RULESET,
+            "parent": component,
+            "id": "7",
+            "dependencies": [repository],
+            "propertyDependencies": {"repository": [repository]},
+        },
+    ]
+
+
+def deployment(*names: str, pending: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    resources: list[dict[str, Any]] = [{"urn": ROOT, "type": STACK}]
+    for name in names:
+        resources += baseline(name)
+    return {"resources": resources, "pending_operations": pending or []}
+
+
+def github(answers: dict[str, Any]) -> heal.Get:
+    """GET answers by path; a path not given is a 404 (None), and must be one asked."""
+
+    def get(path: str) -> Any:
+        return answers.get(path)
+
+    return get
+
+
+def creating(kind: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "creating",
+        "resource": {"urn": urn(kind, name, "x"), "type": kind, "inputs": inputs},
+    }
+
+
+RULESET_NAME = "repo-baseline: default branch"
+
+
+def test_a_pending_rulesets_create_that_github_made_is_an_orphan_to_delete() -> None:
+    pending = [creating(RULESET, "ledger-ruleset", {"repository": "ledger", "name": RULESET_NAME})]
+    answers = {
+        "repos/example-org/ledger/rulesets?includes_parents=false&per_page=100": [
+            {"id": 7, "name": RULESET_NAME},  # the state's own (another repository's id 7)
+            {"id": 1000002, "name": RULESET_NAME},
+            {"id": 9, "name": "a team's own"},
+        ]
+    }
+    findings = heal.diagnose(
+        deployment("shop", "ledger", pending=pending),
+        {"shop", "ledger"},
+        "example-org",
+        github(answers),
+        Removals(),
+        "e2e",
+    )
+    [orphan] = findings.orphans
+    assert orphan.path == "repos/example-org/ledger/rulesets/1000002"
+    assert orphan.label == f'ruleset 1000002 "{RULESET_NAME}" of ledger'
+    assert findings.pending == (("creating", pending[0]["resource"]["urn"]),)
+    assert findings.gone == ()
+    # A create GitHub never got leaves nothing to delete.
+    none = heal.find_orphans(deployment(pending=pending), "example-org", github({}))
+    assert none == ()
+
+
+def test_an_organization_rulesets_orphan_is_found_in_the_organization() -> None:
+    name = "repo-baseline: e2e"
+    pending = [creating(ORGANIZATION_RULESET, "org-ruleset", {"name": name})]
+    answers = {"orgs/example-org/rulesets?per_page=100": [{"id": 31, "name": name}]}
+    [orphan] = heal.find_orphans(deployment(pending=pending), "example-org", github(answers))
+    assert orphan.path == "orgs/example-org/rulesets/31"
+
+
+def test_a_repository_gone_from_the_organization_leaves_the_state_whole() -> None:
+    state = deployment("shop", "payroll", "billing")
+    outputs = {"Payroll": {"url": "u"}, "billing": {"url": "u"}, "shop": {"url": "u"}}
+    state["resources"][0]["outputs"] = {"repositories": outputs}
+    answers = {"repos/example-org/billing": {"name": "invoicing"}}  # renamed: GitHub redirects
+    findings = heal.diagnose(state, {"shop"}, "example-org", github(answers), Removals(), "e2e")
+    assert [(g.name, g.renamed_to, len(g.urns)) for g in findings.gone] == [
+        ("billing", "invoicing", 3),
+        ("payroll", None, 3),
+    ]
+    assert findings.refused is None
+    written = heal.healed(state, findings)
+    assert [r["urn"] for r in written["resources"]] == [
+        r["urn"] for r in [{"urn": ROOT}, *baseline("shop")]
+    ]
+    # The stack's outputs say which are gone, so that no later run creates them again.
+    assert written["resources"][0]["outputs"]["repositories"] == {
+        "Payroll": {"gone": True},
+        "billing": {"gone": True},
+        "shop": {"url": "u"},
+    }
+    assert "pending_operations" not in written
+    lines = heal.report(findings)
+    assert lines[0].startswith("gone: billing (renamed to invoicing): its 3 resources leave")
+
+
+def test_a_listing_that_lags_behind_is_no_gone_repository() -> None:
+    answers = {"repos/example-org/payroll": {"name": "payroll"}}
+    found = heal.find_gone(
+        deployment("payroll")["resources"], set(), "example-org", github(answers)
+    )
+    assert found == ()
+
+
+def test_references_to_what_leaves_are_dropped_with_it() -> None:
+    state = deployment("shop")
+    shop_workflow = urn("github:index/repositoryFile:RepositoryFile", "shop-workflow", "x")
+    state["resources"].append(
+        {
+            "urn": urn(ORGANIZATION_RULESET, "org", ""),
+            "type": ORGANIZATION_RULESET,
+            "parent": ROOT,
+            "dependencies": [shop_workflow, "kept"],
+            "propertyDependencies": {"rules": [shop_workflow]},
+            "deletedWith": shop_workflow,
+        }
+    )
+    gone = heal.Gone("shop", (shop_workflow,))
+    written = heal.healed(state, heal.Findings(gone=(gone,)))
+    organization = written["resources"][-1]
+    assert organization["dependencies"] == ["kept"]
+    assert organization["propertyDependencies"] == {"rules": []}
+    assert "deletedWith" not in organization
+
+
+@pytest.mark.parametrize(("gone", "refused"), [(5, False), (6, True)])
+def test_more_gone_at_once_than_removals_allows_is_refused(
+    gone: int, refused: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REPO_BASELINE_ALLOW_REMOVALS", raising=False)
+    names = [f"svc-{i}" for i in range(gone)]
+    found = [heal.Gone(name, ()) for name in names]
+    why = heal.refusal(found, 20, Removals(), "prod")
+    assert (why is not None) is refused
+    if why:
+        assert why.startswith("6 of the 20 repositories of stack prod's state are gone")
+        assert "REPO_BASELINE_ALLOW_REMOVALS=6" in why
+        assert "Nothing was changed" in why
+        monkeypatch.setenv("REPO_BASELINE_ALLOW_REMOVALS", "6")
+        assert heal.refusal(found, 20, Removals(), "prod") is None
+        monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+        assert "a scheduled run" in str(heal.refusal(found, 20, Removals(), "prod"))
