@@ -207,9 +207,15 @@ def test_the_nightly_script_tells_clean_from_drift_from_failure(
     stack.env["GITHUB_TOKEN"] = READ_TOKEN
     assert _step(stack, stack.folder)[:2] == (0, "result=clean\n")
 
-    # A failure that is not drift (here: no such stack) fails the step and reports nothing.
+    # A failure that is not drift fails the step and reports nothing: no such stack (the
+    # healing check stops first), or a stack the preview cannot decrypt.
     (stack.folder / "github-output").unlink()
     failed = stack.step(drift_script(), {"PULUMI_STACK": "no-such-stack"})
     assert failed.returncode != 0
-    assert "::error::the refreshed preview failed" in failed.stdout
+    assert "::error::repo-baseline heal failed (exit 2)" in failed.stdout
+    assert not (stack.folder / "github-output").exists()
+    wrong = {"PULUMI_STACK": stack.stack, "PULUMI_CONFIG_PASSPHRASE": "not the passphrase"}
+    undecryptable = stack.step(drift_script(), wrong)
+    assert undecryptable.returncode != 0
+    assert "::error::the refreshed preview failed" in undecryptable.stdout
     assert not (stack.folder / "github-output").exists()
