@@ -44,7 +44,13 @@ from baseline import inventory, removals
 from baseline.config import load_settings_file
 from baseline.errors import ConfigErrors
 from baseline.replaces import ProposalError, send
-from baseline.resource_types import ORGANIZATION_RULESET, REPOSITORY, RULESET, STACK
+from baseline.resource_types import (
+    ORGANIZATION_RULESET,
+    PULL_REQUEST,
+    REPOSITORY,
+    RULESET,
+    STACK,
+)
 from baseline.settings import Removals
 
 DESCRIPTION = """\
@@ -70,7 +76,9 @@ class Orphan:
 
     urn: str
     label: str  # e.g. `ruleset 1000001 "repo-baseline: default branch" of shop`
-    path: str  # the API path that deletes it, under the REST root
+    path: str  # the API path, under the REST root, of what undoes it
+    method: str = "DELETE"  # or PATCH `payload` (a pull request cannot be deleted: closed)
+    payload: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,17 +139,25 @@ def state_repositories(resources: Sequence[Mapping[str, Any]]) -> dict[str, tupl
 
 
 def find_orphans(deployment: Mapping[str, Any], owner: str, get: Get) -> tuple[Orphan, ...]:
-    """The rulesets the state's pending creates made in GitHub and the state does not hold."""
+    """What the state's pending creates made in GitHub and the state does not hold, which a
+    create would not take as it is: rulesets (422 "Name must be unique") and pull requests (422
+    "A pull request already exists"). A branch's create takes an existing one; the workflow
+    file's overwrites it; the settings' are puts; a repository is imported by the program."""
     held = {
         str(r.get("id"))
         for r in resources_of(deployment)
-        if r.get("type") in (RULESET, ORGANIZATION_RULESET)
+        if r.get("type") in (RULESET, ORGANIZATION_RULESET, PULL_REQUEST)
     }
-    orphans = []
+    orphans: list[Orphan] = []
     for operation in deployment.get("pending_operations") or []:
         resource = operation.get("resource") or {}
         kind = resource.get("type")
-        if operation.get("type") != "creating" or kind not in (RULESET, ORGANIZATION_RULESET):
+        if operation.get("type") != "creating":
+            continue
+        if kind == PULL_REQUEST:
+            orphans += _orphan_pulls(resource, owner, held, get)
+            continue
+        if kind not in (RULESET, ORGANIZATION_RULESET):
             continue
         inputs = resource.get("inputs") or {}
         name = inputs.get("name")
@@ -164,6 +180,29 @@ def find_orphans(deployment: Mapping[str, Any], owner: str, get: Get) -> tuple[O
                     )
                 )
     return tuple(orphans)
+
+
+def _orphan_pulls(
+    resource: Mapping[str, Any], owner: str, held: set[str], get: Get
+) -> list[Orphan]:
+    """The open pull request a pending create opened: closed, and opened again by the next up
+    (the provider's id of one is `owner:repository:number`)."""
+    inputs = resource.get("inputs") or {}
+    repository = str(inputs.get("baseRepository") or "")
+    head, base = str(inputs.get("headRef") or ""), str(inputs.get("baseRef") or "")
+    query = urllib.parse.urlencode({"head": f"{owner}:{head}", "base": base, "state": "open"})
+    pulls = f"repos/{_quoted(owner)}/{_quoted(repository)}/pulls"
+    return [
+        Orphan(
+            str(resource.get("urn")),
+            f"pull request #{pull['number']} {json.dumps(pull.get('title'))} of {repository}",
+            f"{pulls}/{pull['number']}",
+            "PATCH",
+            {"state": "closed"},
+        )
+        for pull in get(f"{pulls}?{query}") or []
+        if f"{owner}:{repository}:{pull['number']}" not in held
+    ]
 
 
 def find_gone(
@@ -277,9 +316,10 @@ def report(findings: Findings) -> list[str]:
     for operation, urn in findings.pending:
         lines.append(f"pending: {urn} (interrupted while {operation}): dropped from the state")
     for orphan in findings.orphans:
+        done = "deleted" if orphan.method == "DELETE" else "closed"
         lines.append(
-            f"orphan: {orphan.label}, made by the run that died and never recorded: deleted, "
-            "the next up creates it again"
+            f"orphan: {orphan.label}, made by the run that died and never recorded: {done}, "
+            "the next up makes it again"
         )
     for gone in findings.gone:
         lines.append(
@@ -394,7 +434,7 @@ def main(args: argparse.Namespace) -> int:
         # Refused: nothing at all is changed (the pending operations wait for the next run).
         if args.apply and findings.refused is None:
             for orphan in findings.orphans:
-                send("DELETE", root + orphan.path, token, missing_ok=True)
+                send(orphan.method, root + orphan.path, token, orphan.payload, missing_ok=True)
             if findings.edits:
                 lines += import_state(
                     args.stack,

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from baseline import heal
-from baseline.resource_types import COMPONENT, ORGANIZATION_RULESET, REPOSITORY, RULESET, STACK
+from baseline.resource_types import (
+    COMPONENT,
+    ORGANIZATION_RULESET,
+    PULL_REQUEST,
+    REPOSITORY,
+    RULESET,
+    STACK,
+)
 from baseline.settings import Removals
 
 ROOT = "urn:pulumi:e2e::repo-baseline::pulumi:pulumi:Stack::repo-baseline-e2e"
@@ -101,6 +108,19 @@ def test_an_organization_rulesets_orphan_is_found_in_the_organization() -> None:
     answers = {"orgs/example-org/rulesets?per_page=100": [{"id": 31, "name": name}]}
     [orphan] = heal.find_orphans(deployment(pending=pending), "example-org", github(answers))
     assert orphan.path == "orgs/example-org/rulesets/31"
+
+
+def test_a_pull_request_a_pending_create_opened_is_closed() -> None:
+    inputs = {"baseRepository": "shop", "headRef": "repo-baseline/pipeline-1", "baseRef": "main"}
+    pending = [creating(PULL_REQUEST, "shop-pull-request", inputs)]
+    state = deployment(pending=pending)
+    state["resources"].append({"urn": "held", "type": PULL_REQUEST, "id": "example-org:shop:3"})
+    query = "head=example-org%3Arepo-baseline%2Fpipeline-1&base=main&state=open"
+    answers = {f"repos/example-org/shop/pulls?{query}": [{"number": 3}, {"number": 4}]}
+    [orphan] = heal.find_orphans(state, "example-org", github(answers))
+    assert (orphan.method, orphan.path) == ("PATCH", "repos/example-org/shop/pulls/4")
+    assert orphan.payload == {"state": "closed"}
+    assert "closed, the next up makes it again" in heal.report(heal.Findings(orphans=(orphan,)))[0]
 
 
 def test_a_repository_gone_from_the_organization_leaves_the_state_whole() -> None:

@@ -199,3 +199,26 @@ def test_one_repository_that_fails_stops_only_itself(
     assert protected(github, failed)
     assert len(repository_creates(github)) == 4  # shop, the two, the failed one again
     stack.preview(expect_no_changes=True).check()
+
+
+def test_an_up_killed_while_github_opened_the_pipelines_pull_request_is_finished(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project(
+        {
+            "repo-baseline:defaults": {
+                "settings": {"sha_pinning_required": False},
+                "pipeline": {"delivery": "pull_request"},
+            },
+            "repo-baseline:repositories": [{"name": "shop"}],
+        }
+    )
+    slow = github.inject(Fault.delay("POST", "/repos/{owner}/{repo}/pulls", 60))
+    stack.up_killed(lambda: slow.fired >= 1)
+    log = deploy(stack)
+    assert "orphan: pull request #1" in log
+    assert "closed, the next up makes it again" in log
+    # One pull request open (the dead run's closed), in the state; nothing left to do.
+    pulls = call(github, "GET", "/repos/example-org/shop/pulls?state=all").body
+    assert sorted((p["number"], p["state"]) for p in pulls) == [(1, "closed"), (2, "open")]
+    stack.preview(expect_no_changes=True).check()
