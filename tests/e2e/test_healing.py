@@ -222,3 +222,18 @@ def test_an_up_killed_while_github_opened_the_pipelines_pull_request_is_finished
     pulls = call(github, "GET", "/repos/example-org/shop/pulls?state=all").body
     assert sorted((p["number"], p["state"]) for p in pulls) == [(1, "closed"), (2, "open")]
     stack.preview(expect_no_changes=True).check()
+
+
+def test_a_lock_left_before_any_change_is_cleared_by_the_next_deploy_which_says_so(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = project(config("shop"))
+    # Killed while the program lists the organization: the lock, nothing pending, no change.
+    slow = github.inject(Fault.delay("GET", "/orgs/{org}/repos", 60))
+    stack.up_killed(lambda: slow.fired >= 1)
+    assert not stack.export()["deployment"].get("pending_operations")
+    log = deploy(stack)
+    assert "nothing to heal" in log
+    assert "::warning::stack e2e was locked by a run that is no longer alive" in log
+    assert protected(github, "shop")
+    stack.preview(expect_no_changes=True).check()
