@@ -96,12 +96,18 @@ def rulesets(github: GitHubDouble, name: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_an_up_killed_while_github_made_a_ruleset_is_finished_by_the_next_deploy(
-    project: ProjectFactory, github: GitHubDouble
-) -> None:
+def growing(project: ProjectFactory) -> Project:
+    """A stack whose `shop` is baselined, and whose config now adds `ledger` and `orders`."""
     stack = project(config("shop"))
     stack.up().check()
     stack.reconfigure(config("shop", "ledger", "orders"))
+    return stack
+
+
+def test_an_up_killed_while_github_made_a_ruleset_is_finished_by_the_next_deploy(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = growing(project)
     # The runner dies (SIGKILL) while GitHub is answering a ruleset's create, after it made it.
     slow = github.inject(Fault.delay("POST", "/repos/{owner}/{repo}/rulesets", 60))
     stack.up_killed(lambda: slow.fired >= 1)
@@ -181,9 +187,7 @@ def test_a_repository_deleted_or_renamed_by_hand_is_reported_and_never_created_a
 def test_one_repository_that_fails_stops_only_itself(
     project: ProjectFactory, github: GitHubDouble
 ) -> None:
-    stack = project(config("shop"))
-    stack.up().check()
-    stack.reconfigure(config("shop", "ledger", "orders"))
+    stack = growing(project)
     # GitHub fails one repository's create (a 502, past the provider's retries): the first
     # step of the run, before any other repository has its workflow file or ruleset.
     boom = github.inject(Fault.server_error("POST", "/orgs/{org}/repos", 502))
