@@ -99,7 +99,6 @@ class Findings:
     pending: tuple[tuple[str, str], ...] = ()  # (operation, URN)
     orphans: tuple[Orphan, ...] = ()
     gone: tuple[Gone, ...] = ()
-    repositories: int = 0  # in the state
     refused: str | None = None  # why nothing is done
 
     @property
@@ -305,7 +304,6 @@ def diagnose(
         pending=pending,
         orphans=find_orphans(deployment, owner, get),
         gone=gone,
-        repositories=total,
         refused=refusal(gone, total, limits, stack),
     )
 
@@ -340,10 +338,9 @@ def _quoted(part: str) -> str:
     return urllib.parse.quote(part, safe="")
 
 
-def _pulumi(args: Sequence[str], *, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _pulumi(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["pulumi", *args, "--non-interactive"],
-        input=stdin,
         capture_output=True,
         text=True,
         check=False,

@@ -243,7 +243,7 @@ def build_organization_rulesets(
 
 def export(
     baselines: dict[str, RepositoryBaseline],
-    resolution: Resolution | None = None,
+    resolution: Resolution,
     groups: Sequence[organization.RulesetGroup] = (),
     owner: str = "",
 ) -> None:
@@ -255,10 +255,8 @@ def export(
     Only values the program knows, never a resource's output: one that does not resolve (its
     create failed in a run that went on) would make the whole output unknown to the next
     preview, and the removal guard and healing blind (`removals.created`)."""
-    repositories = resolution.repositories if resolution else ()
-    selected_by = {repo.name: repo.selected_by for repo in repositories}
-    adopted = {repo.name: repo.adopt for repo in repositories}
-    existing = resolution.existing if resolution else frozenset()
+    selected_by = {repo.name: repo.selected_by for repo in resolution.repositories}
+    adopted = {repo.name: repo.adopt for repo in resolution.repositories}
     ruleset_of = {name: group for group in groups for name in group.repositories}
     provider = pulumi.Config("github")
     root = inventory.web_root(provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL"))
@@ -271,7 +269,7 @@ def export(
             # What adoption decided, so that a later run keeps it (baseline.adoption).
             "sha_pinning_required": baseline.sha_pinning_required,
         }
-        if name.lower() in existing:
+        if name.lower() in resolution.existing:
             output[removals.LISTED] = True
         if adopted.get(name):
             # A repository adopted because it existed stays adopted (selection.resolve).
@@ -281,7 +279,7 @@ def export(
         if selected_by.get(name):
             output["selected_by"] = selected_by[name]
         outputs[name] = output
-    for name in resolution.gone if resolution else ():
+    for name in resolution.gone:
         outputs[name] = {removals.GONE: True}
     pulumi.export("repositories", outputs)
 

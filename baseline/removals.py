@@ -48,10 +48,8 @@ class Removal:
         return names + (f" and {more:,} more" if more > 0 else "")
 
 
-# The output of an entry whose repository is gone (`selection.GONE`): `{"gone": true}`.
+# The output of an entry whose repository is gone (`selection.resolve`): `{"gone": true}`.
 GONE = "gone"
-
-
 # The output that says a run found the repository in the organization's listing: it existed.
 LISTED = "listed"
 
