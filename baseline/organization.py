@@ -34,7 +34,6 @@ from baseline.settings import ProtectionSettings, RepositoryConfig
 
 # GitHub's limit on rulesets per organization (docs, "About rulesets"; issue 16).
 MAX_ORGANIZATION_RULESETS = 75
-TYPE_TOKEN = "github:index/organizationRuleset:OrganizationRuleset"
 
 
 @dataclass(frozen=True)

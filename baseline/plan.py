@@ -80,10 +80,9 @@ def ordered(record: Record, repositories: Sequence[RepositoryConfig]) -> list[Re
     return sorted(record.resources, key=key)
 
 
-def plan_document(
-    stack: str, resources: Sequence[Registration], record: Record, violations: list[Violation]
-) -> dict[str, Any]:
-    """The plan's JSON document (its shape is read by other tools: add keys, never change one)."""
+def plan_document(stack: str, resources: Sequence[Registration], record: Record) -> dict[str, Any]:
+    """The plan's JSON document (its shape is read by other tools: add keys, never change one);
+    its policy violations are added by `add_violations`."""
     document = {
         "project": PROJECT,
         "stack": stack,
@@ -92,7 +91,6 @@ def plan_document(
         "policy_violations": [],
         "warnings": list(record.warnings),
     }
-    add_violations(document, violations)
     return document
 
 
@@ -296,7 +294,7 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         print(f"repo-baseline plan: {refused}", file=sys.stderr)
         return 3
     resources = ordered(record, repositories)
-    document = plan_document(stack_file.stack, resources, record, [])
+    document = plan_document(stack_file.stack, resources, record)
     violations = evaluate_resources(document["resources"])
     add_violations(document, violations)
     written = write_files(resources, args.out) if args.out else []

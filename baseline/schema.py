@@ -423,7 +423,7 @@ def _section(
 
 def stack_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a whole stack file."""
-    pipeline_defaults = dataclasses.replace(BackendCiOptions())
+    pipeline_defaults = BackendCiOptions()
     sections = {
         "pipeline": _section(
             {

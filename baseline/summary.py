@@ -327,11 +327,10 @@ def print_summary(
     warnings: Sequence[str],
     written: Sequence[Path],
     stream: TextIO,
-    repositories: Sequence[RepositoryConfig] | None = None,
+    repositories: Sequence[RepositoryConfig],
 ) -> None:
-    """Print the human-readable plan to `stream` (`repositories`: the stack's, when `select`
-    or `shard` chose them; else those of `settings`)."""
-    repositories = settings.repositories if repositories is None else repositories
+    """Print the human-readable plan to `stream` (`repositories`: the stack's, as `select` and
+    `shard` chose them)."""
     console = Console(file=stream, highlight=False, soft_wrap=True)
     console.print(
         f"[bold]Plan of stack {document['stack']}[/bold] (project {document['project']}), "
@@ -384,13 +383,12 @@ def print_summary(
             if running:
                 console.print(_line("existing CI", f"{running}: also run on pull requests"))
 
-    owners = repository_of(document)
     violations = document["policy_violations"]
     if violations or warnings or written:
         console.print()
     for violation in violations:
         style = "red" if violation["enforcement"] == "mandatory" else "yellow"
-        where = violation.get("repository") or owners.get(violation["urn"] or "", "the stack")
+        where = violation.get("repository") or "the stack"  # plan.add_violations
         console.print(
             f"[{style}]policy {violation['policy']} ({violation['enforcement']})[/{style}] "
             f"on {where}: {escape(violation['message'])}"
