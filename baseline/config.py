@@ -271,7 +271,7 @@ def _approvals_fit_kind(protection: ProtectionSettings) -> tuple[str, str] | Non
         return None
     return (
         f"{describe(protection.required_approvals)} with kind {json.dumps(protection.kind)}",
-        f"an integer from 0 to {limit} ({_KIND_NAMES[protection.kind]})",
+        f"an integer from 1 to {limit} ({_KIND_NAMES[protection.kind]})",
     )
 
 

@@ -11,6 +11,7 @@ rejects. Rules across keys, layers or entries are `baseline.config`'s named chec
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
@@ -178,7 +179,7 @@ PROTECTION: dict[str, dict[str, Any]] = {
     "required_approvals": {
         "type": "integer",
         "maximum": max(MAX_APPROVALS.values()),
-        "errorMessage": f"an integer from 0 to {MAX_APPROVALS['ruleset']} (rulesets; 0 to "
+        "errorMessage": f"an integer from 1 to {MAX_APPROVALS['ruleset']} (rulesets; 1 to "
         f"{MAX_APPROVALS['classic']} with classic branch protection)",
         "allOf": [
             {
@@ -568,8 +569,18 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
+    """`python -m baseline.schema [--check]`: write the committed schema, or check it is current."""
+    parser = argparse.ArgumentParser(
+        prog="python -m baseline.schema",
+        description=f"Write {SCHEMA_FILE.relative_to(SCHEMA_FILE.parent.parent)} from the "
+        "stack config's model (baseline/schema.py); editors and the config's validation read it.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when the file is not current"
+    )
+    args = parser.parse_args(argv)
     text = render()
-    if argv == ["--check"]:
+    if args.check:
         if SCHEMA_FILE.read_text(encoding="utf-8") == text:
             return 0
         print(f"{SCHEMA_FILE} differs from baseline/schema.py: run python -m baseline.schema")

@@ -231,7 +231,7 @@ def test_boolean_for_a_number() -> None:
     error = repo_error(protection={"required_approvals": True})
     assert error.path == "repositories[0].protection.required_approvals"
     assert error.found == "true (a boolean)"
-    assert "an integer from 0 to 10 (rulesets" in error.allowed
+    assert "an integer from 1 to 10 (rulesets" in error.allowed
 
 
 def test_scalar_for_a_mapping() -> None:
@@ -262,14 +262,14 @@ def test_approvals_above_the_ruleset_limit() -> None:
     error = repo_error(protection={"required_approvals": 11})
     assert error.path == "repositories[0].protection.required_approvals"
     assert error.found == "11 (a number)"
-    assert error.allowed.startswith("an integer from 0 to 10 (rulesets")
+    assert error.allowed.startswith("an integer from 1 to 10 (rulesets")
 
 
 def test_approvals_above_the_classic_limit() -> None:
     error = repo_error(protection={"kind": "classic", "required_approvals": 7})
     assert error.path == "repositories[0].protection.required_approvals"
     assert error.found == '7 (a number) with kind "classic"'
-    assert error.allowed == "an integer from 0 to 6 (classic branch protection)"
+    assert error.allowed == "an integer from 1 to 6 (classic branch protection)"
 
 
 def test_approvals_from_defaults_with_a_classic_repository() -> None:
@@ -280,7 +280,7 @@ def test_approvals_from_defaults_with_a_classic_repository() -> None:
     assert error.found == (
         '8 (a number) with kind "classic" (required_approvals from defaults.protection)'
     )
-    assert error.allowed == "an integer from 0 to 6 (classic branch protection)"
+    assert error.allowed == "an integer from 1 to 6 (classic branch protection)"
 
 
 def test_bypass_actors_with_classic_protection() -> None:

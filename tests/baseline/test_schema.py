@@ -23,6 +23,18 @@ def test_the_committed_schema_is_current() -> None:
     assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == stack_schema()
 
 
+def test_help_prints_help_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[str] = []
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: written.append(str(self)))
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "usage: python -m baseline.schema [-h] [--check]" in capsys.readouterr().out
+    assert written == []
+
+
 def test_the_schema_is_a_valid_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(stack_schema())
 
