@@ -890,9 +890,15 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
         return f"invalid YAML: {error}"
     mark = error.problem_mark
     lines = text.splitlines()
-    source = lines[mark.line].strip() if mark.line < len(lines) else ""
+    line = lines[mark.line] if mark.line < len(lines) else ""
     where = f"line {mark.line + 1}, column {mark.column + 1}"
-    return f"invalid YAML at {where}: {error.problem or error}: {json.dumps(source)}"
+    if line[mark.column : mark.column + 1] == "\t":
+        # PyYAML: "found character '\t' that cannot start any token", or worse, nothing clear.
+        return (
+            f"invalid YAML at {where}: a tab, which YAML does not allow for indentation "
+            f"(indent with spaces): {json.dumps(line.strip())}"
+        )
+    return f"invalid YAML at {where}: {error.problem or error}: {json.dumps(line.strip())}"
 
 
 def load_stack_file(path: str | os.PathLike[str]) -> StackFile:

@@ -815,6 +815,15 @@ def test_stack_file_not_valid_yaml(tmp_path: Path) -> None:
     assert error.allowed == "valid YAML"
 
 
+def test_a_tab_in_the_stack_file_is_called_a_tab(tmp_path: Path) -> None:
+    text = "config:\n  repo-baseline:repositories:\n\t- name: shop\n"
+    (error,) = stack_errors(write(tmp_path, text))
+    assert error.found == (
+        "invalid YAML at line 3, column 1: a tab, which YAML does not allow for indentation "
+        '(indent with spaces): "- name: shop"'
+    )
+
+
 def test_stack_file_not_a_mapping(tmp_path: Path) -> None:
     (error,) = stack_errors(write(tmp_path, "- config\n"))
     assert error.path.endswith("Pulumi.dev.yaml")
