@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,7 +204,10 @@ class Project:
                         raise AssertionError(f"nothing to kill `pulumi up` at in {timeout} s")
                     time.sleep(0.05)
             finally:
-                os.killpg(running.pid, signal.SIGKILL)
+                # The CLI starts its plugins each in a process group of its own.
+                for pid in [running.pid, *_descendants(running.pid)]:
+                    with suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
                 running.wait()
 
     def destroy(self) -> Result:
@@ -323,6 +326,22 @@ class Project:
             except subprocess.TimeoutExpired:
                 host.kill()
                 host.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
+            fields = stat.read_text().rpartition(")")[2].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
 
 
 def _without(path: str, folder: Path) -> str:
