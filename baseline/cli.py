@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from baseline import heal, inventory, plan
 
@@ -24,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         epilog="Run `repo-baseline COMMAND --help` for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"repo-baseline {metadata.version('repo-baseline')}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plan_command = commands.add_parser(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,17 @@ def test_help_of_the_command_lists_its_subcommands(capsys: pytest.CaptureFixture
         main(["--help"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    assert "usage: repo-baseline [-h] COMMAND" in out
+    assert "usage: repo-baseline [-h] [--version] COMMAND" in out
     assert "plan      what `pulumi up` would do, offline" in out
+    assert "heal      before `pulumi up`: finish what a run that died left" in out
+
+
+def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert capsys.readouterr().out == f"repo-baseline {project['version']}\n"
 
 
 def test_help_of_plan_says_every_option_and_the_exit_codes(
