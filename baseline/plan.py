@@ -80,12 +80,15 @@ def ordered(record: Record, repositories: Sequence[RepositoryConfig]) -> list[Re
     return sorted(record.resources, key=key)
 
 
-def plan_document(stack: str, resources: Sequence[Registration], record: Record) -> dict[str, Any]:
+def plan_document(
+    stack: str, organization: str, resources: Sequence[Registration], record: Record
+) -> dict[str, Any]:
     """The plan's JSON document (its shape is read by other tools: add keys, never change one);
     its policy violations are added by `add_violations`."""
     document = {
         "project": PROJECT,
         "stack": stack,
+        "organization": organization,
         "resources": [resource_json(r) for r in resources],
         "invokes": [{"token": i.token, "args": i.args} for i in record.invokes],
         "policy_violations": [],
@@ -294,7 +297,7 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         print(f"repo-baseline plan: {refused}", file=sys.stderr)
         return 3
     resources = ordered(record, repositories)
-    document = plan_document(stack_file.stack, resources, record)
+    document = plan_document(stack_file.stack, str(stack_file.owner), resources, record)
     violations = evaluate_resources(document["resources"])
     add_violations(document, violations)
     written = write_files(resources, args.out) if args.out else []

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from baseline.adoption import existing_ci
+from baseline.component import GITHUB_ACTIONS_APP_ID
 from baseline.resource_types import (
     ACTIONS_PERMISSIONS,
     CLASSIC,
@@ -64,6 +65,18 @@ def _pipeline(config: RepositoryConfig) -> str:
         shown = list(value) if isinstance(value, tuple) else value
         parts.append(f"{field.name} {json.dumps(shown)}")
     return ", ".join(parts)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
+# Said once under the repositories: the two names the plan uses that GitHub's UI does not show.
+LEGEND = (
+    f"(app {GITHUB_ACTIONS_APP_ID} is GitHub Actions: only a workflow run can report a check "
+    "pinned to it. ~DEFAULT_BRANCH is a ruleset's name for the repository's default branch, "
+    "whatever it is called.)"
+)
 
 
 def _checks(contexts: Sequence[str], apps: Sequence[object]) -> str:
@@ -333,8 +346,9 @@ def print_summary(
     `shard` chose them)."""
     console = Console(file=stream, highlight=False, soft_wrap=True)
     console.print(
-        f"[bold]Plan of stack {document['stack']}[/bold] (project {document['project']}), "
-        "offline: the real program under Pulumi's mock engine"
+        f"[bold]Plan of stack {document['stack']}[/bold] (project {document['project']}, "
+        f"organization {document['organization']}), offline: the real program under Pulumi's "
+        "mock engine"
     )
     if settings.selection is not None or settings.shard is not None:
         console.print(f"Repositories {escape(_selection_line(settings, repositories))}")
@@ -383,6 +397,9 @@ def print_summary(
             if running:
                 console.print(_line("existing CI", f"{running}: also run on pull requests"))
 
+    if facts:
+        console.print()
+        console.print(LEGEND)
     violations = document["policy_violations"]
     if violations or warnings or written:
         console.print()
@@ -401,7 +418,8 @@ def print_summary(
     mandatory = sum(v["enforcement"] == "mandatory" for v in violations)
     console.print()
     console.print(
-        f"[bold]{total} repositories[/bold] ({total - adopted} created, {adopted} adopted), "
+        f"[bold]{_count(total, 'repository', 'repositories')}[/bold] "
+        f"({total - adopted} created, {adopted} adopted), "
         f"{len(document['resources'])} resources, {len(document['invokes'])} data-source calls, "
         f"{len(violations)} policy violations ({mandatory} mandatory), {len(warnings)} warnings"
     )

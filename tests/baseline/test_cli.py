@@ -66,6 +66,7 @@ def test_without_config_the_only_stack_file_here_is_planned(tmp_path: Path) -> N
     done = _command("plan", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Plan of stack solo" in done.stdout
+    assert "1 repository (1 created, 0 adopted)" in done.stdout
     (tmp_path / "Pulumi.other.yaml").write_text("config: {}\n", encoding="utf-8")
     done = _command("plan", cwd=tmp_path)
     assert done.returncode == 2

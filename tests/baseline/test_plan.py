@@ -45,12 +45,14 @@ def test_json_plan_has_the_documented_shape(plan_json: dict[str, Any]) -> None:
     assert set(plan_json) == {
         "project",
         "stack",
+        "organization",
         "resources",
         "invokes",
         "policy_violations",
         "warnings",
     }
     assert (plan_json["project"], plan_json["stack"]) == ("repo-baseline", "example")
+    assert plan_json["organization"] == "example-org"
     for resource in plan_json["resources"]:
         assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
         assert set(resource["options"]) == {
@@ -126,6 +128,10 @@ def test_summary_shows_every_repository_and_its_required_checks() -> None:
     assert "adopt (import)" in out
     assert "\x1b[" not in out  # not a terminal: no color codes
     assert "3 repositories (2 created, 1 adopted), 25 resources" in out
+    assert out.startswith("Plan of stack example (project repo-baseline, organization example-org)")
+    # The two names GitHub's UI does not show, explained once.
+    assert out.count("app 15368 is GitHub Actions: only a workflow run can report") == 1
+    assert out.count("~DEFAULT_BRANCH is a ruleset's name for the repository's default") == 1
 
 
 def test_a_warning_shared_by_many_repositories_is_printed_once(tmp_path: Path) -> None:
