@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -633,8 +634,23 @@ def test_checks_check_the_offline_plan_and_keep_it() -> None:
     steps = _jobs(CHECKS)["plan"]["steps"]
     runs = [step.get("run") for step in steps]
     assert "make plan" in runs
-    assert ".venv/bin/python -m baseline plan --json > plan.json" in runs
     assert ".venv/bin/python -m policies.evaluate plan.json" in runs
+    # The JSON plan's and the pack's steps run as the job runs them, from a checkout.
+    scripts = [str(run) for run in runs if run and "plan.json" in run]
+    assert len(scripts) == 2
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("Pulumi.example.yaml", "examples", ".venv", "policies"):
+            (Path(folder) / name).symlink_to(ROOT / name)
+        for script in scripts:
+            done = subprocess.run(
+                ["bash", "-eo", "pipefail", "-c", script],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            assert done.returncode == 0, (script, done.stderr)
     uploads = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
     assert len(uploads) == 1
     assert uploads[0]["with"]["path"] == "plan.json"
