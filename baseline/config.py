@@ -772,9 +772,13 @@ def parse_settings(
     else:
         earlier: dict[str, tuple[str, str]] = {}
         for index, entry in enumerate(repositories):
+            before = len(errors)
             config = _parse_repository(entry, f"repositories[{index}]", layers, earlier, errors)
             if config is not None:
                 configs.append(config)
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name:
+                errors[before:] = [replace(e, repository=name) for e in errors[before:]]
     chosen_shard = _parse_shard(shard, errors)
     limits = _parse_removals(removals, errors)
     if errors:

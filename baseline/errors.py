@@ -32,9 +32,20 @@ class ConfigError:
     path: str
     found: str
     allowed: str
+    # The name of the repository entry the path is in (`repositories[23]` says little).
+    repository: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}: found {self.found}; allowed: {self.allowed}"
+        return f"{self.where}: found {self.found}; allowed: {self.allowed}"
+
+    @property
+    def where(self) -> str:
+        """The path, with the entry's repository named after its index:
+        `repositories[23] (shop-backend).protection.required_approvals`."""
+        index, bracket, rest = self.path.partition("]")
+        if self.repository is None or not bracket:
+            return self.path
+        return f"{index}] ({self.repository}){rest}"
 
 
 class ConfigErrors(Exception):  # noqa: N818 (a collection of ConfigError values)

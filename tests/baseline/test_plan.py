@@ -172,9 +172,10 @@ def test_broken_config_exits_2_with_every_problem_and_nothing_on_stdout(tmp_path
     assert out.stdout == ""
     assert "Traceback" not in out.stderr
     lines = out.stderr.strip().splitlines()
-    assert any("repositories[0].name" in line for line in lines)
-    assert any("repositories[0].protection.required_approvals" in line for line in lines)
-    assert any("repositories[1].pipeline.python_version" in line for line in lines)
+    # Each named by its entry's repository, not only its index.
+    assert any("repositories[0] (bad name).name" in line for line in lines)
+    assert any("repositories[0] (bad name).protection.required_approvals" in line for line in lines)
+    assert any("repositories[1] (ok).pipeline.python_version" in line for line in lines)
 
 
 def test_mandatory_violation_exits_1_and_still_prints_the_plan(

@@ -125,7 +125,7 @@ def test_a_bad_config_registers_nothing(example_config: dict[str, Any]) -> None:
     record = Record()
     with pytest.raises(pulumi.RunError) as raised:
         mock_engine.run(broken, record=record)
-    assert "repositories[1].name" in str(raised.value)
+    assert "repositories[1] (bad name!).name" in str(raised.value)
     assert "Traceback" not in str(raised.value)
     # The program raised before its first resource: nothing but the stack itself exists.
     assert [r.type for r in record.resources] == ["pulumi:pulumi:Stack"]
