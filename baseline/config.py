@@ -905,11 +905,28 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
     return f"invalid YAML at {where}: {error.problem or error}: {json.dumps(line.strip())}"
 
 
+def with_lines(errors: Iterable[ConfigError], text: str) -> list[ConfigError]:
+    """Each problem with the line of the stack file `text` that has its config path (or the
+    deepest part of it there), when it has it."""
+    return [
+        replace(error, line=stack_yaml.line_of(text, error.path, CONFIG_NAMESPACE))
+        for error in errors
+    ]
+
+
+def _located(errors: Iterable[ConfigError], path: str | os.PathLike[str]) -> ConfigErrors:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return ConfigErrors(errors)
+    return ConfigErrors(with_lines(errors, text))
+
+
 def load_stack_file(path: str | os.PathLike[str]) -> StackFile:
     """Read `Pulumi.<stack>.yaml`; raise `ConfigErrors` if it cannot be used."""
     stack, errors = _read_stack_file(path)
     if errors or stack is None:
-        raise ConfigErrors(errors)
+        raise _located(errors, path)
     return stack
 
 
@@ -925,5 +942,5 @@ def load_settings_file(path: str | os.PathLike[str]) -> tuple[StackFile, StackSe
     except ConfigErrors as invalid:
         errors.extend(invalid.errors)
     if errors:
-        raise ConfigErrors(errors)
+        raise _located(errors, path)
     return stack, settings

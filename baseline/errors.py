@@ -34,18 +34,20 @@ class ConfigError:
     allowed: str
     # The name of the repository entry the path is in (`repositories[23]` says little).
     repository: str | None = None
+    line: int | None = None  # where the stack file has it
 
     def __str__(self) -> str:
         return f"{self.where}: found {self.found}; allowed: {self.allowed}"
 
     @property
     def where(self) -> str:
-        """The path, with the entry's repository named after its index:
-        `repositories[23] (shop-backend).protection.required_approvals`."""
+        """The path, with the entry's repository named after its index and the stack file's
+        line: `repositories[23] (shop-backend).protection.required_approvals, line 141`."""
         index, bracket, rest = self.path.partition("]")
-        if self.repository is None or not bracket:
-            return self.path
-        return f"{index}] ({self.repository}){rest}"
+        where = self.path
+        if self.repository is not None and bracket:
+            where = f"{index}] ({self.repository}){rest}"
+        return where if self.line is None else f"{where}, line {self.line}"
 
 
 class ConfigErrors(Exception):  # noqa: N818 (a collection of ConfigError values)

@@ -10,6 +10,7 @@ import gc
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -26,7 +27,14 @@ from baseline import (
     summary,
 )
 from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
-from baseline.config import CONFIG_NAMESPACE, MISSING_KEY, OWNER_ALLOWED, OWNER_KEY, parse_settings
+from baseline.config import (
+    CONFIG_NAMESPACE,
+    MISSING_KEY,
+    OWNER_ALLOWED,
+    OWNER_KEY,
+    parse_settings,
+    with_lines,
+)
 from baseline.delivery import Delivered
 from baseline.errors import ConfigError, ConfigErrors
 from baseline.selection import (
@@ -64,8 +72,21 @@ def load_settings() -> tuple[str, StackSettings]:
         errors = [*errors, *invalid.errors]
     if errors or not owner:
         # RunError makes the CLI print the message alone, with no Python traceback.
-        raise pulumi.RunError(str(ConfigErrors(errors))) from None
+        raise pulumi.RunError(str(ConfigErrors(_with_stack_file_lines(errors)))) from None
     return owner, settings
+
+
+def _with_stack_file_lines(errors: list[ConfigError]) -> list[ConfigError]:
+    """The problems with their lines in the project's `Pulumi.<stack>.yaml`, where it is (the
+    CLI hands the program values, not where they were written)."""
+    root = pulumi.get_root_directory()
+    if not root:
+        return errors
+    try:
+        text = (Path(root) / f"Pulumi.{pulumi.get_stack()}.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return errors
+    return with_lines(errors, text)
 
 
 def load_inventory(owner: str, settings: StackSettings) -> inventory.Inventory | None:

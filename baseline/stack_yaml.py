@@ -280,3 +280,40 @@ def _go_float(value: float) -> str:
 def _where(node: yaml.Node) -> str:
     mark = node.start_mark
     return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]")
+
+
+def line_of(text: str, path: str, namespace: str) -> int | None:
+    """The line of the stack file where a config path (`repositories[1].protection.x`, under
+    `config:` as `<namespace>:repositories`; `config.github:owner` as written) is, or of the
+    deepest part of it the file has; None when the file has no `config:` mapping."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    node = _child(root, "config") if isinstance(root, yaml.MappingNode) else None
+    if node is None:
+        return None
+    steps: list[str | int] = [int(index) if index else key for key, index in _STEP.findall(path)]
+    if steps and steps[0] == "config":
+        steps = steps[1:]
+    elif steps:
+        steps[0] = f"{namespace}:{steps[0]}"
+    for depth, step in enumerate(steps):
+        inner = _child(node, step)
+        if inner is None:
+            if depth == 0:
+                return None  # a key the file does not have at all
+            break
+        node = inner
+    return int(node.start_mark.line) + 1
+
+
+def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
+    if isinstance(step, int) and isinstance(node, yaml.SequenceNode):
+        return node.value[step] if step < len(node.value) else None
+    if isinstance(step, str) and isinstance(node, yaml.MappingNode):
+        return next((value for key, value in node.value if key.value == step), None)
+    return None

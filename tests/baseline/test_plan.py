@@ -176,6 +176,9 @@ def test_broken_config_exits_2_with_every_problem_and_nothing_on_stdout(tmp_path
     assert any("repositories[0] (bad name).name" in line for line in lines)
     assert any("repositories[0] (bad name).protection.required_approvals" in line for line in lines)
     assert any("repositories[1] (ok).pipeline.python_version" in line for line in lines)
+    # And where the stack file has it.
+    assert any("(bad name).protection.required_approvals, line 4: found 11" in x for x in lines)
+    assert any("(ok).pipeline.python_version, line 6: found" in line for line in lines)
 
 
 def test_mandatory_violation_exits_1_and_still_prints_the_plan(

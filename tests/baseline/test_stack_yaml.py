@@ -189,3 +189,28 @@ def test_a_file_the_cli_refuses_is_a_config_error(tmp_path: Path) -> None:
 )
 def test_libyaml_and_python_parsers_read_alike(text: str) -> None:
     assert stack_yaml.load(text) == stack_yaml.load(text, pure_python=True)
+
+
+LINES = """config:
+  github:owner: example-org
+  repo-baseline:repositories:
+    - name: a
+    - name: shop
+      protection:
+        required_approvals: 11
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("repositories[1].protection.required_approvals", 7),
+        ("repositories[1].protection.kind", 7),  # not in the file: where its section is
+        ("repositories[0]", 4),
+        ("config.github:owner", 2),
+        ("defaults.protection", None),  # no defaults at all
+        ("Pulumi.dev.yaml", None),  # a problem of the file itself
+    ],
+)
+def test_a_config_path_is_found_on_its_line(path: str, line: int | None) -> None:
+    assert stack_yaml.line_of(LINES, path, "repo-baseline") == line

@@ -8,6 +8,7 @@ reads it (YAML 1.2-style scalars, numbers as JSON doubles).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from baseline import stack_yaml
@@ -66,8 +67,11 @@ def test_a_config_mistake_fails_the_preview_with_the_plans_problem_lines(
 
     assert problems == _plan_problems(stack.stack_file)
     assert len(problems) == 5
-    assert any('adopt: found "yes"' in p for p in problems)
-    assert any('default_branch: found "develop" for a new repository' in p for p in problems)
+    assert any(re.search(r'adopt, line \d+: found "yes"', p) for p in problems)
+    assert any(
+        re.search(r'default_branch, line \d+: found "develop" for a new repository', p)
+        for p in problems
+    )
     assert [e for e in github.log_json() if e["method"] != "GET"] == []
 
 
