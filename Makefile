@@ -65,7 +65,7 @@ e2e: $(STAMP) engine $(GITHUB_SPEC)
 
 # Plans 10, 100 and 1,000 repositories (the program, a pulumi-github-only floor, the whole
 # `baseline plan`), then times the real engine against the GitHub double; fails on a missed
-# target (README, "Scale").
+# target (docs/scale.md).
 bench: $(STAMP) engine $(GITHUB_SPEC)
 	$(BIN)/python -m benchmarks.bench
 

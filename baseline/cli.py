@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> None:
     """The console script: run, then exit without tearing the interpreter down (the plan's
-    objects of 1,000 repositories took seconds to free; README, "Scale")."""
+    objects of 1,000 repositories took seconds to free; docs/scale.md)."""
     code = main(sys.argv[1:])
     sys.stdout.flush()
     sys.stderr.flush()

@@ -447,7 +447,7 @@ def _parse_defaults(raw: object, errors: list[ConfigError]) -> dict[str, _Layer]
 
 
 # The branch GitHub's `auto_init` commits to in a new repository (an organization may rename
-# it in its settings; README, "Repositories").
+# it in its settings; docs/configuration.md).
 NEW_REPOSITORY_BRANCH = "main"
 
 

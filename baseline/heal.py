@@ -2,8 +2,8 @@
 itself: what a run that died left pending, and repositories gone from the organization.
 
 Plain Python (no Pulumi SDK): it reads the state with `pulumi stack export`, GitHub with the
-token, and writes the state back with `pulumi stack import` (README, "When a run dies or a
-repository disappears").
+token, and writes the state back with `pulumi stack import` (docs/operations.md, "When a run
+dies or a repository disappears").
 
 - **Pending creates.** A run killed while GitHub was creating something (a runner that died, a
   SIGKILL) leaves the create pending in the state; the next `up` creates it again. A repository

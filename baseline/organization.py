@@ -14,8 +14,8 @@ Why each choice:
   list only after its workflow file is committed, so no pull request waits for a check that
   nothing reports, and the first commit is not refused by the protection it is about to get.
 - Its GitHub name carries the stack's name: several stacks (shards) in one organization never
-  collide on a name. GitHub allows at most 75 rulesets per organization (README, "Organization
-  mode"); the plan warns past that.
+  collide on a name. GitHub allows at most 75 rulesets per organization
+  (docs/organization.md, "Organization mode"); the plan warns past that.
 """
 
 from __future__ import annotations

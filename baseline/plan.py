@@ -304,7 +304,7 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
 
     if args.json:
         # One write: json.dump's thousands of small ones to sys.stdout took 0.8 s of a plan of
-        # 1,000 repositories, this 0.2 s (README, "Scale").
+        # 1,000 repositories, this 0.2 s (docs/scale.md).
         out_stream.write(json.dumps(document, indent=2) + "\n")
     else:
         summary.print_summary(

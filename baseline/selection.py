@@ -232,8 +232,8 @@ def gone_message(names: Sequence[str], organization: str) -> str:
         f"repository would take {'its' if one else 'their'} name). Restore {it} (GitHub keeps "
         f"a deleted repository 90 days) and a later run adopts {it}, or remove "
         f"{'its entry' if one else 'their entries'}. `repo-baseline heal --apply` (the deploy "
-        "job runs it) forgets what the stack's state kept (README, \"When a run dies or a "
-        'repository disappears")'
+        "job runs it) forgets what the stack's state kept (docs/operations.md, \"When a run "
+        'dies or a repository disappears")'
     )
 
 

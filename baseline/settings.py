@@ -1,6 +1,7 @@
 """Typed, frozen settings of a stack: what `baseline.config` produces from the stack config.
 
-Every default lives here, once. The README's configuration reference mirrors this module.
+Every default lives here, once. The configuration reference (docs/configuration.md) mirrors
+this module.
 """
 
 from __future__ import annotations

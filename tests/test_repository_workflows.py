@@ -52,8 +52,9 @@ FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository
 # --- Who can reach which token --------------------------------------------------------------
 #
 # Every secret a workflow names is classified here; a new one fails the test until it is.
-# The environments hold them (README, "This repository's own CI"): `preview` the read-only ones
-# and must allow every branch; `production` the write ones and must allow the default branch only.
+# The environments hold them (docs/operations.md, "This repository's own CI"): `preview` the
+# read-only ones and must allow every branch; `production` the write ones and must allow the
+# default branch only.
 READ_SECRETS = frozenset(
     {
         "REPO_BASELINE_READ_TOKEN",
@@ -752,7 +753,7 @@ def test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_after_the_c
     step = deploy_step()
     assert step["env"]["PULUMI_STACK"] == "${{ matrix.stack }}"
     # Refreshed on pushes and manual runs; the hourly roll-out does not refresh (every
-    # resource read back each hour would exhaust the token's rate limit: README, "Scale").
+    # resource read back each hour would exhaust the token's rate limit: docs/scale.md).
     assert step["env"]["REFRESH"] == "${{ github.event_name != 'schedule' }}"
     assert 'if [ "$REFRESH" = "true" ]; then args+=(--refresh); fi' in step["run"]
     assert "--policy-pack policies" in step["run"]

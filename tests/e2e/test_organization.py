@@ -146,7 +146,7 @@ def test_a_thousand_selected_repositories_need_one_protection_resource(
     github.seed_repository("docs", {"README.md": "# docs\n"}, topics=["docs"])
     stack = project(CONFIG)
     # A self-managed backend saves the whole state after every step unless told to save it once
-    # (README, "Scale"); without this a preview of 1,000 repositories takes over ten minutes.
+    # (docs/scale.md); without this a preview of 1,000 repositories takes over ten minutes.
     stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
     before = github.requests_by_route().get(LISTING, 0)
     steps = planned(stack.preview().check())

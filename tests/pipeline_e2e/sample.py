@@ -30,7 +30,8 @@ DEV_DEPENDENCIES = {
 }
 
 MAKEFILE = """\
-# The targets the pipeline's default commands call (README, "What a backend must provide").
+# The targets the pipeline's default commands call (docs/pipeline.md, "What a backend must
+# provide").
 .PHONY: lint format type-check test
 
 lint:
