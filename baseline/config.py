@@ -815,14 +815,21 @@ OWNER_ALLOWED = (
 )
 
 
-def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, list[ConfigError]]:
-    """The stack file and its problems; None when nothing usable could be read."""
+def _read_stack_file(
+    path: str | os.PathLike[str], stack: str | None = None
+) -> tuple[StackFile | None, list[ConfigError]]:
+    """The stack file and its problems; None when nothing usable could be read. The stack's
+    name is `stack` when given, else the file's (`Pulumi.<stack>.yaml`)."""
     file = Path(path)
     errors: list[ConfigError] = []
     name = _STACK_FILE_NAME.fullmatch(file.name)
-    if name is None:
+    if name is None and stack is None:
         errors.append(
-            ConfigError(str(file), f"the file name {json.dumps(file.name)}", "Pulumi.<stack>.yaml")
+            ConfigError(
+                str(file),
+                f"the file name {json.dumps(file.name)}",
+                "Pulumi.<stack>.yaml, or any name with the stack's name given (--stack NAME)",
+            )
         )
     try:
         text = file.read_text(encoding="utf-8")
@@ -870,8 +877,8 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
         found = MISSING_KEY if owner is None else describe(owner)
         errors.append(ConfigError(f"config.{OWNER_KEY}", found, OWNER_ALLOWED))
         owner = None
-    stack = StackFile(
-        stack=name["stack"] if name else "",
+    stack_file = StackFile(
+        stack=stack if stack is not None else name["stack"] if name else "",
         config=MappingProxyType(dict(config)),
         owner=owner,
         defaults=_program_value(config, DEFAULTS_KEY),
@@ -880,7 +887,7 @@ def _read_stack_file(path: str | os.PathLike[str]) -> tuple[StackFile | None, li
         shard=_program_value(config, SHARD_KEY),
         removals=_program_value(config, REMOVALS_KEY),
     )
-    return stack, errors
+    return stack_file, errors
 
 
 def _program_value(config: Mapping[str, object], key: str) -> object:
@@ -922,17 +929,21 @@ def _located(errors: Iterable[ConfigError], path: str | os.PathLike[str]) -> Con
     return ConfigErrors(with_lines(errors, text))
 
 
-def load_stack_file(path: str | os.PathLike[str]) -> StackFile:
-    """Read `Pulumi.<stack>.yaml`; raise `ConfigErrors` if it cannot be used."""
-    stack, errors = _read_stack_file(path)
+def load_stack_file(path: str | os.PathLike[str], stack_name: str | None = None) -> StackFile:
+    """Read `Pulumi.<stack>.yaml` (any name with `stack_name`); raise `ConfigErrors` if it
+    cannot be used."""
+    stack, errors = _read_stack_file(path, stack_name)
     if errors or stack is None:
         raise _located(errors, path)
     return stack
 
 
-def load_settings_file(path: str | os.PathLike[str]) -> tuple[StackFile, StackSettings]:
-    """Read the stack file and validate its settings, reporting the problems of both at once."""
-    stack, errors = _read_stack_file(path)
+def load_settings_file(
+    path: str | os.PathLike[str], stack_name: str | None = None
+) -> tuple[StackFile, StackSettings]:
+    """Read the stack file (any name with `stack_name`) and validate its settings, reporting the
+    problems of both at once."""
+    stack, errors = _read_stack_file(path, stack_name)
     if stack is None:
         raise ConfigErrors(errors)
     try:

@@ -146,7 +146,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="PATH",
-        help="the stack file, Pulumi.<stack>.yaml (default: the only one in this directory)",
+        help="the stack file, Pulumi.<stack>.yaml (default: the only one in this directory); "
+        "another name with --stack",
+    )
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="the stack's name (default: the <stack> of Pulumi.<stack>.yaml)",
     )
     parser.add_argument(
         "--json",
@@ -226,7 +232,7 @@ def execute(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
         args.config = str(found)
 
     try:
-        stack_file, settings = load_settings_file(args.config)
+        stack_file, settings = load_settings_file(args.config, args.stack)
     except ConfigErrors as errors:
         for error in errors.errors:
             # A problem of the file itself already starts with its path.

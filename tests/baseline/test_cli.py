@@ -58,6 +58,19 @@ def test_the_installed_command_plans_from_another_directory(tmp_path: Path) -> N
     assert "3 repositories (2 created, 1 adopted)" in done.stdout
 
 
+def test_a_stack_file_of_any_name_is_planned_with_its_stack_name(tmp_path: Path) -> None:
+    (tmp_path / "solo.yaml").write_text(
+        "config:\n  github:owner: example-org\n  repo-baseline:repositories:\n    - name: solo\n",
+        encoding="utf-8",
+    )
+    refused = _command("plan", "--config", "solo.yaml", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "(--stack NAME)" in refused.stderr
+    done = _command("plan", "--config", "solo.yaml", "--stack", "prod", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Plan of stack prod" in done.stdout
+
+
 def test_without_config_the_only_stack_file_here_is_planned(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.solo.yaml").write_text(
         "config:\n  github:owner: example-org\n  repo-baseline:repositories:\n    - name: solo\n",

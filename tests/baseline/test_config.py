@@ -805,7 +805,12 @@ def test_stack_file_name_not_a_stack_file(tmp_path: Path) -> None:
     (error,) = stack_errors(write(tmp_path, STACK_FILE, name="stack.yaml"))
     assert error.path.endswith("stack.yaml")
     assert error.found == 'the file name "stack.yaml"'
-    assert error.allowed == "Pulumi.<stack>.yaml"
+    assert error.allowed == (
+        "Pulumi.<stack>.yaml, or any name with the stack's name given (--stack NAME)"
+    )
+    # Any name, with the stack's name given.
+    stack = load_stack_file(write(tmp_path, STACK_FILE, name="prod-stack.yaml"), "prod")
+    assert stack.stack == "prod"
 
 
 def test_stack_file_not_valid_yaml(tmp_path: Path) -> None:
