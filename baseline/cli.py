@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from baseline import heal, inventory, plan
+from baseline import heal, init, inventory, plan
 
 DESCRIPTION = """\
 CI pipeline, branch protection and settings for GitHub repositories, from one Pulumi stack
@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     heal.add_arguments(heal_command)
+    init_command = commands.add_parser(
+        "init",
+        help="write a starter stack file for an organization (from its listing when given)",
+        description=init.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_arguments(init_command)
     return parser
 
 
@@ -115,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return save_inventory(args)
     if args.command == "heal":
         return heal.main(args)
+    if args.command == "init":
+        return init.main(args)
     return plan.execute(args)
 
 

@@ -420,6 +420,8 @@ def print_summary(
     console.print(
         f"[bold]{_count(total, 'repository', 'repositories')}[/bold] "
         f"({total - adopted} created, {adopted} adopted), "
-        f"{len(document['resources'])} resources, {len(document['invokes'])} data-source calls, "
-        f"{len(violations)} policy violations ({mandatory} mandatory), {len(warnings)} warnings"
+        f"{_count(len(document['resources']), 'resource', 'resources')}, "
+        f"{_count(len(document['invokes']), 'data-source call', 'data-source calls')}, "
+        f"{_count(len(violations), 'policy violation', 'policy violations')} ({mandatory} "
+        f"mandatory), {_count(len(warnings), 'warning', 'warnings')}"
     )
