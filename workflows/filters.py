@@ -11,7 +11,8 @@ from functools import cache
 def _compile(pattern: str) -> re.Pattern[str]:
     """GitHub's filter pattern cheat sheet: `*` any characters but `/`, `**` any characters,
     `?` zero or one and `+` one or more of the previous character, `[...]` a set of
-    characters; everything else literal."""
+    characters, `\\` makes the next character literal; everything else literal. The cases it
+    is tested against: tests/github_facts/branch_filters.py."""
     out, i = [], 0
     while i < len(pattern):
         char = pattern[i]
@@ -30,6 +31,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
             else:
                 out.append(pattern[i : end + 1])
                 i = end
+        elif char == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
         else:
             out.append(re.escape(char))
         i += 1

@@ -7,6 +7,8 @@ import dataclasses
 import pytest
 import yaml
 
+from tests.github_facts.branch_filters import CASES as BRANCH_FILTERS
+from tests.github_facts.branch_filters import Case as BranchFilterCase
 from workflows.backend_ci import backend_ci
 from workflows.checks import job_checks, required_checks
 from workflows.filters import branch_matches
@@ -126,23 +128,6 @@ def test_two_dimension_matrix_in_key_order() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("patterns", "branch", "expected"),
-    [
-        (("main", "bau/**"), "main", True),
-        (("main", "bau/**"), "bau/a/b", True),
-        (("release/*",), "release/a/b", False),
-        (("release/*",), "release/1.0", True),
-        (("**", "!main"), "main", False),
-        (("!main", "main"), "main", True),
-        (("releases?",), "release", True),
-        (("releases?",), "releases", True),
-        (("v[0-9]+",), "v12", True),
-        (("*",), "feature/x", False),
-        (("ma.n",), "main", False),
-    ],
-)
-def test_branch_filters_match_like_github(
-    patterns: tuple[str, ...], branch: str, expected: bool
-) -> None:
-    assert branch_matches(patterns, branch) is expected
+@pytest.mark.parametrize("case", BRANCH_FILTERS, ids=lambda c: f"{c.patterns}-{c.branch}")
+def test_branch_filters_match_githubs_documented_cases(case: BranchFilterCase) -> None:
+    assert branch_matches(case.patterns, case.branch) is case.matches

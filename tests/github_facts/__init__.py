@@ -1,0 +1,6 @@
+"""GitHub's behaviour, written down once as test cases, which every implementation in this
+repository that depends on it is tested against (`workflows/`, the policy pack, ...).
+
+Each module holds one fact with its source in GitHub's documentation. The policy pack keeps its
+own code; it shares these cases, not the code.
+"""
