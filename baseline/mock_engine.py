@@ -16,20 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
-from pulumi.runtime import mocks, settings
-from pulumi.runtime.config import set_all_config
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from baseline import stack_yaml
 from baseline.resource_types import STACK
+from baseline.sdk_internals import (
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    clear_run_state,
+    mocks,
+    placeholder_root,
+    run_program,
+    set_all_config,
+)
 
 PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
 
-# How the engine's wire format marks a secret and a not-yet-known value.
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET = "[secret]"
 
 
@@ -79,7 +81,7 @@ class Record:
 def plain(value: Any) -> Any:
     """A wire value as plain JSON: secrets masked, unknowns marked, whole numbers as ints."""
     if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG:
+        if value.get(SIG_KEY) == SECRET_SIG:
             return SECRET
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -87,7 +89,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         # The wire format carries every number as a double: 15368 arrives as 15368.0.
         return int(value)
-    if value == _UNKNOWN:
+    if value == UNKNOWN:
         return "[unknown]"
     return value
 
@@ -163,9 +165,6 @@ def config_strings(config: Mapping[str, Any]) -> tuple[dict[str, str], list[str]
     return values, secret_keys
 
 
-_PLACEHOLDER_ROOT: Any = object()
-
-
 def _run_main() -> None:
     runpy.run_path(str(PROGRAM), run_name="__main__")
 
@@ -192,23 +191,18 @@ def run(
     collector = _WarningCollector(record)
     logger.addHandler(collector)
     echo = EchoMocks()
-    # set_mocks would register a root stack of its own and finish it at once, losing the exports;
-    # a placeholder root stops it, and the program then runs inside the stack the CLI's entry
-    # point would create around it.
-    settings.ROOT.set(_PLACEHOLDER_ROOT)
-    mocks.set_mocks(
-        echo,
-        project=project,
-        stack=stack,
-        preview=True,
-        logger=logger,
-        monitor=RecordingMonitor(echo, record),
-    )
-    settings.ROOT.set(None)
+    with placeholder_root():
+        mocks.set_mocks(
+            echo,
+            project=project,
+            stack=stack,
+            preview=True,
+            logger=logger,
+            monitor=RecordingMonitor(echo, record),
+        )
     try:
-        _sync_await(run_in_stack(program or _run_main))
+        run_program(program or _run_main)
     finally:
         logger.removeHandler(collector)
-        settings.SETTINGS.rpc_manager.clear()
-        settings.SETTINGS.outputs.clear()
+        clear_run_state()
     return record

@@ -29,10 +29,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from .guardrails import POLICIES
+from .sdk_internals import UnknownValueError, deserialize_properties, unknown_checking_proxy
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _CONFIG_TYPES: dict[str, tuple[type, ...]] = {"integer": (int,), "string": (str,)}
