@@ -18,6 +18,7 @@ from policies.guardrails.pipeline import (
     required_job_ids,
     triggers,
 )
+from tests.github_facts import check_names
 from tests.github_facts.branch_filters import CASES as BRANCH_FILTERS
 from tests.github_facts.branch_filters import Case as BranchFilterCase
 
@@ -74,17 +75,9 @@ def test_job_without_name_is_its_id_and_workflow_name_is_not_part() -> None:
     assert checks(text) == ["unit-tests"]
 
 
-def test_matrix_values_in_key_order() -> None:
+def test_an_unquoted_matrix_number_is_named_as_yaml_reads_it() -> None:
     job = {"name": "Test", "strategy": {"matrix": {"os": ["linux", "mac"], "python": [3.12]}}}
     assert job_checks("test", job) == ["Test (linux, 3.12)", "Test (mac, 3.12)"]
-
-
-def test_matrix_name_interpolation_has_no_suffix() -> None:
-    job = {
-        "name": "Test on ${{ matrix.os }} / py${{matrix.python}}",
-        "strategy": {"matrix": {"os": ["linux"], "python": ["3.11", "3.12"]}},
-    }
-    assert job_checks("test", job) == ["Test on linux / py3.11", "Test on linux / py3.12"]
 
 
 def test_matrix_include_extends_or_adds_and_exclude_removes() -> None:
@@ -190,3 +183,13 @@ def test_permission_problems(permissions: str, problems: int) -> None:
 @pytest.mark.parametrize("case", BRANCH_FILTERS, ids=lambda c: f"{c.patterns}-{c.branch}")
 def test_the_packs_branch_filters_match_githubs_documented_cases(case: BranchFilterCase) -> None:
     assert branch_matches(list(case.patterns), case.branch) is case.matches
+
+
+@pytest.mark.parametrize("case", check_names.CASES, ids=lambda c: f"{c.name}-{c.matrix}")
+def test_the_pack_names_job_checks_as_github_names_them(case: check_names.Case) -> None:
+    job: dict[str, object] = {"runs-on": "ubuntu-latest", "steps": [{"run": "true"}]}
+    if case.name is not None:
+        job["name"] = case.name
+    if case.matrix:
+        job["strategy"] = {"matrix": {key: list(values) for key, values in case.matrix}}
+    assert tuple(job_checks(case.job_id, job)) == case.checks

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import yaml
 
+from tests.github_facts import check_names
 from tests.github_facts.branch_filters import CASES as BRANCH_FILTERS
 from tests.github_facts.branch_filters import Case as BranchFilterCase
 from workflows.backend_ci import backend_ci
@@ -101,33 +102,23 @@ def test_no_checks_when_pull_requests_to_the_branch_do_not_trigger() -> None:
     assert required_checks(workflow, "trunk") == SEED_CHECKS
 
 
-def test_interpolated_matrix_name_has_no_suffix() -> None:
-    job = Job(
-        id="t",
-        name="Tests on ${{ matrix.python }}",
-        steps=(Step(name="x", run="true"),),
-        timeout_minutes=5,
-        strategy=Matrix((("python", ("3.11", "3.12")),)),
-    )
-    assert job_checks(job) == ("Tests on 3.11", "Tests on 3.12")
-
-
-def test_two_dimension_matrix_in_key_order() -> None:
-    job = Job(
-        id="t",
-        name="Tests",
-        steps=(Step(name="x", run="true"),),
-        timeout_minutes=5,
-        strategy=Matrix((("os", ("linux", "mac")), ("python", ("3.11", "3.12")))),
-    )
-    assert job_checks(job) == (
-        "Tests (linux, 3.11)",
-        "Tests (linux, 3.12)",
-        "Tests (mac, 3.11)",
-        "Tests (mac, 3.12)",
-    )
-
-
 @pytest.mark.parametrize("case", BRANCH_FILTERS, ids=lambda c: f"{c.patterns}-{c.branch}")
 def test_branch_filters_match_githubs_documented_cases(case: BranchFilterCase) -> None:
     assert branch_matches(case.patterns, case.branch) is case.matches
+
+
+# The model names every job (a check named by a job's id never comes from workflows/).
+NAMED = [case for case in check_names.CASES if case.name is not None]
+
+
+@pytest.mark.parametrize("case", NAMED, ids=lambda c: f"{c.name}-{c.matrix}")
+def test_job_checks_are_named_as_github_names_them(case: check_names.Case) -> None:
+    assert case.name is not None
+    job = Job(
+        id=case.job_id,
+        name=case.name,
+        steps=(Step(name="x", run="true"),),
+        timeout_minutes=5,
+        strategy=Matrix(case.matrix) if case.matrix else None,
+    )
+    assert job_checks(job) == case.checks
