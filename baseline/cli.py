@@ -30,14 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"repo-baseline {metadata.version('repo-baseline')}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    plan_command = commands.add_parser(
-        "plan",
-        help="what `pulumi up` would do, offline (no token, no Pulumi CLI)",
-        description=plan.DESCRIPTION,
-        epilog=plan.EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    plan.add_arguments(
+        commands.add_parser(
+            "plan",
+            help="what `pulumi up` would do, offline (no token, no Pulumi CLI)",
+            description=plan.DESCRIPTION,
+            epilog=plan.EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
     )
-    plan.add_arguments(plan_command)
     inventory_command = commands.add_parser(
         "inventory",
         help="save the organization's repositories for `plan --inventory` (reads GITHUB_TOKEN)",
@@ -65,21 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
         "branch), for the plan of an adopted one: which run on pull requests, and whether all "
         "are pinned to full commit SHAs. 1 + (number of workflow files) requests a repository",
     )
-    heal_command = commands.add_parser(
-        "heal",
-        help="before `pulumi up`: finish what a run that died left, forget repositories gone "
-        "by hand (reads GITHUB_TOKEN, runs pulumi)",
-        description=heal.DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    heal.add_arguments(heal_command)
-    init_command = commands.add_parser(
-        "init",
-        help="write a starter stack file for an organization (from its listing when given)",
-        description=init.DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    init.add_arguments(init_command)
+    for name, module, summary in (
+        (
+            "heal",
+            heal,
+            "before `pulumi up`: finish what a run that died left, forget repositories gone "
+            "by hand (reads GITHUB_TOKEN, runs pulumi)",
+        ),
+        (
+            "init",
+            init,
+            "write a starter stack file for an organization (from its listing when given)",
+        ),
+    ):
+        module.add_arguments(
+            commands.add_parser(
+                name,
+                help=summary,
+                description=module.DESCRIPTION,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+        )
     return parser
 
 
