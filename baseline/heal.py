@@ -205,12 +205,17 @@ def _orphan_pulls(
 
 
 def find_gone(
-    resources: Sequence[Mapping[str, Any]], listed: set[str], owner: str, get: Get
+    resources: Sequence[Mapping[str, Any]],
+    repositories: Mapping[str, tuple[str, str]],
+    listed: set[str],
+    owner: str,
+    get: Get,
 ) -> tuple[Gone, ...]:
-    """The state's repositories that the organization no longer lists and whose own URL says
-    so: 404, or an answer under another name (GitHub redirects a renamed repository)."""
+    """The state's repositories (`state_repositories`) that the organization no longer lists
+    and whose own URL says so: 404, or an answer under another name (GitHub redirects a
+    renamed repository)."""
     gone = []
-    for key, (name, component) in sorted(state_repositories(resources).items()):
+    for key, (name, component) in sorted(repositories.items()):
         if key in listed:
             continue
         answer = get(f"repos/{_quoted(owner)}/{_quoted(name)}")
@@ -228,20 +233,16 @@ def refusal(gone: Sequence[Gone], total: int, limits: Removals, stack: str) -> s
     """Why forgetting `gone` is refused (more than `repo-baseline:removals` allows, and not
     allowed for this run), or None."""
     count = len(gone)
-    if count == 0:
-        return None
-    limit = limits.limit(total)
-    allowed, ignored = removals.allowance()
-    if count <= limit or allowed == count:
+    reasons = removals.over_limit(count, total, limits) if count else None
+    if reasons is None:
         return None
     names = removals.Removal(tuple(g.name for g in gone), total).describe()
-    why = f"; {ignored}" if ignored else ""
     return (
         f"{count:,} of the {total:,} repositories of stack {stack}'s state are gone from the "
-        f"organization ({names}): more than the limit of {limit:,} (repo-baseline:removals){why}. "
-        "Nothing was changed. So many at once is more often a token that cannot see them than "
-        "repositories deleted: check the token's access. If they are gone, allow it for one run "
-        f"with {removals.ALLOW_ENV}={count} (a scheduled run never allows it)."
+        f"organization ({names}): {'; '.join(reasons)}. Nothing was changed. So many at once "
+        "is more often a token that cannot see them than repositories deleted: check the "
+        "token's access. If they are gone, allow it for one run with "
+        f"{removals.ALLOW_ENV}={count} (a scheduled run never allows it)."
     )
 
 
@@ -298,13 +299,13 @@ def diagnose(
         (str(op.get("type")), str((op.get("resource") or {}).get("urn")))
         for op in deployment.get("pending_operations") or []
     )
-    gone = find_gone(resources, listed, owner, get)
-    total = len(state_repositories(resources))
+    repositories = state_repositories(resources)
+    gone = find_gone(resources, repositories, listed, owner, get)
     return Findings(
         pending=pending,
         orphans=find_orphans(deployment, owner, get),
         gone=gone,
-        refused=refusal(gone, total, limits, stack),
+        refused=refusal(gone, len(repositories), limits, stack),
     )
 
 

@@ -279,8 +279,7 @@ def export(
     selected_by = {repo.name: repo.selected_by for repo in resolution.repositories}
     adopted = {repo.name: repo.adopt for repo in resolution.repositories}
     ruleset_of = {name: group for group in groups for name in group.repositories}
-    provider = pulumi.Config("github")
-    root = inventory.web_root(provider.get("baseUrl") or os.environ.get("GITHUB_BASE_URL"))
+    root = inventory.web_root(_github_access()[1])
     outputs: dict[str, Any] = {}
     for name, baseline in baselines.items():
         output: dict[str, Any] = {

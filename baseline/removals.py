@@ -105,6 +105,29 @@ def allowance(environ: Mapping[str, str] | None = None) -> tuple[int | None, str
     return int(raw), None
 
 
+def over_limit(
+    count: int, previous: int, limits: Removals, environ: Mapping[str, str] | None = None
+) -> list[str] | None:
+    """Why taking the baseline away from `count` of a stack's `previous` repositories is
+    refused (the limit, and what is wrong with an allowance); None when the limit or an
+    allowance of exactly `count` lets it through."""
+    limit = limits.limit(previous)
+    if count <= limit:
+        return None
+    allowed, ignored = allowance(environ)
+    if allowed == count:
+        return None
+    reasons = [
+        f"more than the limit of {limit:,} (repo-baseline:removals: more than {limits.count:,} "
+        f"repositories or {limits.percent}% of the stack, whichever is larger)"
+    ]
+    if ignored:
+        reasons.append(ignored)
+    elif allowed is not None:
+        reasons.append(f"{ALLOW_ENV}={allowed} allows {allowed:,}, not {count:,}")
+    return reasons
+
+
 def check(
     found: Removal,
     limits: Removals,
@@ -123,20 +146,11 @@ def check(
         "targets) and their workflow file and settings are no longer managed; the "
         "repositories themselves are kept"
     )
-    limit = limits.limit(found.previous)
-    if count <= limit:
+    if count <= limits.limit(found.previous):
         return what
-    allowed, ignored = allowance(environ)
-    if allowed == count:
+    reasons = over_limit(count, found.previous, limits, environ)
+    if reasons is None:
         return f"{what} (allowed by {ALLOW_ENV}={count})"
-    reasons = [
-        f"more than the limit of {limit:,} (repo-baseline:removals: more than {limits.count:,} "
-        f"repositories or {limits.percent}% of the stack, whichever is larger)"
-    ]
-    if ignored:
-        reasons.append(ignored)
-    elif allowed is not None:
-        reasons.append(f"{ALLOW_ENV}={allowed} allows {allowed:,}, not {count:,}")
     raise RemovalRefusedError(
         f"{what}. That is {'; '.join(reasons)}. Nothing was changed. Check why they left (an "
         "entry removed, a select rule or a repository's topics or properties changed, the "

@@ -151,9 +151,9 @@ def test_a_repository_gone_from_the_organization_leaves_the_state_whole() -> Non
 
 def test_a_listing_that_lags_behind_is_no_gone_repository() -> None:
     answers = {"repos/example-org/payroll": {"name": "payroll"}}
-    found = heal.find_gone(
-        deployment("payroll")["resources"], set(), "example-org", github(answers)
-    )
+    resources = deployment("payroll")["resources"]
+    repositories = heal.state_repositories(resources)
+    found = heal.find_gone(resources, repositories, set(), "example-org", github(answers))
     assert found == ()
 
 

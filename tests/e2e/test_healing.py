@@ -11,6 +11,7 @@ from tests.e2e.harness import Project
 from tests.e2e.test_adoption_safety import messages, protected
 from tests.e2e.test_drift import READ_TOKEN
 from tests.e2e.test_github_double import call
+from tests.e2e.test_github_double_faults import rename
 from tests.github_double import Fault
 from tests.github_double.models import User
 from tests.github_double.server import GitHubDouble
@@ -152,8 +153,7 @@ def test_a_repository_deleted_or_renamed_by_hand_is_reported_and_never_created_a
     assert drift(stack, github)[0] == "result=clean"
     # By hand, in GitHub: one deleted, one renamed (its old name now redirects).
     assert call(github, "DELETE", "/repos/example-org/payroll").status == 204
-    renamed = call(github, "PATCH", "/repos/example-org/billing", {"name": "invoicing"})
-    assert renamed.status == 200
+    rename(github, "billing", "invoicing")
 
     # The nightly drift job reports them as drift, not as an error.
     result, report = drift(stack, github)
