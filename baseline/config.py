@@ -36,12 +36,7 @@ import yaml
 
 from baseline import stack_yaml
 from baseline.errors import ConfigError, ConfigErrors, describe
-from baseline.schema import (
-    PYTHON_VERSION,
-    PYTHON_VERSION_AS_NUMBER,
-    WORKING_DIRECTORY_ALLOWED,
-    stack_schema,
-)
+from baseline.schema import stack_schema
 from baseline.settings import (
     MAX_APPROVALS,
     BypassActor,
@@ -56,8 +51,15 @@ from baseline.settings import (
     Shard,
     StackSettings,
 )
+from workflows.declared import declared
 from workflows.filters import branch_matches
-from workflows.options import BackendCiOptions
+from workflows.options import (
+    PYTHON_VERSION,
+    PYTHON_VERSION_AS_NUMBER,
+    WORKING_DIRECTORY_ALLOWED,
+    BackendCiOptions,
+)
+from workflows.services import service_preset
 from workflows.templates import rendered_pipeline
 
 CONFIG_NAMESPACE = "repo-baseline"
@@ -259,6 +261,20 @@ def _replaces_not_own_file(pipeline: PipelineSettings) -> tuple[str, str] | None
     )
 
 
+def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    options = pipeline.options
+    taken = {name for service in options.services for name in service_preset(service).env}
+    if options.deploy_settings_module is not None:
+        taken.add("DJANGO_SETTINGS_MODULE")
+    clashes = sorted(set(options.secrets) & taken)
+    if not clashes:
+        return None
+    return (
+        f"{json.dumps(clashes)}, which the pipeline sets itself (services, deploy_settings_module)",
+        f"names other than {', '.join(sorted(taken))}",
+    )
+
+
 _KIND_NAMES: dict[ProtectionKind, str] = {
     "ruleset": "rulesets",
     "classic": "classic branch protection",
@@ -335,6 +351,13 @@ RULES = (
         _replaces_not_own_file,
     ),
     Rule(
+        "secrets-not-set-by-the-pipeline",
+        "pipeline",
+        "secrets",
+        ("secrets", "services", "deploy_settings_module"),
+        _secrets_not_set_by_the_pipeline,
+    ),
+    Rule(
         "approvals-within-kind-limit",
         "protection",
         "required_approvals",
@@ -382,13 +405,11 @@ RULES = (
 def _build(section: str, values: dict[str, Any]) -> Any:
     """The settings dataclass of a section from its merged valid values."""
     if section == "pipeline":
-        own = ("template", "delivery", "replaces")
+        own = {each.name for each, _ in declared(PipelineSettings)}
         options = {key: value for key, value in values.items() if key not in own}
-        return PipelineSettings(
-            values.get("template", PipelineSettings.template),
-            replace(BackendCiOptions(), **options),
-            values.get("delivery", PipelineSettings.delivery),
-            tuple(values.get("replaces", PipelineSettings.replaces)),
+        pipeline = {key: value for key, value in values.items() if key in own}
+        return replace(
+            PipelineSettings(), options=replace(BackendCiOptions(), **options), **pipeline
         )
     if section == "protection":
         return replace(ProtectionSettings(), **values)

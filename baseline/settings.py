@@ -1,7 +1,9 @@
 """Typed, frozen settings of a stack: what `baseline.config` produces from the stack config.
 
-Every default lives here, once. The configuration reference (docs/configuration.md) mirrors
-this module.
+Every setting is declared here once (`workflows.declared.setting`; the pipeline's options in
+`workflows.options`): its type, its default, what it means, what values it allows and how the
+plan names it. The JSON Schema and the validation (`baseline.schema`), the plan's labels
+(`baseline.summary`) and the configuration reference (docs/configuration.md) are read from them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from baseline.existing_workflows import ExistingWorkflow
+from workflows.declared import Shown, array, setting, string
 from workflows.options import BackendCiOptions
+from workflows.templates import TEMPLATES
 
 ProtectionKind = Literal["ruleset", "classic"]
 Delivery = Literal["commit", "pull_request"]
@@ -28,18 +32,48 @@ WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
 # Approval limits GitHub accepts: rulesets take 0-10, classic branch protection 0-6.
 MAX_APPROVALS: dict[ProtectionKind, int] = {"ruleset": 10, "classic": 6}
 
+# The plan's lines these settings are shown on (`baseline.summary`).
+REVIEWS, PROTECTION, SECURITY, SETTINGS = "reviews", "protection", "security", "settings"
+# Settings shown together: "merge methods: squash/rebase"; "on: wiki, ...; off: projects, ...".
+MERGE_METHODS, FEATURES = "merge methods", "features"
+
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """`pipeline`: which template, the options it is rendered with, how the workflow file
-    reaches the default branch (committed to it, or through a pull request: `baseline.delivery`),
-    and which of the repository's own workflows it replaces (`baseline.replaces`)."""
+    """`pipeline`: which template, the options it is rendered with (their keys sit next to
+    these), how the workflow file reaches the default branch (committed to it, or through a pull
+    request: `baseline.delivery`), and which of the repository's own workflows it replaces
+    (`baseline.replaces`)."""
 
-    template: str = "backend-ci"
+    template: str = setting(
+        TEMPLATES[0],
+        description="the pipeline template (the only one for now)",
+        schema={"enum": list(TEMPLATES)},
+    )
     options: BackendCiOptions = field(default_factory=BackendCiOptions)
-    delivery: Delivery = "commit"
+    delivery: Delivery = setting(
+        "commit",
+        description="how the workflow file reaches the default branch: `commit` (straight to "
+        "it) or `pull_request` (a branch and a pull request; the protection's new checks once it "
+        "has merged: [Delivering the pipeline through a pull request](organization.md"
+        "#delivering-the-pipeline-through-a-pull-request-pipelinedelivery-pull_request))",
+    )
     # File names in `.github/workflows` that a pull request deletes once the pipeline has landed.
-    replaces: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = setting(
+        (),
+        description="file names in `.github/workflows` (`ci.yml`) that a pull request deletes "
+        "once the pipeline is on the default branch (history keeps them); never the pipeline's "
+        "own, never by default ([Replacing a repository's own CI](organization.md"
+        "#replacing-a-repositorys-own-ci-pipelinereplaces))",
+        schema=array(
+            string(
+                r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml",
+                'a workflow file name in .github/workflows, like "ci.yml"',
+            ),
+            'a list of workflow file names in .github/workflows like ["ci.yml"] (empty: none)',
+            uniqueItems=True,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -49,53 +83,233 @@ class BypassActor:
     app_id: int
 
 
+def _approvals(count: int) -> str:
+    return f"{count} approval{'s' if count != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class ProtectionSettings:
-    """`protection`: how the default branch is protected."""
+    """`protection`: how the default branch is protected. What the mandatory policy
+    reviews-required (policies/) rejects is refused by the schema, with the policy's reason."""
 
-    kind: ProtectionKind = "ruleset"
+    kind: ProtectionKind = setting(
+        "ruleset",
+        description="`ruleset` (`RepositoryRuleset` on `~DEFAULT_BRANCH`) or `classic` "
+        "(`BranchProtectionV3`)",
+    )
     # "organization": one organization ruleset per distinct protection serves every repository
     # that shares it (baseline.organization), instead of a ruleset per repository.
-    scope: ProtectionScope = "repository"
-    required_approvals: int = 1
-    dismiss_stale_reviews: bool = True
-    require_code_owner_reviews: bool = False
-    require_last_push_approval: bool = False
-    require_conversation_resolution: bool = True
-    strict_status_checks: bool = True
-    bypass_actors: tuple[BypassActor, ...] = ()
+    scope: ProtectionScope = setting(
+        "repository",
+        description="`repository` (a ruleset per repository) or `organization` (one "
+        "`OrganizationRuleset` per distinct protection, needs `kind: ruleset` and GitHub Team or "
+        "Enterprise; see [Organization mode](organization.md"
+        "#organization-mode-protectionscope-organization))",
+    )
+    required_approvals: int = setting(
+        1,
+        description=f"approvals required: 1-{MAX_APPROVALS['ruleset']} for rulesets, "
+        f"1-{MAX_APPROVALS['classic']} for classic (0 is refused: the mandatory policy "
+        "`reviews-required` would reject it)",
+        schema={
+            "maximum": max(MAX_APPROVALS.values()),
+            "errorMessage": f"an integer from 1 to {MAX_APPROVALS['ruleset']} (rulesets; 1 to "
+            f"{MAX_APPROVALS['classic']} with classic branch protection)",
+            "allOf": [
+                {
+                    "minimum": 1,
+                    "errorMessage": "at least 1: the mandatory policy reviews-required refuses "
+                    "fewer (pull requests would merge without review)",
+                }
+            ],
+        },
+        shown=Shown(REVIEWS, _approvals),
+    )
+    dismiss_stale_reviews: bool = setting(
+        True,
+        description="new commits dismiss approvals; `false` is refused (the mandatory policy "
+        "`reviews-required` would reject it)",
+        schema={
+            "allOf": [
+                {
+                    "const": True,
+                    "errorMessage": "true: the mandatory policy reviews-required refuses false "
+                    "(approvals would survive new pushes)",
+                }
+            ]
+        },
+        shown=Shown(REVIEWS, "stale approvals dismissed", "stale approvals KEPT"),
+    )
+    require_code_owner_reviews: bool = setting(
+        False,
+        description="code owners must approve",
+        shown=Shown(REVIEWS, "code owners must approve", "no code owner review"),
+    )
+    require_last_push_approval: bool = setting(
+        False,
+        description="the last push must be approved by someone else",
+        shown=Shown(REVIEWS, "last push approved by someone else", "no last-push approval"),
+    )
+    require_conversation_resolution: bool = setting(
+        True,
+        description="review conversations must be resolved",
+        shown=Shown(REVIEWS, "conversations resolved", "conversations need not be resolved"),
+    )
+    strict_status_checks: bool = setting(
+        True,
+        description="the branch must be up to date before merging",
+        shown=Shown(PROTECTION, "branch must be up to date"),
+    )
+    bypass_actors: tuple[BypassActor, ...] = setting(
+        (),
+        description="GitHub Apps allowed to bypass (`[{app_id: N}]`, rulesets only), for the "
+        "automation's own commits; people, teams and roles never bypass",
+        schema=array(
+            {
+                "type": "object",
+                "properties": {
+                    "app_id": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "errorMessage": "a GitHub App id: a positive integer",
+                    }
+                },
+                "required": ["app_id"],
+                "additionalProperties": False,
+                "errorMessage": "a GitHub App as {app_id: N} (people, teams and roles cannot "
+                "bypass)",
+            },
+            "a list of GitHub Apps like [{app_id: 123456}] (empty for none)",
+            uniqueItems=True,
+        ),
+    )
+
+
+_TOPIC = string(
+    r"[a-z0-9][a-z0-9-]{0,49}",
+    "a topic: lowercase letters, digits and '-', not starting with '-', at most 50",
+)
+# Kept from GitHub by an adopted or selected repository unless its entry or rule sets it.
+_KEPT_UNLESS_OWN = (
+    "; an adopted or selected repository keeps its own unless its entry or rule sets it"
+)
 
 
 @dataclass(frozen=True)
 class RepositorySettings:
     """`settings`: the repository's own settings, named as GitHub's REST API names them."""
 
-    visibility: Visibility = "private"
-    allow_merge_commit: bool = False
-    allow_squash_merge: bool = True
-    allow_rebase_merge: bool = False
-    delete_branch_on_merge: bool = True
-    allow_auto_merge: bool = False
-    allow_update_branch: bool = False
+    visibility: Visibility = setting(
+        "private",
+        description=f"`private`, `public` or `internal`{_KEPT_UNLESS_OWN}",
+        shown=Shown(SETTINGS, "{}"),
+    )
+    allow_merge_commit: bool = setting(
+        False, description="merge commits", shown=Shown(SETTINGS, "merge", group=MERGE_METHODS)
+    )
+    allow_squash_merge: bool = setting(
+        True, description="squash merging", shown=Shown(SETTINGS, "squash", group=MERGE_METHODS)
+    )
+    allow_rebase_merge: bool = setting(
+        False,
+        description="rebase merging (at least one merge method must be on)",
+        shown=Shown(SETTINGS, "rebase", group=MERGE_METHODS),
+    )
+    delete_branch_on_merge: bool = setting(
+        True,
+        description="delete head branches after merge",
+        shown=Shown(SETTINGS, "branches deleted on merge", group=FEATURES),
+    )
+    allow_auto_merge: bool = setting(
+        False, description="auto-merge", shown=Shown(SETTINGS, "auto-merge", group=FEATURES)
+    )
+    allow_update_branch: bool = setting(
+        False,
+        description="always suggest updating pull request branches",
+        shown=Shown(SETTINGS, "update branch", group=FEATURES),
+    )
     # The provider sends each of these on every create and update (unset means off or empty), so
     # they are settings here: adopting a repository applies them like any other.
-    has_wiki: bool = False
-    has_projects: bool = False
-    has_discussions: bool = False
-    is_template: bool = False
-    homepage: str = ""
+    has_wiki: bool = setting(
+        False,
+        description="the wiki (an adopted or selected repository keeps its own unless "
+        "`defaults` or its entry or rule set it; so do the three below)",
+        shown=Shown(SETTINGS, "wiki", group=FEATURES),
+    )
+    has_projects: bool = setting(
+        False,
+        description="repository projects (an organization that disabled them refuses `true`)",
+        shown=Shown(SETTINGS, "projects", group=FEATURES),
+    )
+    has_discussions: bool = setting(
+        False, description="discussions", shown=Shown(SETTINGS, "discussions", group=FEATURES)
+    )
+    is_template: bool = setting(
+        False,
+        description="a template repository",
+        shown=Shown(SETTINGS, "template", group=FEATURES),
+    )
+    homepage: str = setting(
+        "",
+        description=f"the repository's homepage URL{_KEPT_UNLESS_OWN}",
+        schema=string(
+            r"|https?://\S+", 'a URL like "https://docs.example.com/shop" (or "" for none)'
+        ),
+        shown=Shown(SETTINGS, "homepage {}", "no homepage"),
+    )
     # None: not managed (the provider keeps what the repository has).
-    topics: tuple[str, ...] | None = None
-    vulnerability_alerts: bool = True
-    dependabot_security_updates: bool = True
+    topics: tuple[str, ...] | None = setting(
+        None,
+        description="the repository's topics (lowercase letters, digits, `-`); unset, they are "
+        "not managed and every repository keeps its own",
+        schema=array(
+            _TOPIC,
+            'a list of topics like ["django", "payments"] (leave it out to keep what GitHub has)',
+            type=["array", "null"],
+            uniqueItems=True,
+        ),
+        shown_default="unset",
+    )
+    vulnerability_alerts: bool = setting(
+        True,
+        description="Dependabot alerts (`RepositoryVulnerabilityAlerts`)",
+        shown=Shown(SECURITY, "vulnerability alerts"),
+    )
+    dependabot_security_updates: bool = setting(
+        True,
+        description="Dependabot security updates (need vulnerability alerts)",
+        shown=Shown(SECURITY, "Dependabot security updates"),
+    )
     # Off by default: on private and internal repositories these need GitHub Secret Protection
-    # (Advanced Security), and asking for them without it fails the apply (facts/github.md).
-    secret_scanning: bool = False
-    secret_scanning_push_protection: bool = False
-    default_workflow_permissions: WorkflowPermission = "read"
+    # (Advanced Security), and asking for them without it fails the apply (GitHub Docs,
+    # "About secret scanning": secret scanning for private repositories needs Secret Protection).
+    secret_scanning: bool = setting(
+        False,
+        description="secret scanning: free on public repositories; private and internal ones "
+        "need GitHub Secret Protection (Advanced Security), else the apply fails",
+        shown=Shown(SECURITY, "secret scanning"),
+    )
+    secret_scanning_push_protection: bool = setting(
+        False,
+        description="push protection (needs `secret_scanning`)",
+        shown=Shown(SECURITY, "push protection"),
+    )
     # Actions must be pinned to a full commit SHA (ActionsRepositoryPermissions), as the generated
     # pipeline is; an adopted repository's other workflows that use tags stop running with it.
-    sha_pinning_required: bool = True
+    sha_pinning_required: bool = setting(
+        True,
+        description="Actions must use actions pinned to a full commit SHA, as the generated "
+        "pipeline does. Unset on an adopted or selected repository, the run that adopts it "
+        "decides: on only if every action of its existing workflows is pinned, else off with a "
+        "warning naming them; later runs keep that decision",
+        shown=Shown(SECURITY, "actions pinned to SHAs required", "actions by tag allowed"),
+    )
+    default_workflow_permissions: WorkflowPermission = setting(
+        "read",
+        description="the default `GITHUB_TOKEN` permission (`read` or `write`); Actions can never "
+        "approve pull requests",
+        shown=Shown(SECURITY, "GITHUB_TOKEN {}"),
+    )
 
 
 @dataclass(frozen=True)
@@ -123,9 +337,24 @@ def _shown(value: object) -> str:
 class RepositoryConfig:
     """One entry of `repositories`, with the defaults merged in."""
 
-    name: str
-    adopt: bool = False
-    description: str | None = None
+    name: str = setting(
+        description="the repository's name: letters, digits, `.`, `_`, `-`; at most 100; unique "
+        "ignoring case",
+        schema=string(
+            r"(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}",
+            "a GitHub repository name: 1 to 100 letters, digits, '.', '_' or '-', not '.' or '..'",
+        ),
+    )
+    adopt: bool = setting(
+        False,
+        description="import the existing repository instead of creating it; it keeps what it is "
+        "([Adopting an existing repository](organization.md#adopting-an-existing-repository))",
+    )
+    description: str | None = setting(
+        None,
+        description="the repository's description",
+        schema={"errorMessage": "a string (or leave it out)"},
+    )
     # The `select` rule that chose this repository from the organization's listing; None for an
     # entry of `repositories`.
     selected_by: str | None = None
@@ -192,8 +421,14 @@ class Selection:
 class Shard:
     """`shard`: this stack baselines the repositories whose name hashes to `index` of `count`."""
 
-    index: int
-    count: int
+    index: int = setting(
+        description="which shard this stack is, from 0",
+        schema={"minimum": 0, "errorMessage": "an integer from 0 to count - 1"},
+    )
+    count: int = setting(
+        description="how many shards the selected repositories are split into",
+        schema={"minimum": 1, "maximum": 256, "errorMessage": "an integer from 1 to 256"},
+    )
 
 
 # What an existing repository (adopted, or chosen by a rule) keeps from GitHub. Its identity and
@@ -217,8 +452,20 @@ class Removals:
     managed) before it stops without changing anything: more than `count` repositories or more
     than `percent` of the stack's previous repositories, whichever is larger."""
 
-    count: int = 5
-    percent: int = 10
+    count: int = setting(
+        5,
+        description="a run may take the baseline away from this many repositories",
+        schema={"minimum": 0, "errorMessage": "an integer from 0 (a number of repositories)"},
+    )
+    percent: int = setting(
+        10,
+        description="or from this percentage of the stack's repositories, if more",
+        schema={
+            "minimum": 0,
+            "maximum": 100,
+            "errorMessage": "an integer from 0 to 100 (percent of the stack's repositories)",
+        },
+    )
 
     def limit(self, previous: int) -> int:
         """The most repositories a run may remove from a stack that had `previous`."""

@@ -20,20 +20,26 @@ from rich.markup import escape
 from baseline.adoption import existing_ci
 from baseline.component import GITHUB_ACTIONS_APP_ID
 from baseline.resource_types import (
-    ACTIONS_PERMISSIONS,
     CLASSIC,
     COMPONENT,
-    DEPENDABOT_SECURITY_UPDATES,
     ORGANIZATION_RULESET,
     PULL_REQUEST,
     REPOSITORY,
     RULESET,
-    VULNERABILITY_ALERTS,
     WORKFLOW_FILE,
-    WORKFLOW_PERMISSIONS,
     WORKFLOW_REMOVAL,
 )
-from baseline.settings import RepositoryConfig, StackSettings
+from baseline.settings import (
+    FEATURES,
+    MERGE_METHODS,
+    PROTECTION,
+    REVIEWS,
+    SECURITY,
+    SETTINGS,
+    RepositoryConfig,
+    StackSettings,
+)
+from workflows.declared import Shown, declared
 from workflows.options import BackendCiOptions
 
 LABEL_WIDTH = 17
@@ -89,25 +95,14 @@ def _checks(contexts: Sequence[str], apps: Sequence[object]) -> str:
     return f"{', '.join(contexts)} ({where})"
 
 
-def _reviews(
-    count: object, stale: object, owners: object, last_push: object, threads: object
-) -> str:
-    return ", ".join(
-        [
-            f"{count} approval{'s' if count != 1 else ''}",
-            _on(stale, "stale approvals dismissed", "stale approvals KEPT"),
-            _on(owners, "code owners must approve", "no code owner review"),
-            _on(last_push, "last push approved by someone else", "no last-push approval"),
-            _on(threads, "conversations resolved", "conversations need not be resolved"),
-        ]
-    )
-
-
 def _protection_lines(
-    children: dict[str, dict[str, Any]], shared_ruleset: dict[str, Any] | None = None
+    config: RepositoryConfig,
+    children: dict[str, dict[str, Any]],
+    shared_ruleset: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """required checks, reviews and protection, from the protection resource's inputs (the
-    organization ruleset that names the repository, in organization scope)."""
+    """required checks and protection, from the protection resource's inputs (the organization
+    ruleset that names the repository, in organization scope); reviews, and what the protection
+    line says of the settings, from the settings the protection is made of."""
     ruleset = children.get(RULESET) or shared_ruleset
     if ruleset is None and CLASSIC not in children:
         return {
@@ -119,7 +114,6 @@ def _protection_lines(
         rules = inputs.get("rules", {})
         status = rules.get("requiredStatusChecks", {})
         required = status.get("requiredChecks", [])
-        review = rules.get("pullRequest", {})
         bypass = inputs.get("bypassActors") or []
         includes = inputs.get("conditions", {}).get("refName", {}).get("includes", [])
         kind = (
@@ -129,7 +123,7 @@ def _protection_lines(
         )
         protection = [
             f"{kind} on {', '.join(includes)} ({inputs.get('enforcement')})",
-            _on(status.get("strictRequiredStatusChecksPolicy"), "branch must be up to date"),
+            *shown_parts(config.protection, PROTECTION),
             _on(
                 rules.get("nonFastForward") and rules.get("deletion"),
                 "force push and deletion blocked",
@@ -142,95 +136,67 @@ def _protection_lines(
             "required checks": _checks(
                 [c["context"] for c in required], [c.get("integrationId") for c in required]
             ),
-            "reviews": _reviews(
-                review.get("requiredApprovingReviewCount"),
-                review.get("dismissStaleReviewsOnPush"),
-                review.get("requireCodeOwnerReview"),
-                review.get("requireLastPushApproval"),
-                review.get("requiredReviewThreadResolution"),
-            ),
-            "protection": ", ".join(protection),
+            REVIEWS: shown_line(config.protection, REVIEWS),
+            PROTECTION: ", ".join(protection),
         }
     inputs = children[CLASSIC]["inputs"]
     status = inputs.get("requiredStatusChecks", {})
     pairs = [str(check).rpartition(":") for check in status.get("checks", [])]
-    review = inputs.get("requiredPullRequestReviews", {})
     protection = [
         f"classic branch protection on {inputs.get('branch')}",
-        _on(status.get("strict"), "branch must be up to date"),
+        *shown_parts(config.protection, PROTECTION),
         _on(inputs.get("enforceAdmins"), "administrators included", "administrators EXEMPT"),
         "force push and deletion blocked",
         "bypass: nobody",
     ]
     return {
         "required checks": _checks([c for c, _, _ in pairs], [app for _, _, app in pairs]),
-        "reviews": _reviews(
-            review.get("requiredApprovingReviewCount"),
-            review.get("dismissStaleReviews"),
-            review.get("requireCodeOwnerReviews"),
-            review.get("requireLastPushApproval"),
-            inputs.get("requireConversationResolution"),
-        ),
-        "protection": ", ".join(protection),
+        REVIEWS: shown_line(config.protection, REVIEWS),
+        PROTECTION: ", ".join(protection),
     }
 
 
-def _enabled(children: dict[str, dict[str, Any]], type_token: str) -> object:
-    return children.get(type_token, {}).get("inputs", {}).get("enabled")
+# How the settings of one group read together (`workflows.declared.Shown.group`).
+def _merge_methods(members: list[tuple[Shown, object]]) -> list[str]:
+    return ["merge methods: " + "/".join(str(shown.on) for shown, on in members if on)]
 
 
-def _security(children: dict[str, dict[str, Any]]) -> str:
-    repo = children[REPOSITORY]["inputs"]
-    analysis = repo.get("securityAndAnalysis") or {}
-
-    def status(feature: str) -> bool:
-        return bool(analysis.get(feature, {}).get("status") == "enabled")
-
-    actions = children.get(ACTIONS_PERMISSIONS, {}).get("inputs", {})
-    token = children.get(WORKFLOW_PERMISSIONS, {}).get("inputs", {})
-    return ", ".join(
-        [
-            _on(_enabled(children, VULNERABILITY_ALERTS), "vulnerability alerts"),
-            _on(_enabled(children, DEPENDABOT_SECURITY_UPDATES), "Dependabot security updates"),
-            _on(status("secretScanning"), "secret scanning"),
-            _on(status("secretScanningPushProtection"), "push protection"),
-            _on(
-                actions.get("shaPinningRequired"),
-                "actions pinned to SHAs required",
-                "actions by tag allowed",
-            ),
-            f"GITHUB_TOKEN {token.get('defaultWorkflowPermissions')}",
-        ]
-    )
+def _features(members: list[tuple[Shown, object]]) -> list[str]:
+    on = [str(shown.on) for shown, value in members if value]
+    off = [str(shown.on) for shown, value in members if not value]
+    return ([f"on: {', '.join(on)}"] if on else []) + ([f"off: {', '.join(off)}"] if off else [])
 
 
-def _settings(children: dict[str, dict[str, Any]]) -> str:
-    repo = children[REPOSITORY]["inputs"]
-    merges = [
-        label
-        for key, label in (
-            ("allowMergeCommit", "merge"),
-            ("allowSquashMerge", "squash"),
-            ("allowRebaseMerge", "rebase"),
-        )
-        if repo.get(key)
+_GROUPS = {MERGE_METHODS: _merge_methods, FEATURES: _features}
+_SEPARATORS = {SETTINGS: "; "}
+
+
+def shown_parts(values: object, line: str) -> list[str]:
+    """What the declared settings of `values` (a settings dataclass) say on one of the plan's
+    lines, in the order they are declared; a group is said where its first setting is."""
+    parts: list[str | list[tuple[Shown, object]]] = []
+    groups: dict[str, list[tuple[Shown, object]]] = {}
+    for each, declaration in declared(type(values)):
+        shown = declaration.shown
+        if shown is None or shown.line != line:
+            continue
+        value = getattr(values, each.name)
+        if shown.group is None:
+            parts.append(shown.text(value))
+        elif shown.group in groups:
+            groups[shown.group].append((shown, value))
+        else:
+            groups[shown.group] = [(shown, value)]
+            parts.append(shown.group)
+    return [
+        text
+        for part in parts
+        for text in (_GROUPS[str(part)](groups[str(part)]) if part in groups else [str(part)])
     ]
-    features = {
-        "deleteBranchOnMerge": "branches deleted on merge",
-        "allowAutoMerge": "auto-merge",
-        "allowUpdateBranch": "update branch",
-        "hasWiki": "wiki",
-        "hasProjects": "projects",
-        "hasDiscussions": "discussions",
-        "isTemplate": "template",
-    }
-    on = [label for key, label in features.items() if repo.get(key)]
-    off = [label for key, label in features.items() if not repo.get(key)]
-    parts = [str(repo.get("visibility", "?")), "merge methods: " + "/".join(merges)]
-    parts += [f"on: {', '.join(on)}"] if on else []
-    parts += [f"off: {', '.join(off)}"] if off else []
-    parts.append(f"homepage {repo['homepageUrl']}" if repo.get("homepageUrl") else "no homepage")
-    return "; ".join(parts)
+
+
+def shown_line(values: object, line: str) -> str:
+    return _SEPARATORS.get(line, ", ").join(shown_parts(values, line))
 
 
 def repository_lines(
@@ -252,9 +218,9 @@ def repository_lines(
         "workflow": where,
         "pipeline": _pipeline(config),
         **({"replaces": replacing} if replacing else {}),
-        **_protection_lines(children, shared_ruleset),
-        "security": _security(children),
-        "settings": _settings(children),
+        **_protection_lines(config, children, shared_ruleset),
+        SECURITY: shown_line(config.settings, SECURITY),
+        SETTINGS: shown_line(config.settings, SETTINGS),
         "resources": ", ".join(_short_type(t) for t in children),
     }
 

@@ -150,7 +150,10 @@ def _test_job(options: BackendCiOptions) -> Job:
             Step(
                 name="Run tests with coverage",
                 # Step env: the only place where `job.services` (the mapped ports) is known.
-                env={key: value for preset in presets for key, value in preset.env.items()},
+                env={
+                    **{key: value for preset in presets for key, value in preset.env.items()},
+                    **_secrets(options),
+                },
                 run=pytest,
             ),
             Step(
@@ -171,10 +174,16 @@ def _test_job(options: BackendCiOptions) -> Job:
     )
 
 
+def _secrets(options: BackendCiOptions) -> dict[str, Scalar]:
+    """`pipeline.secrets`, each under its own name, for a step that runs the project's code."""
+    return {name: f"${{{{ secrets.{name} }}}}" for name in options.secrets}
+
+
 def _build_job(options: BackendCiOptions) -> Job:
     settings: dict[str, Scalar] = {}
     if options.deploy_settings_module is not None:
         settings["DJANGO_SETTINGS_MODULE"] = options.deploy_settings_module
+    settings.update(_secrets(options))
     return Job(
         id="build",
         name="Build Verification",

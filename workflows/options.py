@@ -1,9 +1,16 @@
-"""Options of the backend CI pipeline: what a repository may change about it."""
+"""Options of the backend CI pipeline: what a repository may change about it.
+
+Each option is declared once (`workflows.declared.setting`): its type and default are the
+field's, and its declaration says what it means and what values it allows. The stack config's
+schema, its validation and the configuration reference are read from these declarations.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from workflows.declared import array, refused, setting, string
 
 DEFAULT_PYTHON_VERSION = "3.12"
 
@@ -18,6 +25,32 @@ SERVICES: tuple[ServiceName, ...] = ("postgres", "redis")
 FailLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 FAIL_LEVELS: tuple[FailLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+PYTHON_VERSION = string(r"3\.\d{1,2}", 'a quoted Python version like "3.12"')
+# Said when YAML read a version as a number (`3.10` is 3.1).
+PYTHON_VERSION_AS_NUMBER = ' (YAML reads an unquoted 3.10 as 3.1; quote it: "3.10")'
+# git check-ref-format, for a branch: no control characters, spaces or ~^:?*[\, no `..`, `@{`,
+# `//` or `/.`, no component ending in `.lock`; not starting with `.`, `/` or `-`, not ending
+# with `/` or `.`, and not `@` alone.
+_BRANCH_NAME = (
+    r"(?![./-])(?!@$)(?!.*(?:\.\.|@\{|//|/\.|\.lock/|\.lock$))[^\x00-\x20\x7f~^:?*\[\\]+(?<![/.])"
+)
+# One line, not blank, no `${{ }}` (a workflow expression inside a script is an injection risk).
+_COMMAND = string(
+    r"(?![\s\S]*(?:\n|\$\{\{))\s*\S[\s\S]*",
+    'a shell command on one line, like "make lint", without ${{ }} expressions (a workflow '
+    "expression inside a script is a code injection risk)",
+)
+WORKING_DIRECTORY_ALLOWED = (
+    "a relative path inside the repository of letters, digits, '.', '_', '-' and '/' "
+    "('.' is the root)"
+)
+# GitHub Docs, "Using secrets in GitHub Actions", "Naming your secrets": letters, digits and
+# underscores, not starting with a digit nor with the GITHUB_ prefix (in any case).
+_SECRET_NAME = string(
+    r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
+    "a secret name: letters, digits and '_', not starting with a digit or GITHUB_",
+)
+
 
 @dataclass(frozen=True)
 class BackendCiOptions:
@@ -27,32 +60,153 @@ class BackendCiOptions:
     list. Validation of user input lives in `baseline.config`; this class trusts its caller.
     """
 
-    working_directory: str = "backend"
-    python_version: str = DEFAULT_PYTHON_VERSION
-    python_versions: tuple[str, ...] = ()
-    coverage_threshold: int = 80
-    pr_branches: tuple[str, ...] = ("main", "bau/**")
-    default_branch: str = "main"
+    working_directory: str = setting(
+        "backend",
+        description="where the backend lives, relative to the repository root (`.` for the root)",
+        schema={
+            **string(r"[A-Za-z0-9._/-]+", WORKING_DIRECTORY_ALLOWED),
+            "allOf": [
+                refused("^/", "an absolute path", WORKING_DIRECTORY_ALLOWED),
+                refused(r"^\.\.(/|$)", "it leaves the repository", WORKING_DIRECTORY_ALLOWED),
+            ],
+        },
+    )
+    python_version: str = setting(
+        DEFAULT_PYTHON_VERSION,
+        description="Python for every job; quote it (YAML reads `3.10` as 3.1)",
+        schema=PYTHON_VERSION,
+        shown_default=f'`"{DEFAULT_PYTHON_VERSION}"`',
+    )
+    python_versions: tuple[str, ...] = setting(
+        (),
+        description="Python versions of the test job; more than one makes it a matrix, with one "
+        "required check per version",
+        schema=array(
+            PYTHON_VERSION,
+            'a non-empty list of quoted Python versions like ["3.12", "3.13"] (leave it out to '
+            "test on python_version only)",
+            minItems=1,
+            uniqueItems=True,
+        ),
+        shown_default="`[python_version]`",
+    )
+    coverage_threshold: int = setting(
+        80,
+        description="minimum coverage in percent (0-100), enforced by the workflow "
+        "(`--cov-fail-under`)",
+        schema={"minimum": 0, "maximum": 100, "errorMessage": "an integer from 0 to 100 (percent)"},
+    )
+    pr_branches: tuple[str, ...] = setting(
+        ("main", "bau/**"),
+        description="branch filters of the `pull_request` trigger; one must match `default_branch`",
+        schema=array(
+            string(r"!?[^\s!]\S*", 'a branch pattern without spaces, like "main" or "bau/**"'),
+            'a non-empty list of branch patterns like ["main", "bau/**"]',
+            minItems=1,
+        ),
+    )
+    default_branch: str = setting(
+        "main",
+        description="the repository's default branch: the workflow is committed there, and "
+        "pushes to it trigger deployment readiness. A new repository must use `main` (GitHub's "
+        "`auto_init` makes its first commit there, and the workflow file can only be committed "
+        "to a branch that exists); for another branch, create the repository with it and adopt "
+        "it (`adopt: true`)",
+        schema=string(
+            _BRANCH_NAME,
+            "a git branch name like main (no spaces or ~ ^ : ? * [ \\, no '..' or '@{', not "
+            "starting with '.', '/' or '-', not ending with '/', '.' or '.lock')",
+        ),
+    )
     # The commands of the check jobs, run in `working_directory` after `poetry install`.
-    lint_command: str = "make lint"
-    format_command: str = "poetry run black --check ."
-    type_check_command: str = "make type-check"
+    lint_command: str = setting(
+        "make lint",
+        description="the command of the Lint Check job (one line, no `${{ }}`)",
+        schema=_COMMAND,
+    )
+    format_command: str = setting(
+        "poetry run black --check .",
+        description="the command of the Format Check job",
+        schema=_COMMAND,
+    )
+    type_check_command: str = setting(
+        "make type-check",
+        description="the command of the Type Check job",
+        schema=_COMMAND,
+    )
     # pytest itself: the pipeline appends the coverage arguments (`--cov...`) to it.
-    test_command: str = "poetry run pytest"
-    # What coverage measures (`--cov=<source>` each); empty: a bare `--cov`, so coverage's own
-    # config (`[tool.coverage.run] source`) decides, and without one it measures the tests too.
-    coverage_source: tuple[str, ...] = ()
-    # Service containers of the test job (presets in `workflows.services`).
-    services: tuple[ServiceName, ...] = ()
-    # `DJANGO_SETTINGS_MODULE` for `manage.py check --deploy` and `collectstatic`; None: what
-    # manage.py sets.
-    deploy_settings_module: str | None = None
-    deploy_fail_level: FailLevel = "ERROR"
-    # Fail lint, format and type-check when their command changed tracked files (a fixer).
-    fail_on_changed_files: bool = True
-    # One last job, Gate, that needs every required job and fails unless all of them succeeded;
-    # the protection then requires only its check, whatever the jobs are named (`workflows.gate`).
-    gate: bool = False
+    test_command: str = setting(
+        "poetry run pytest",
+        description="pytest as the backend runs it; the pipeline appends `--cov…`, the reports "
+        "and `--cov-fail-under`",
+        schema=_COMMAND,
+    )
+    coverage_source: tuple[str, ...] = setting(
+        (),
+        description='what coverage measures, one `--cov=<source>` each (e.g. `["src"]`); '
+        "empty: a bare `--cov`, so `[tool.coverage.run] source` decides, and without it the "
+        "tests count too",
+        schema=array(
+            string(
+                r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*",
+                'a package or a directory relative to working_directory, like "src"',
+            ),
+            'a list of packages or directories like ["src"] (empty: coverage\'s own config)',
+            uniqueItems=True,
+        ),
+    )
+    # Presets in `workflows.services`.
+    services: tuple[ServiceName, ...] = setting(
+        (),
+        description="service containers of the test job: `postgres` (sets `DATABASE_URL` and "
+        "`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`), `redis` (sets `REDIS_URL`)",
+        schema={
+            "uniqueItems": True,
+            "errorMessage": f"a list of service presets, each one of: {', '.join(SERVICES)} "
+            "(empty for none)",
+        },
+    )
+    secrets: tuple[str, ...] = setting(
+        (),
+        description="repository or organization secrets the project's code needs (e.g. "
+        '`["DJANGO_SECRET_KEY"]`): each is set, under its own name, in the environment of the '
+        "steps that run it (the tests, the deployment checks and collectstatic), never in lint, "
+        "format, type check or the audit. They are the repository's or the organization's "
+        "secrets, not an environment's (a job with an environment makes a deployment on every "
+        "pull request). A pull request from a fork gets them empty",
+        schema=array(
+            _SECRET_NAME,
+            'a list of secret names like ["DJANGO_SECRET_KEY"] (empty for none)',
+            uniqueItems=True,
+        ),
+    )
+    deploy_settings_module: str | None = setting(
+        None,
+        description="`DJANGO_SETTINGS_MODULE` of `manage.py check --deploy` and `collectstatic` "
+        "(e.g. `config.settings.production`); none: what `manage.py` sets",
+        schema=string(
+            r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*",
+            'a dotted Python module like "config.settings.production" (or null)',
+            type=["string", "null"],
+        ),
+    )
+    deploy_fail_level: FailLevel = setting(
+        "ERROR",
+        description="`check --deploy --fail-level`: `DEBUG`, `INFO`, `WARNING`, `ERROR` or "
+        "`CRITICAL`; `ERROR` (Django's default) lets every security warning through, `WARNING` "
+        "blocks on them",
+    )
+    fail_on_changed_files: bool = setting(
+        True,
+        description="after the lint, format and type-check commands, `git diff --exit-code` "
+        "fails the job if the command changed tracked files (a fixer run as a check)",
+    )
+    # `workflows.gate` says why the bug logger does not need it.
+    gate: bool = setting(
+        False,
+        description="add the `Gate` job, which needs every required job and fails unless all "
+        "succeeded; the protection then requires `Gate` alone",
+    )
 
     @property
     def versions(self) -> tuple[str, ...]:

@@ -72,6 +72,11 @@ def test_defaults_layer_sets_services_for_every_repository() -> None:
         ("deploy_settings_module", "config/settings.py", "config/settings.py", "dotted Python"),
         ("deploy_fail_level", "WARN", '"WARN"', 'did you mean "WARNING"?'),
         ("fail_on_changed_files", "yes", '"yes"', "true or false"),
+        ("secrets", ["GITHUB_TOKEN"], '"GITHUB_TOKEN"', "not starting with a digit or GITHUB_"),
+        ("secrets", ["github_pat"], '"github_pat"', "not starting with a digit or GITHUB_"),
+        ("secrets", ["1KEY"], '"1KEY"', "letters, digits and '_'"),
+        ("secrets", ["SECRET-KEY"], '"SECRET-KEY"', "letters, digits and '_'"),
+        ("secrets", "DJANGO_SECRET_KEY", '"DJANGO_SECRET_KEY"', "a list of secret names"),
     ],
 )
 def test_bad_values_name_the_path_the_value_and_what_is_allowed(
@@ -88,3 +93,18 @@ def test_bad_values_name_the_path_the_value_and_what_is_allowed(
 def test_duplicate_services_are_refused() -> None:
     (error,) = _errors({"services": ["postgres", "postgres"]})
     assert error.path == "repositories[0].pipeline.services[1]"
+
+
+def test_secrets_are_read_as_named() -> None:
+    assert _options({"secrets": ["DJANGO_SECRET_KEY", "SENTRY_DSN"]}).secrets == (
+        "DJANGO_SECRET_KEY",
+        "SENTRY_DSN",
+    )
+
+
+def test_a_secret_the_pipeline_sets_itself_is_refused() -> None:
+    # The secret would replace the service's DATABASE_URL in the test step.
+    (error,) = _errors({"services": ["postgres"], "secrets": ["DATABASE_URL", "API_KEY"]})
+    assert error.path == "repositories[0].pipeline.secrets"
+    assert error.found.startswith('["DATABASE_URL"], which the pipeline sets itself')
+    assert "names other than DATABASE_URL, PGDATABASE" in error.allowed

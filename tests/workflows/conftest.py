@@ -26,6 +26,11 @@ VARIANTS: dict[str, BackendCiOptions] = {
     ),
     "no-changed-files-guard": BackendCiOptions(fail_on_changed_files=False),
     "gate": BackendCiOptions(gate=True),
+    "secrets": BackendCiOptions(
+        secrets=("DJANGO_SECRET_KEY", "SENTRY_DSN"),
+        services=("postgres",),
+        deploy_settings_module="config.settings.production",
+    ),
     "gate-matrix-services": BackendCiOptions(
         gate=True, python_versions=("3.11", "3.12"), services=("postgres", "redis")
     ),

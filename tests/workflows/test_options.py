@@ -98,3 +98,27 @@ def test_deployment_checks_settings_module_and_fail_level() -> None:
     assert step["env"] == {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
     collect = _step(options, "build", "Collect static files")
     assert collect["env"] == {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
+
+
+def test_secrets_reach_only_the_steps_that_run_the_projects_code() -> None:
+    options = BackendCiOptions(secrets=("DJANGO_SECRET_KEY",), services=("postgres",))
+    reference = {"DJANGO_SECRET_KEY": "${{ secrets.DJANGO_SECRET_KEY }}"}
+    where = {
+        (job_id, step["name"])
+        for job_id, job in _jobs(options).items()
+        for step in job["steps"]
+        if "secrets." in str(step) or "secrets." in str(job.get("env"))
+    }
+    assert where == {
+        ("test", "Run tests with coverage"),
+        ("build", "Django deployment checks"),
+        ("build", "Collect static files"),
+    }
+    test_env = _step(options, "test", "Run tests with coverage")["env"]
+    assert test_env["DATABASE_URL"].startswith("postgres://")  # the service's, kept
+    assert reference.items() <= test_env.items()
+    assert _step(options, "build", "Collect static files")["env"] == reference
+
+
+def test_no_secrets_render_as_before() -> None:
+    assert render(backend_ci(BackendCiOptions(secrets=()))) == render(backend_ci())
