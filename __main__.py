@@ -1,5 +1,5 @@
 """repo-baseline: CI pipeline, branch protection and settings for every repository in the stack."""
 
-from baseline.program import main
+from baseline.resources.program import main
 
 main()

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from baseline import heal, init, inventory, plan
+from baseline import heal, init
+from baseline.plan import offline as plan
+from baseline.stack import inventory
 
 DESCRIPTION = """\
 CI pipeline, branch protection and settings for GitHub repositories, from one Pulumi stack

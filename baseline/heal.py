@@ -40,18 +40,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from baseline import inventory, removals
-from baseline.config import load_settings_file
-from baseline.errors import ConfigErrors
-from baseline.replaces import ProposalError, send
-from baseline.resource_types import (
+from baseline.resources.replaces import ProposalError, send
+from baseline.resources.resource_types import (
     ORGANIZATION_RULESET,
     PULL_REQUEST,
     REPOSITORY,
     RULESET,
     STACK,
 )
-from baseline.settings import Removals
+from baseline.stack import inventory, removals
+from baseline.stack.errors import ConfigErrors
+from baseline.stack.settings import Removals
+from baseline.stack.validation import load_settings_file
 
 DESCRIPTION = """\
 Before `pulumi up`: drop the operations a run that died left pending (deleting the rulesets it

@@ -13,10 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from baseline import inventory
-from baseline.config import load_settings_file
-from baseline.errors import ConfigErrors
-from baseline.selection import ListingError, check_organization, resolve
+from baseline.stack import inventory
+from baseline.stack.errors import ConfigErrors
+from baseline.stack.selection import ListingError, check_organization, resolve
+from baseline.stack.validation import load_settings_file
 
 DESCRIPTION = """\
 Write Pulumi.<stack>.yaml, a starter stack config for an organization: its owner, the default

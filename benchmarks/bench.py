@@ -6,7 +6,7 @@ engine; exit 1 if a target is missed.
 
 What is measured, and how:
 - The program: the real `__main__.py` planned in-process under Pulumi's mock engine
-  (`baseline.mock_engine.run`), on a synthetic organisation's stack (`benchmarks.org`).
+  (`baseline.plan.mock_engine.run`), on a synthetic organisation's stack (`benchmarks.org`).
 - The floor, in the same run and the same harness: the same pulumi-github resources, inputs and
   options under one plain `pulumi.ComponentResource` per repository, with no project code
   (`benchmarks.floor`). Its inputs are built before timing; the check "floor registers exactly
@@ -20,8 +20,8 @@ What is measured, and how:
   the best of 5 runs (3 at 1,000 repositories): this machine is shared and the fastest run is
   the least disturbed one. Peak memory is the highest of the runs.
 - Garbage collector: `main()` builds the resources inside
-  `baseline.program.tuned_garbage_collector()` (whose docstring says why), and the floor builds
-  its own inside the same context manager, so both run under identical collector settings.
+  `baseline.resources.program.tuned_garbage_collector()` (whose docstring says why), and the floor
+  builds its own inside the same context manager, so both run under identical collector settings.
   `--python-gc` runs both with Python's defaults, to show what it buys (growth then fails).
 - The real engine (`benchmarks.real_engine`, skipped with `--skip-engine`): `pulumi preview` of
   new stacks of 100 to 1,000 repositories and `pulumi up` then a refreshed preview of 100,

@@ -18,10 +18,10 @@ from typing import Any
 import pulumi
 import pulumi_github as github
 
-from baseline import component
-from baseline import program as baseline_program
-from baseline.config import parse_settings
-from baseline.settings import RepositoryConfig
+from baseline.resources import component
+from baseline.resources import program as baseline_program
+from baseline.stack.settings import RepositoryConfig
+from baseline.stack.validation import parse_settings
 from workflows.templates import rendered_pipeline
 
 

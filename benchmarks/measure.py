@@ -40,9 +40,9 @@ import pulumi  # noqa: F401 (imported before timing, like everything else)
 import pulumi_github  # noqa: F401
 import yaml
 
-from baseline import mock_engine
-from baseline import program as baseline_program
-from baseline.inventory import INVENTORY_ENV
+from baseline.plan import mock_engine
+from baseline.resources import program as baseline_program
+from baseline.stack.inventory import INVENTORY_ENV
 from benchmarks import floor, org
 
 KINDS = ("program", "floor", "plan")

@@ -47,7 +47,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from baseline.config import parse_settings
+from baseline.stack.validation import parse_settings
 from benchmarks import org
 from tests.e2e.expect import seed_matching
 from tests.e2e.harness import Engine, Project, Result, install_provider

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 import yaml
 
-from baseline.mock_engine import EchoMocks
+from baseline.plan.mock_engine import EchoMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_STACK = ROOT / "Pulumi.example.yaml"

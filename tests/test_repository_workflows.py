@@ -742,8 +742,8 @@ def test_deploy_applies_every_stack_on_pushes_to_main_and_every_hour_after_the_c
     triggers = _triggers(_load(DEPLOY))
     assert set(triggers) == {"push", "schedule", "workflow_dispatch"}
     assert triggers["push"] == {"branches": ["main"]}
-    # A manual run may carry the removal allowance (baseline.removals), only through the env of
-    # the `pulumi up` step, as a value the program checks (never an expression in a script).
+    # A manual run may carry the removal allowance (baseline.stack.removals), only through the env
+    # of the `pulumi up` step, as a value the program checks (never an expression in a script).
     (allowance,) = triggers["workflow_dispatch"]["inputs"]
     assert allowance == "allow_removals"
     assert triggers["workflow_dispatch"]["inputs"][allowance]["default"] == ""

@@ -2,9 +2,9 @@
 and whose metadata says the rest (`setting`): what it means, what values it allows beyond its
 type, and how the plan names it.
 
-The stack config's JSON Schema and its validation (`baseline.schema`), the plan's labels
-(`baseline.summary`) and the configuration reference (docs/configuration.md, written by
-`python -m baseline.schema`) are all read from these declarations. Plain Python: the pipeline's
+The stack config's JSON Schema and its validation (`baseline.stack.schema`), the plan's labels
+(`baseline.plan.summary`) and the configuration reference (docs/configuration.md, written by
+`python -m baseline.stack.schema`) are all read from these declarations. Plain Python: the pipeline's
 options (`workflows.options`) are declared with it too.
 """
 
@@ -24,7 +24,7 @@ class Shown:
     """How the plan names a setting on one of its lines (`line`): `on` when the setting is true,
     `off` when false (`no <on>` unless given); a value that is not a boolean is put into `on`
     (`"homepage {}"`, or a function of it), and a false one (empty, 0) shows `off` when given.
-    Settings of one `group` are shown together where the first of them is (`baseline.summary`
+    Settings of one `group` are shown together where the first of them is (`baseline.plan.summary`
     says how each group reads)."""
 
     line: str

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from baseline.inventory import INVENTORY_ENV
+from baseline.stack.inventory import INVENTORY_ENV
 
 EXAMPLE_INVENTORY = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 

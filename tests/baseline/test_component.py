@@ -12,9 +12,9 @@ import pulumi
 import pulumi_github as github
 import pytest
 
-from baseline.component import GITHUB_ACTIONS_APP_ID, RepositoryBaseline
-from baseline.config import parse_settings
-from baseline.program import build
+from baseline.resources.component import GITHUB_ACTIONS_APP_ID, RepositoryBaseline
+from baseline.resources.program import build
+from baseline.stack.validation import parse_settings
 from workflows.backend_ci import WORKFLOW_PATH, backend_ci
 from workflows.checks import required_checks
 from workflows.options import BackendCiOptions

@@ -1,4 +1,5 @@
-"""baseline.config: the stack config becomes StackSettings, or every problem is reported."""
+"""baseline.stack.validation: the stack config becomes StackSettings, or every problem is
+reported."""
 
 from __future__ import annotations
 
@@ -8,21 +9,21 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from baseline.config import (
-    CONFIG_NAMESPACE,
-    load_settings_file,
-    load_stack_file,
-    parse_settings,
-    warnings_for,
-)
-from baseline.errors import ConfigError, ConfigErrors
-from baseline.schema import stack_schema
-from baseline.settings import (
+from baseline.stack.errors import ConfigError, ConfigErrors
+from baseline.stack.schema import stack_schema
+from baseline.stack.settings import (
     BypassActor,
     PipelineSettings,
     ProtectionSettings,
     RepositoryConfig,
     RepositorySettings,
+)
+from baseline.stack.validation import (
+    CONFIG_NAMESPACE,
+    load_settings_file,
+    load_stack_file,
+    parse_settings,
+    warnings_for,
 )
 from workflows.options import BackendCiOptions
 
@@ -739,7 +740,7 @@ def test_secret_scanning_on_a_private_repository_is_warned_about() -> None:
 def test_sha_pinning_is_a_setting_decided_for_adoption_elsewhere() -> None:
     assert RepositorySettings().sha_pinning_required is True
     # Only the 409 warning: what pinning does to an adopted repository's existing workflows is
-    # said by baseline.adoption, which reads them (tests/baseline/test_safety.py).
+    # said by baseline.stack.adoption, which reads them (tests/baseline/test_safety.py).
     (warning,) = warnings_of(None, one(adopt=True))
     assert "409" in warning
     off = one(adopt=True, settings={"sha_pinning_required": False})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from baseline.config import parse_settings
-from baseline.errors import ConfigError, ConfigErrors
+from baseline.stack.errors import ConfigError, ConfigErrors
+from baseline.stack.validation import parse_settings
 from workflows.options import BackendCiOptions
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from baseline import delivery, mock_engine, program, removals
-from baseline.config import parse_settings
-from baseline.mock_engine import Record
-from baseline.resource_types import (
+from baseline.plan import mock_engine
+from baseline.plan.mock_engine import Record
+from baseline.resources import delivery, program
+from baseline.resources.resource_types import (
     BRANCH,
     COMPONENT,
     PULL_REQUEST,
     RULESET,
     WORKFLOW_FILE,
 )
-from baseline.selection import resolve
+from baseline.stack import removals
+from baseline.stack.selection import resolve
+from baseline.stack.validation import parse_settings
 from workflows.templates import rendered_pipeline
 
 PROVIDER = {"github:owner": "example-org"}

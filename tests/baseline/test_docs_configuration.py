@@ -10,9 +10,16 @@ from typing import Any, Literal
 
 import pytest
 
-from baseline import schema, summary
-from baseline.schema import DOCS_FILE, properties, reference_table, stack_schema, with_reference
-from baseline.settings import RepositorySettings
+from baseline.plan import summary
+from baseline.stack import schema
+from baseline.stack.schema import (
+    DOCS_FILE,
+    properties,
+    reference_table,
+    stack_schema,
+    with_reference,
+)
+from baseline.stack.settings import RepositorySettings
 from workflows.declared import Shown, setting
 
 ROW = re.compile(r"^\| `([a-z_.]+)` \| ([^|]+) \|", re.MULTILINE)
@@ -34,7 +41,7 @@ def schema_keys() -> dict[str, dict[str, Any]]:
 
 def test_the_committed_reference_is_what_the_declarations_write() -> None:
     document = DOCS_FILE.read_text("utf-8")
-    assert with_reference(document) == document, "run: .venv/bin/python -m baseline.schema"
+    assert with_reference(document) == document, "run: .venv/bin/python -m baseline.stack.schema"
 
 
 def test_the_reference_has_a_row_per_key_of_the_schema() -> None:

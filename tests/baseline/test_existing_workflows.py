@@ -1,4 +1,4 @@
-"""`baseline.existing_workflows`: which existing workflows run on pull requests to the default
+"""`baseline.stack.existing_workflows`: which existing workflows run on pull requests to the default
 branch, which would fail under `sha_pinning_required`; read from a local HTTP server, and saved in
 the inventory."""
 
@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 import yaml
 
-from baseline import inventory
 from baseline.cli import main
-from baseline.existing_workflows import (
+from baseline.stack import inventory
+from baseline.stack.existing_workflows import (
     ExistingWorkflow,
     analyse,
     fetch,
     not_known_pinned,
     pull_request_workflows,
 )
-from baseline.inventory import Inventory, InventoryError, OrgRepository
+from baseline.stack.inventory import Inventory, InventoryError, OrgRepository
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
 PATH = ".github/workflows/ci.yml"

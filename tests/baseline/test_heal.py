@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from baseline import heal
-from baseline.resource_types import (
+from baseline.resources.resource_types import (
     COMPONENT,
     ORGANIZATION_RULESET,
     PULL_REQUEST,
@@ -15,7 +15,7 @@ from baseline.resource_types import (
     RULESET,
     STACK,
 )
-from baseline.settings import Removals
+from baseline.stack.settings import Removals
 
 ROOT = "urn:pulumi:e2e::repo-baseline::pulumi:pulumi:Stack::repo-baseline-e2e"
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from baseline.cli import main
-from baseline.config import load_settings_file
-from baseline.inventory import Inventory, OrgRepository, dump
-from baseline.selection import resolve
+from baseline.stack.inventory import Inventory, OrgRepository, dump
+from baseline.stack.selection import resolve
+from baseline.stack.validation import load_settings_file
 
 
 def test_a_starter_names_the_organization_and_one_new_repository(tmp_path: Path) -> None:

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 import yaml
 
-from baseline.inventory import Inventory, OrgRepository, dump
-from baseline.organization import group_key
-from baseline.plan import main
-from baseline.resource_types import (
+from baseline.plan.offline import main
+from baseline.resources.organization import group_key
+from baseline.resources.resource_types import (
     COMPONENT,
     ORGANIZATION_RULESET,
     RULESET,
     WORKFLOW_FILE,
 )
-from baseline.settings import ProtectionSettings
+from baseline.stack.inventory import Inventory, OrgRepository, dump
+from baseline.stack.settings import ProtectionSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE_AND_ORGANIZATION = {

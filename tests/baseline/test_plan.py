@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from baseline.plan import main
+from baseline.plan.offline import main
 from workflows.backend_ci import backend_ci
 from workflows.options import BackendCiOptions
 from workflows.render import render
@@ -184,7 +184,7 @@ def test_broken_config_exits_2_with_every_problem_and_nothing_on_stdout(tmp_path
 def test_mandatory_violation_exits_1_and_still_prints_the_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import baseline.component as component
+    import baseline.resources.component as component
 
     # A protection that no longer pins its checks to GitHub Actions, as a hand edit might do.
     monkeypatch.setattr(component, "GITHUB_ACTIONS_APP_ID", 1)
@@ -258,7 +258,7 @@ def test_json_plan_carries_the_warnings(plan_json: dict[str, Any]) -> None:
 
 
 def test_policy_violations_name_their_repository(monkeypatch: pytest.MonkeyPatch) -> None:
-    import baseline.component as component
+    import baseline.resources.component as component
 
     monkeypatch.setattr(component, "GITHUB_ACTIONS_APP_ID", 1)
     code, out = _plan()

@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from baseline import mock_engine
-from baseline.mock_engine import Record, Registration
+from baseline.plan import mock_engine
+from baseline.plan.mock_engine import Record, Registration
 from workflows import backend_ci as backend_ci_module
 
 PER_REPOSITORY = {

@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 
-from baseline import adoption, mock_engine, program, replaces, summary
-from baseline.config import parse_settings
-from baseline.errors import ConfigErrors
-from baseline.existing_workflows import ExistingWorkflow
-from baseline.inventory import Inventory, OrgRepository
-from baseline.mock_engine import Record
-from baseline.resource_types import COMPONENT, WORKFLOW_FILE, WORKFLOW_REMOVAL
-from baseline.selection import resolve
+from baseline.plan import mock_engine, summary
+from baseline.plan.mock_engine import Record
+from baseline.resources import program, replaces
+from baseline.resources.resource_types import COMPONENT, WORKFLOW_FILE, WORKFLOW_REMOVAL
+from baseline.stack import adoption
+from baseline.stack.errors import ConfigErrors
+from baseline.stack.existing_workflows import ExistingWorkflow
+from baseline.stack.inventory import Inventory, OrgRepository
+from baseline.stack.selection import resolve
+from baseline.stack.validation import parse_settings
 
 PROVIDER = {"github:owner": "example-org"}
 CI = ExistingWorkflow(".github/workflows/ci.yml", "CI", runs_on_pull_requests=True)

@@ -12,14 +12,16 @@ from typing import Any
 import pulumi
 import pytest
 
-from baseline import adoption, mock_engine, program, removals
-from baseline.config import load_stack_file, parse_settings
-from baseline.errors import ConfigErrors
-from baseline.existing_workflows import ExistingWorkflow
-from baseline.inventory import Inventory, OrgRepository
-from baseline.plan import main as plan_main
-from baseline.selection import EmptyRuleError, ListingError, check_organization, resolve
-from baseline.settings import Removals, RepositoryConfig
+from baseline.plan import mock_engine
+from baseline.plan.offline import main as plan_main
+from baseline.resources import program
+from baseline.stack import adoption, removals
+from baseline.stack.errors import ConfigErrors
+from baseline.stack.existing_workflows import ExistingWorkflow
+from baseline.stack.inventory import Inventory, OrgRepository
+from baseline.stack.selection import EmptyRuleError, ListingError, check_organization, resolve
+from baseline.stack.settings import Removals, RepositoryConfig
+from baseline.stack.validation import load_stack_file, parse_settings
 
 OWNER = "  github:owner: example-org\n"
 

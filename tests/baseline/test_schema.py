@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from baseline import stack_yaml
-from baseline.schema import SCHEMA_FILE, main, stack_schema
+from baseline.stack import stack_yaml
+from baseline.stack.schema import SCHEMA_FILE, main, stack_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOLEAN = {"type": "boolean"}
@@ -19,7 +19,7 @@ VALIDATOR = jsonschema.Draft202012Validator(stack_schema())
 
 def test_the_committed_schema_is_current() -> None:
     # `make test` fails when baseline/ changes and schema/stack.schema.json is not regenerated.
-    assert main(["--check"]) == 0, "run: .venv/bin/python -m baseline.schema"
+    assert main(["--check"]) == 0, "run: .venv/bin/python -m baseline.stack.schema"
     assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == stack_schema()
 
 
@@ -31,7 +31,7 @@ def test_help_prints_help_and_writes_nothing(
     with pytest.raises(SystemExit) as done:
         main(["--help"])
     assert done.value.code == 0
-    assert "usage: python -m baseline.schema [-h] [--check]" in capsys.readouterr().out
+    assert "usage: python -m baseline.stack.schema [-h] [--check]" in capsys.readouterr().out
     assert written == []
 
 
@@ -53,7 +53,7 @@ def _keys(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 @pytest.mark.parametrize("definition", ["pipeline", "protection", "settings", "repository"])
 def test_every_key_says_what_it_allows(definition: str) -> None:
     # The config's messages are the schema's: an errorMessage, or the choices of an enum, or
-    # "true or false" for a boolean (baseline.config builds the last two).
+    # "true or false" for a boolean (baseline.stack.validation builds the last two).
     for key, node in _keys(stack_schema()["$defs"][definition]):
         if "$ref" not in node:
             assert "errorMessage" in node or "enum" in node or node == {**node, **BOOLEAN}, key

@@ -1,4 +1,4 @@
-"""The contract of `baseline.sdk_internals`: what the offline plan takes from the Pulumi SDK
+"""The contract of `baseline.plan.sdk_internals`: what the offline plan takes from the Pulumi SDK
 beyond its promises, checked against the pinned SDK. A failure here names what moved."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ from importlib import metadata
 
 from pulumi.runtime import settings
 
-from baseline import sdk_internals
-from baseline.mock_engine import Record, run
+from baseline.plan import sdk_internals
+from baseline.plan.mock_engine import Record, run
 
 
 def test_the_installed_sdk_is_the_one_the_internals_were_checked_against() -> None:
     installed = metadata.version("pulumi")
     assert installed == sdk_internals.PINNED_SDK, (
-        f"pulumi {installed} is installed, baseline/sdk_internals.py was checked against "
+        f"pulumi {installed} is installed, baseline/plan/sdk_internals.py was checked against "
         f"{sdk_internals.PINNED_SDK}: re-check each internal it names, then its PINNED_SDK"
     )
 

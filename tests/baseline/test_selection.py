@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from baseline.config import parse_settings
-from baseline.errors import ConfigError, ConfigErrors
-from baseline.inventory import Inventory, OrgRepository
-from baseline.selection import Resolution, resolve, shard_of
-from baseline.settings import RepositoryConfig
+from baseline.stack.errors import ConfigError, ConfigErrors
+from baseline.stack.inventory import Inventory, OrgRepository
+from baseline.stack.selection import Resolution, resolve, shard_of
+from baseline.stack.settings import RepositoryConfig
+from baseline.stack.validation import parse_settings
 
 
 def listing(*repositories: OrgRepository) -> Inventory:
@@ -78,7 +78,7 @@ def test_each_condition_chooses_and_the_first_matching_rule_names_it() -> None:
         "sandbox-alice": "django",
         "shop-backend": "django",
     }
-    assert result.listed == 8
+    assert result.in_listing == 8
 
 
 def test_conditions_of_one_rule_must_all_hold_and_names_ignore_case() -> None:

@@ -1,4 +1,4 @@
-"""baseline.stack_yaml: a stack file reads as the Pulumi CLI reads it, not as PyYAML would.
+"""baseline.stack.stack_yaml: a stack file reads as the Pulumi CLI reads it, not as PyYAML would.
 
 Every expected value here was printed by the real CLI (v3.274.0, built by `make engine`) for the
 same file: a program exported what `pulumi.Config` returned. tests/e2e/test_config_errors.py checks
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from baseline import stack_yaml
-from baseline.config import load_settings_file
-from baseline.errors import ConfigErrors
+from baseline.stack import stack_yaml
+from baseline.stack.errors import ConfigErrors
+from baseline.stack.validation import load_settings_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

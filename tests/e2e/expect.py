@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from baseline.component import GITHUB_ACTIONS_APP_ID, repository_inputs
-from baseline.config import load_settings_file
-from baseline.settings import RepositoryConfig
+from baseline.resources.component import GITHUB_ACTIONS_APP_ID, repository_inputs
+from baseline.stack.settings import RepositoryConfig
+from baseline.stack.validation import load_settings_file
 from tests.e2e.harness import ROOT
 from tests.e2e.test_github_double import call
 from tests.github_double.pytest_plugin import ADMIN_TOKEN

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from baseline.removals import ALLOW_ENV
+from baseline.stack.removals import ALLOW_ENV
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import offline_plan, run_plan, saved_listing, writes
 from tests.e2e.harness import Project, Result

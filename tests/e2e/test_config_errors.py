@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from baseline import stack_yaml
+from baseline.stack import stack_yaml
 from tests.baseline.test_stack_yaml import TRICKY_OBJECT, TRICKY_SCALARS
 from tests.e2e.conftest import ProjectFactory, provider_config
 from tests.e2e.expect import run_plan

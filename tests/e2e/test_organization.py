@@ -9,7 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
-from baseline import inventory
+from baseline.stack import inventory
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.test_github_double import call, create_repo
 from tests.github_double.pytest_plugin import ADMIN_TOKEN

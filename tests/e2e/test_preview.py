@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from baseline.program import PREVIOUS
+from baseline.resources.program import PREVIOUS
 from tests.e2e.conftest import ProjectFactory, example_config
 from tests.e2e.expect import expected, offline_plan, saved_listing, seed_matching
 from tests.github_double.server import GitHubDouble

@@ -31,7 +31,7 @@ from pulumi._types import (
 )
 from pulumi.type_token import get_type_token
 
-from baseline import resource_types
+from baseline.resources import resource_types
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where build.sh leaves the schema it embeds in the plugin; PULUMI_GITHUB_SCHEMA overrides it.

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from baseline import replaces
-from baseline.component import GITHUB_ACTIONS_APP_ID
-from baseline.inventory import api_root
+from baseline.resources import replaces
+from baseline.resources.component import GITHUB_ACTIONS_APP_ID
+from baseline.stack.inventory import api_root
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import first, review_and_merge, writes
 from tests.e2e.test_adoption_safety import EXISTING_CI

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from baseline.config import parse_settings
+from baseline.stack.validation import parse_settings
 from tests.pipeline_e2e import sample
 from tests.pipeline_e2e.conftest import clone
 from tests.pipeline_e2e.runner import Event, LocalRunner, Machine, RunResult

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from baseline import mock_engine, program
-from baseline.config import parse_settings
-from baseline.plan import resource_json
-from baseline.resource_types import PULL_REQUEST
-from baseline.selection import resolve
+from baseline.plan import mock_engine
+from baseline.plan.offline import resource_json
+from baseline.resources import program
+from baseline.resources.resource_types import PULL_REQUEST
+from baseline.stack.selection import resolve
+from baseline.stack.validation import parse_settings
 from policies.guardrails import every_repository_protected, required_checks_match_pipeline
 from tests.policies.helpers import stack_violations
 

@@ -15,29 +15,12 @@ from typing import Any
 
 import pulumi
 
-from baseline import (
-    adoption,
-    delivery,
-    existing_workflows,
-    inventory,
-    organization,
-    removals,
-    replaces,
-    stack_yaml,
-    summary,
-)
-from baseline.component import RepositoryBaseline, RepositoryBaselineArgs
-from baseline.config import (
-    CONFIG_NAMESPACE,
-    MISSING_KEY,
-    OWNER_ALLOWED,
-    OWNER_KEY,
-    parse_settings,
-    with_lines,
-)
-from baseline.delivery import Delivered
-from baseline.errors import ConfigError, ConfigErrors
-from baseline.selection import (
+from baseline.resources import delivery, organization, replaces
+from baseline.resources.component import RepositoryBaseline, RepositoryBaselineArgs
+from baseline.resources.delivery import Delivered
+from baseline.stack import adoption, existing_workflows, inventory, removals, stack_yaml
+from baseline.stack.errors import ConfigError, ConfigErrors
+from baseline.stack.selection import (
     ADOPTED,
     EmptyRuleError,
     ListingError,
@@ -46,7 +29,15 @@ from baseline.selection import (
     needs_listing,
     resolve,
 )
-from baseline.settings import Removals, RepositoryConfig, StackSettings
+from baseline.stack.settings import Removals, RepositoryConfig, StackSettings
+from baseline.stack.validation import (
+    CONFIG_NAMESPACE,
+    MISSING_KEY,
+    OWNER_ALLOWED,
+    OWNER_KEY,
+    parse_settings,
+    with_lines,
+)
 from workflows.templates import rendered_pipeline
 
 
@@ -134,7 +125,7 @@ def load_workflows(
 
 def load_landed(owner: str, resolution: Resolution) -> set[str]:
     """The repositories delivered by pull request whose default branch has the rendered
-    pipeline: one read of the file each (`baseline.delivery`)."""
+    pipeline: one read of the file each (`baseline.resources.delivery`)."""
     proposed = [r for r in resolution.repositories if r.pipeline.delivery == "pull_request"]
     if not proposed:
         return set()
@@ -169,7 +160,8 @@ def load_replacing(
     owner: str, resolution: Resolution, previous: Mapping[str, object] | None
 ) -> dict[str, tuple[str, ...]]:
     """Per existing repository with `pipeline.replaces`, the named workflows its default branch
-    has: read for adopting it, else one listing of `.github/workflows` (`baseline.replaces`)."""
+    has: read for adopting it, else one listing of `.github/workflows`
+    (`baseline.resources.replaces`)."""
     known = removals.last_outputs(previous)
     found = replacing_known(resolution)
     wanted = [
@@ -286,10 +278,10 @@ def export(
             "url": f"{root}{owner}/{name}",
             "required_checks": list(baseline.required_checks),
             "protection_kind": baseline.protection_kind,
-            # What adoption decided, so that a later run keeps it (baseline.adoption).
+            # What adoption decided, so that a later run keeps it (baseline.stack.adoption).
             "sha_pinning_required": baseline.sha_pinning_required,
         }
-        if name.lower() in resolution.existing:
+        if name.lower() in resolution.listing_names:
             output[removals.LISTED] = True
         if adopted.get(name):
             # A repository adopted because it existed stays adopted (selection.resolve).
@@ -357,7 +349,7 @@ def resolve_repositories(
             for name, names in chosen.items()
         )
         pulumi.log.info(
-            f"repo-baseline:select: {sum(map(len, chosen.values()))} of {resolution.listed} "
+            f"repo-baseline:select: {sum(map(len, chosen.values()))} of {resolution.in_listing} "
             f"repositories of {listing.source} chosen, listed in {resolution.requests} "
             f"request(s); {rules}"
         )
@@ -447,7 +439,7 @@ def deploy(
     delivered: dict[str, Delivered] = {}
     for repo in resolution.repositories:
         if repo.adopt and repo.name.lower() not in known:
-            pulumi.log.info(f"{repo.name}: adopted; {summary.live_changes(repo)}")
+            pulumi.log.info(f"{repo.name}: adopted; {adoption.live_changes(repo)}")
         if repo.pipeline.delivery == "pull_request":
             delivered[repo.name] = Delivered(
                 landed=repo.name in landed,

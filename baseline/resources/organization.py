@@ -29,8 +29,8 @@ from typing import Any
 import pulumi
 import pulumi_github as github
 
-from baseline.component import RulesetArgs, ruleset_bypass_actors, ruleset_rules
-from baseline.settings import ProtectionSettings, RepositoryConfig
+from baseline.resources.component import RulesetArgs, ruleset_bypass_actors, ruleset_rules
+from baseline.stack.settings import ProtectionSettings, RepositoryConfig
 
 # GitHub's limit on rulesets per organization (docs, "About rulesets"; issue 16).
 MAX_ORGANIZATION_RULESETS = 75

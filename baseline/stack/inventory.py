@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from baseline import existing_workflows
-from baseline.existing_workflows import ExistingWorkflow
+from baseline.stack import existing_workflows
+from baseline.stack.existing_workflows import ExistingWorkflow
 
 # Read by the program instead of GitHub when set: a file `repo-baseline inventory` wrote.
 INVENTORY_ENV = "REPO_BASELINE_INVENTORY"

@@ -12,7 +12,7 @@ Why each option is set the way it is:
   that reports it is on the branch (or every pull request waits forever for it). With
   `pipeline.delivery: pull_request` the file reaches the branch when people merge its pull
   request, so the protection requires its checks only from the run that finds it merged
-  (`baseline.delivery`).
+  (`baseline.resources.delivery`).
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from typing import Any, Literal
 import pulumi
 import pulumi_github as github
 
-from baseline import delivery
-from baseline.delivery import Delivered
-from baseline.settings import (
+from baseline.resources import delivery
+from baseline.resources.delivery import Delivered
+from baseline.resources.workflow_removal import WorkflowRemoval
+from baseline.stack.settings import (
     ProtectionKind,
     ProtectionSettings,
     RepositoryConfig,
     RepositorySettings,
 )
-from baseline.workflow_removal import WorkflowRemoval
 from workflows.templates import RenderedPipeline
 
 TYPE_TOKEN = "repo-baseline:index:RepositoryBaseline"
@@ -53,7 +53,8 @@ class RepositoryBaselineArgs:
     config: RepositoryConfig
     pipeline: RenderedPipeline
     delivered: Delivered = field(default_factory=Delivered)
-    # `pipeline.replaces`: the named workflows the default branch still has (`baseline.replaces`).
+    # `pipeline.replaces`: the named workflows the default branch still has
+    # (`baseline.resources.replaces`).
     replacing: tuple[str, ...] = ()
     owner: str = ""  # the organization (`github:owner`), which the removal's requests name
 
@@ -298,7 +299,7 @@ class RepositoryBaseline(pulumi.ComponentResource):
         )
         if self.protected_checks is None or protection.scope == "organization":
             # Nothing yet (the pipeline waits in its pull request), or an organization ruleset
-            # shared with other repositories does (baseline.organization).
+            # shared with other repositories does (baseline.resources.organization).
             self.protection = None
         elif protection.kind == "ruleset":
             self.protection = github.RepositoryRuleset(
@@ -364,7 +365,8 @@ class RepositoryBaseline(pulumi.ComponentResource):
         pipeline: RenderedPipeline,
         kept: pulumi.ResourceOptions,
     ) -> None:
-        """The pipeline proposed in a pull request into the default branch (`baseline.delivery`).
+        """The pipeline proposed in a pull request into the default branch
+        (`baseline.resources.delivery`).
 
         Kept when they leave the program (the pull request merged, or a newer pipeline is
         proposed): the branch is GitHub's to delete on merge, and an open pull request is the

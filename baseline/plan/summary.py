@@ -17,9 +17,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from baseline.adoption import existing_ci
-from baseline.component import GITHUB_ACTIONS_APP_ID
-from baseline.resource_types import (
+from baseline.resources.component import GITHUB_ACTIONS_APP_ID
+from baseline.resources.resource_types import (
     CLASSIC,
     COMPONENT,
     ORGANIZATION_RULESET,
@@ -29,7 +28,9 @@ from baseline.resource_types import (
     WORKFLOW_FILE,
     WORKFLOW_REMOVAL,
 )
-from baseline.settings import (
+from baseline.stack import adoption
+from baseline.stack.adoption import existing_ci
+from baseline.stack.settings import (
     FEATURES,
     MERGE_METHODS,
     PROTECTION,
@@ -251,15 +252,6 @@ _NOT_READ = (
 )
 
 
-def live_changes(repo: RepositoryConfig) -> str:
-    """What an adopted repository has in GitHub that the run changes, of what the listing shows."""
-    changes = "; ".join(str(change) for change in repo.live_changes)
-    return (
-        f"{changes or 'none of the values the listing shows'} (merge methods, security features "
-        "and Actions permissions are set as above: `pulumi preview --diff` shows their live values)"
-    )
-
-
 def _line(label: str, text: str) -> str:
     return f"  [bold]{label:<{LABEL_WIDTH}}[/bold]{escape(text)}".rstrip()
 
@@ -358,7 +350,7 @@ def print_summary(
         for label, text in own:
             console.print(_line(label, text))
         if imported:
-            console.print(_line("live changes", live_changes(repo)))
+            console.print(_line("live changes", adoption.live_changes(repo)))
             running = existing_ci(repo)
             if running:
                 console.print(_line("existing CI", f"{running}: also run on pull requests"))

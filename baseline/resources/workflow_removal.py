@@ -1,4 +1,4 @@
-"""The Pulumi resource behind `pipeline.replaces` (`baseline.replaces` says what and why).
+"""The Pulumi resource behind `pipeline.replaces` (`baseline.resources.replaces` says what and why).
 
 A dynamic resource (Pulumi's own `pulumi.dynamic`: its provider runs in the Python SDK's
 `pulumi-resource-pulumi-python` plugin, which ships with the CLI): pulumi-github has no resource
@@ -27,7 +27,7 @@ from pulumi.dynamic import (
     ResourceProvider,
 )
 
-from baseline import replaces
+from baseline.resources import replaces
 
 # What identifies a proposal: any change of these is a new one.
 IDENTITY = ("owner", "repository", "base", "head", "removing")
@@ -40,7 +40,7 @@ class WorkflowRemovalProvider(ResourceProvider):
     token = ""
 
     def configure(self, req: ConfigureRequest) -> None:
-        from baseline.inventory import api_root
+        from baseline.stack.inventory import api_root
 
         self.token = req.config.get("github:token") or os.environ.get("GITHUB_TOKEN") or ""
         self.root = api_root(

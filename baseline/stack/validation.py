@@ -3,11 +3,11 @@
 Plain Python (no Pulumi): the stack file is read with `load_stack_file`, the raw values of
 `repo-baseline:defaults` and `repo-baseline:repositories` are checked by `parse_settings`.
 
-The model is the JSON Schema of `baseline.schema`: each layer (`defaults`, each repository entry)
-is validated against it with `jsonschema`, and its errors become `ConfigError`s (the path, what
-was found, the schema's `errorMessage` or its allowed values, a did-you-mean). The layers merge
-key by key (built-in defaults, `defaults`, the repository's own keys; lists replace) into the
-frozen dataclasses of `baseline.settings`. What a schema cannot say is a named rule here:
+The model is the JSON Schema of `baseline.stack.schema`: each layer (`defaults`, each repository
+entry) is validated against it with `jsonschema`, and its errors become `ConfigError`s (the path,
+what was found, the schema's `errorMessage` or its allowed values, a did-you-mean). The layers merge
+key by key (built-in defaults, `defaults`, the repository's own keys; lists replace) into the frozen
+dataclasses of `baseline.stack.settings`. What a schema cannot say is a named rule here:
 `RULES` (across keys of a section, as the layers merge them), and per entry
 `working-directory-inside-repository`, `unique-names`, `new-repository-on-main` and
 `python-version-in-python-versions`.
@@ -34,10 +34,10 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
-from baseline import stack_yaml
-from baseline.errors import ConfigError, ConfigErrors, describe
-from baseline.schema import stack_schema
-from baseline.settings import (
+from baseline.stack import stack_yaml
+from baseline.stack.errors import ConfigError, ConfigErrors, describe
+from baseline.stack.schema import stack_schema
+from baseline.stack.settings import (
     MAX_APPROVALS,
     BypassActor,
     PipelineSettings,
@@ -636,8 +636,8 @@ def _secret_scanning_problem(repository: RepositoryConfig) -> str | None:
     )
 
 
-# SHA pinning on an adopted repository is decided and warned about by `baseline.adoption`, which
-# knows its existing workflows.
+# SHA pinning on an adopted repository is decided and warned about by `baseline.stack.adoption`,
+# which knows its existing workflows.
 _PROBLEMS = (_update_problem, _secret_scanning_problem)
 
 

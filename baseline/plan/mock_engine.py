@@ -17,9 +17,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from baseline import stack_yaml
-from baseline.resource_types import STACK
-from baseline.sdk_internals import (
+from baseline.plan.sdk_internals import (
     SECRET_SIG,
     SIG_KEY,
     UNKNOWN,
@@ -29,8 +27,10 @@ from baseline.sdk_internals import (
     run_program,
     set_all_config,
 )
+from baseline.resources.resource_types import STACK
+from baseline.stack import stack_yaml
 
-PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
+PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
 
 SECRET = "[secret]"
 

@@ -239,7 +239,7 @@ def folder_files(
     folder listing gives them (one request; GitHub's 404, no folder, is none, and so is a file
     at that path). `root` is the REST root (`inventory.api_root`); errors are `InventoryError`s."""
     # Imported here: inventory imports this module for `ExistingWorkflow`.
-    from baseline.inventory import get_json
+    from baseline.stack.inventory import get_json
 
     listing = get_json(
         f"{_contents(root, owner, repository)}{DIRECTORY}"
@@ -264,7 +264,7 @@ def fetch(
 ) -> tuple[tuple[ExistingWorkflow, ...], int]:
     """The workflows of `owner/repository` on `branch`, and the requests it took: the folder
     listing (`folder_files`) and one per `.yml`/`.yaml` file. Errors are `InventoryError`s."""
-    from baseline.inventory import InventoryError, get_json
+    from baseline.stack.inventory import InventoryError, get_json
 
     base = _contents(root, owner, repository)
     ref = urllib.parse.quote(branch, safe="")
@@ -293,7 +293,7 @@ def file_text(
 ) -> str | None:
     """The text of one file of `owner/repository` on `branch` (one request); None when there is
     no such file, or GitHub sends no text for it."""
-    from baseline.inventory import get_json
+    from baseline.stack.inventory import get_json
 
     url = (
         f"{root}repos/{urllib.parse.quote(owner, safe='')}/"

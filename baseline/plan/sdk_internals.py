@@ -1,7 +1,7 @@
 """Every part of the Pulumi Python SDK the offline plan uses that the SDK does not promise, in
 one place, checked against the pinned SDK (requirements.txt).
 
-The mock engine (`baseline.mock_engine`) runs the program without the CLI. For that it needs
+The mock engine (`baseline.plan.mock_engine`) runs the program without the CLI. For that it needs
 the SDK's mocks (public), plus things the SDK keeps private: a placeholder root stack so that
 `set_mocks` does not finish a stack of its own, the runtime's sync bridge, the RPC bookkeeping
 cleared between runs, and the wire format's markers of a secret and an unknown value.

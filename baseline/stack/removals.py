@@ -3,8 +3,8 @@ stops before it changes anything.
 
 Plain Python (no Pulumi). What the stack had is its previous `repositories` output (one key per
 repository the last `pulumi up` baselined), which the program reads through the engine (a
-`StackReference` to its own stack, `baseline.program`) before it registers a single resource.
-A repository that was there and is not now loses its protection: its ruleset or classic
+`StackReference` to its own stack, `baseline.resources.program`) before it registers a single
+resource. A repository that was there and is not now loses its protection: its ruleset or classic
 protection is deleted, or in organization mode it is dropped from the organization ruleset's
 targets; its workflow file and settings are no longer managed. That happens when an entry is
 removed, when a rule stops matching (a typo, topics edited in bulk), or when a shard changes.
@@ -21,7 +21,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from baseline.settings import Removals
+from baseline.stack.settings import Removals
 
 # `REPO_BASELINE_ALLOW_REMOVALS=<n>` allows one run to remove exactly n repositories.
 ALLOW_ENV = "REPO_BASELINE_ALLOW_REMOVALS"

@@ -8,7 +8,8 @@ REPOSITORY = "github:index/repository:Repository"
 WORKFLOW_FILE = "github:index/repositoryFile:RepositoryFile"
 BRANCH = "github:index/branch:Branch"
 PULL_REQUEST = "github:index/repositoryPullRequest:RepositoryPullRequest"
-# `pipeline.replaces` (baseline.workflow_removal): a dynamic resource of Pulumi's Python SDK.
+# `pipeline.replaces` (baseline.resources.workflow_removal): a dynamic resource of Pulumi's Python
+# SDK.
 WORKFLOW_REMOVAL = "pulumi-python:dynamic:WorkflowRemoval"
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 CLASSIC = "github:index/branchProtectionV3:BranchProtectionV3"

@@ -1,6 +1,6 @@
 """`python -m baseline plan`: what `pulumi up` would do, offline, from the real program.
 
-The program runs under Pulumi's mock engine (`baseline.mock_engine`) with the config of a stack
+The program runs under Pulumi's mock engine (`baseline.plan.mock_engine`) with the config of a stack
 file; the plan is every registration the engine received, checked by the policy pack.
 Exit codes: 0 planned; 1 planned, but a mandatory policy is violated; 2 the config (or the
 listing) cannot be used; 3 refused: the run would take the baseline away from more repositories
@@ -19,25 +19,27 @@ from typing import Any, TextIO
 
 from pulumi import RunError
 
-from baseline import adoption, inventory, program, summary
-from baseline.config import load_settings_file
-from baseline.errors import ConfigErrors
-from baseline.mock_engine import Record, Registration, run
-from baseline.removals import gone_outputs, last_outputs
-from baseline.resource_types import (
+from baseline.plan import summary
+from baseline.plan.mock_engine import Record, Registration, run
+from baseline.resources import program
+from baseline.resources.resource_types import (
     COMPONENT,
     ORGANIZATION_RULESET,
     REPOSITORY_ORDER,
     WORKFLOW_FILE,
 )
-from baseline.selection import (
+from baseline.stack import adoption, inventory
+from baseline.stack.errors import ConfigErrors
+from baseline.stack.removals import gone_outputs, last_outputs
+from baseline.stack.selection import (
     EmptyRuleError,
     ListingError,
     check_organization,
     needs_listing,
     resolve,
 )
-from baseline.settings import RepositoryConfig
+from baseline.stack.settings import RepositoryConfig
+from baseline.stack.validation import load_settings_file
 from policies.evaluate import Violation, evaluate_resources
 
 PROJECT = "repo-baseline"

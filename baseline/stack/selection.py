@@ -23,10 +23,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from baseline.config import repositories_named, warnings_for
-from baseline.inventory import Inventory, OrgRepository
-from baseline.removals import created
-from baseline.settings import (
+from baseline.stack.inventory import Inventory, OrgRepository
+from baseline.stack.removals import created
+from baseline.stack.settings import (
     KEPT_UNLESS_EXPLICIT,
     KEPT_UNLESS_OWN,
     LiveChange,
@@ -36,6 +35,7 @@ from baseline.settings import (
     Shard,
     StackSettings,
 )
+from baseline.stack.validation import repositories_named, warnings_for
 from workflows.filters import branch_matches
 
 
@@ -132,10 +132,10 @@ class Resolution:
     repositories: tuple[RepositoryConfig, ...]
     skipped: tuple[tuple[str, str], ...] = ()  # (repository, why)
     warnings: tuple[str, ...] = ()
-    listed: int = 0  # repositories in the organization's listing
+    in_listing: int = 0  # how many repositories the organization's listing has
     requests: int = 0  # requests the listing took
     gone: tuple[str, ...] = ()  # entries whose repository the organization no longer has
-    existing: frozenset[str] = frozenset()  # the listing's repositories, lower-cased
+    listing_names: frozenset[str] = frozenset()  # the listing's repositories, lower-cased
 
 
 def _selected(rule: SelectRule, repository: OrgRepository) -> RepositoryConfig | str:
@@ -289,8 +289,8 @@ def resolve(
     organization = inventory.organization or "the organization"
     extra: list[str] = []
     skipped: list[tuple[str, str]] = []
-    listed: list[RepositoryConfig] = []
-    existing: list[str] = []
+    from_entries: list[RepositoryConfig] = []
+    unbaselined: list[str] = []  # entries the organization has, new to the stack
     gone: list[str] = []
     for index, entry in enumerate(settings.repositories):
         if not in_shard(entry.name, settings.shard):
@@ -305,13 +305,13 @@ def resolve(
         if last is not None and last.get(ADOPTED) is True:
             entry = replace(entry, adopt=True)
         if not entry.adopt and repository is not None and last is not None and not created(last):
-            listed.append(replace(entry, reimport=True))
+            from_entries.append(replace(entry, reimport=True))
             continue
         if not entry.adopt and (repository is None or last is not None):
-            listed.append(entry)
+            from_entries.append(entry)
             continue
         if not entry.adopt:
-            existing.append(entry.name)
+            unbaselined.append(entry.name)
             entry = replace(entry, adopt=True)
         config = (
             _existing(entry, repository, f"repositories[{index}]")
@@ -325,7 +325,7 @@ def resolve(
         if isinstance(config, str):
             skipped.append((entry.name, config))
         else:
-            listed.append(config)
+            from_entries.append(config)
     selected: list[RepositoryConfig] = []
     taken = {entry.name.lower() for entry in settings.repositories}
     for repository in sorted(inventory.repositories, key=lambda r: r.name.lower()):
@@ -356,20 +356,20 @@ def resolve(
     )
     if gone or vanished:
         extra.append(gone_message([*gone, *vanished], organization))
-    if existing:
+    if unbaselined:
         extra.append(
-            f"{repositories_named(existing)}: {organization} already has "
-            f"{_it(existing)}, but the stack's last run did not baseline {_it(existing)} (made "
+            f"{repositories_named(unbaselined)}: {organization} already has "
+            f"{_it(unbaselined)}, but the stack's last run did not baseline {_it(unbaselined)} (made "
             "by hand, or by a run that did not finish): adopted (imported), not created; what "
             "changes is listed as for adopt: true"
         )
-    repositories = (*listed, *selected)
+    repositories = (*from_entries, *selected)
     return Resolution(
         repositories,
         skipped=tuple(skipped),
         warnings=(*warnings_for(repositories), *extra),
-        listed=len(inventory.repositories),
+        in_listing=len(inventory.repositories),
         requests=inventory.requests,
         gone=tuple(gone),
-        existing=frozenset(live),
+        listing_names=frozenset(live),
     )

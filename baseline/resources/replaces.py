@@ -2,8 +2,8 @@
 replaces are deleted through a pull request, once the pipeline has landed. Never by default.
 
 Plain Python (no Pulumi): what to propose, and the GitHub requests that propose it. The program
-registers one `baseline.workflow_removal.WorkflowRemoval` for a repository when its pipeline is
-on the default branch (committed by this run, or merged from its own pull request) and
+registers one `baseline.resources.workflow_removal.WorkflowRemoval` for a repository when its
+pipeline is on the default branch (committed by this run, or merged from its own pull request) and
 `.github/workflows` still has one of the named files (one listing a run, `names_on`); `up` then
 calls `propose`. People review and merge the pull request, or close it.
 
@@ -29,8 +29,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from baseline.existing_workflows import DIRECTORY, folder_files
-from baseline.inventory import headers
+from baseline.stack.existing_workflows import DIRECTORY, folder_files
+from baseline.stack.inventory import headers
 
 BRANCH_PREFIX = "repo-baseline/replaces-"
 TITLE = "ci: remove the workflows the baseline pipeline replaces (repo-baseline)"

@@ -1,9 +1,11 @@
-"""Typed, frozen settings of a stack: what `baseline.config` produces from the stack config.
+"""Typed, frozen settings of a stack: what `baseline.stack.validation` produces from the stack
+config.
 
 Every setting is declared here once (`workflows.declared.setting`; the pipeline's options in
 `workflows.options`): its type, its default, what it means, what values it allows and how the
-plan names it. The JSON Schema and the validation (`baseline.schema`), the plan's labels
-(`baseline.summary`) and the configuration reference (docs/configuration.md) are read from them.
+plan names it. The JSON Schema and the validation (`baseline.stack.schema`), the plan's labels
+(`baseline.plan.summary`) and the configuration reference (docs/configuration.md) are read from
+them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
-from baseline.existing_workflows import ExistingWorkflow
+from baseline.stack.existing_workflows import ExistingWorkflow
 from workflows.declared import Shown, array, setting, string
 from workflows.options import BackendCiOptions
 from workflows.templates import TEMPLATES
@@ -32,7 +34,7 @@ WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
 # Approval limits GitHub accepts: rulesets take 0-10, classic branch protection 0-6.
 MAX_APPROVALS: dict[ProtectionKind, int] = {"ruleset": 10, "classic": 6}
 
-# The plan's lines these settings are shown on (`baseline.summary`).
+# The plan's lines these settings are shown on (`baseline.plan.summary`).
 REVIEWS, PROTECTION, SECURITY, SETTINGS = "reviews", "protection", "security", "settings"
 # Settings shown together: "merge methods: squash/rebase"; "on: wiki, ...; off: projects, ...".
 MERGE_METHODS, FEATURES = "merge methods", "features"
@@ -42,8 +44,8 @@ MERGE_METHODS, FEATURES = "merge methods", "features"
 class PipelineSettings:
     """`pipeline`: which template, the options it is rendered with (their keys sit next to
     these), how the workflow file reaches the default branch (committed to it, or through a pull
-    request: `baseline.delivery`), and which of the repository's own workflows it replaces
-    (`baseline.replaces`)."""
+    request: `baseline.resources.delivery`), and which of the repository's own workflows it replaces
+    (`baseline.resources.replaces`)."""
 
     template: str = setting(
         TEMPLATES[0],
@@ -98,7 +100,7 @@ class ProtectionSettings:
         "(`BranchProtectionV3`)",
     )
     # "organization": one organization ruleset per distinct protection serves every repository
-    # that shares it (baseline.organization), instead of a ruleset per repository.
+    # that shares it (baseline.resources.organization), instead of a ruleset per repository.
     scope: ProtectionScope = setting(
         "repository",
         description="`repository` (a ruleset per repository) or `organization` (one "
@@ -367,7 +369,7 @@ class RepositoryConfig:
     explicit: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()
     # For an existing repository: each value the listing shows that this run changes, and its
-    # workflows besides the baseline's (None: not read; `baseline.adoption`).
+    # workflows besides the baseline's (None: not read; `baseline.stack.adoption`).
     live_changes: tuple[LiveChange, ...] = ()
     existing_workflows: tuple[ExistingWorkflow, ...] | None = None
     # The stack's own repository, which its last run named but did not find in the listing (it
@@ -475,7 +477,7 @@ class Removals:
 @dataclass(frozen=True)
 class StackSettings:
     """The whole validated stack: the listed repositories in config order, the selection rules
-    and the shard (resolved against the organization's listing by `baseline.selection`, which
+    and the shard (resolved against the organization's listing by `baseline.stack.selection`, which
     also words the warnings about the repositories it ends with)."""
 
     repositories: tuple[RepositoryConfig, ...]

@@ -1,8 +1,9 @@
 """What adopting an existing repository must know about its own workflows, and decides from them.
 
-Plain Python (no Pulumi). The stack's repositories come from `baseline.selection`; for those this
-run adopts (an adopted entry or a selected repository that the last `pulumi up` did not baseline)
-the program reads their `.github/workflows` (`baseline.existing_workflows`), and `settle` then:
+Plain Python (no Pulumi). The stack's repositories come from `baseline.stack.selection`; for those
+this run adopts (an adopted entry or a selected repository that the last `pulumi up` did not
+baseline) the program reads their `.github/workflows` (`baseline.stack.existing_workflows`), and
+`settle` then:
 
 - turns `sha_pinning_required` on only when every action their existing workflows use is pinned
   to a full commit SHA, else off, with a warning naming the workflows to pin first (on, GitHub
@@ -19,13 +20,13 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from baseline import replaces
-from baseline.config import repositories_named
-from baseline.existing_workflows import ExistingWorkflow
-from baseline.inventory import Inventory
-from baseline.removals import last_outputs
-from baseline.selection import Resolution
-from baseline.settings import RepositoryConfig
+from baseline.resources import replaces
+from baseline.stack.existing_workflows import ExistingWorkflow
+from baseline.stack.inventory import Inventory
+from baseline.stack.removals import last_outputs
+from baseline.stack.selection import Resolution
+from baseline.stack.settings import RepositoryConfig
+from baseline.stack.validation import repositories_named
 from workflows.templates import rendered_pipeline
 
 PINNING_KEY = "settings.sha_pinning_required"
@@ -166,4 +167,13 @@ def settle(
         resolution,
         repositories=tuple(repositories),
         warnings=(*resolution.warnings, *warnings),
+    )
+
+
+def live_changes(repo: RepositoryConfig) -> str:
+    """What an adopted repository has in GitHub that the run changes, of what the listing shows."""
+    changes = "; ".join(str(change) for change in repo.live_changes)
+    return (
+        f"{changes or 'none of the values the listing shows'} (merge methods, security features "
+        "and Actions permissions are set as above: `pulumi preview --diff` shows their live values)"
     )
