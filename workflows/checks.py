@@ -3,9 +3,10 @@
 GitHub's rules (shared facts, "How GitHub names a required status check"): a job's check is its
 `name` (or id); a matrix job gives one check per combination, `NAME (v1, v2)`, unless its name
 interpolates `${{ matrix.* }}`. Only jobs that always run on a pull request may be required: the
-workflow triggers on pull requests to the branch, the job has no condition (an always-true one is
-fine), does not continue on error, and needs only required jobs (a job skipped because a job it
-needs failed reports success: actions/runner#2566).
+workflow triggers on pull requests to the branch, the job has no condition (an always-true one,
+`true` or `always()`, is fine), does not continue on error, and needs only required jobs (a job
+skipped because a job it needs failed reports success: actions/runner#2566). The cases these
+rules are tested against: tests/github_facts/pull_request_jobs.py.
 
 A workflow with a gate (`workflows.gate`) asks for one check only: the gate's, which fails unless
 every other required job succeeded. `required_job_ids` still lists every job that reports a
@@ -20,11 +21,18 @@ from workflows.filters import branch_matches
 from workflows.model import Job, Workflow
 
 _ALWAYS = re.compile(r"^\s*(\$\{\{\s*)?always\(\)(\s*\}\})?\s*$")
+# `if: true` is `success() && true` (GitHub Docs, "Evaluate expressions in workflows and actions",
+# "Status check functions": "A default status check of success() is applied unless you include
+# one of these functions"): it runs exactly when no `if` would.
+_TRUE = re.compile(r"^\s*(\$\{\{\s*)?true(\s*\}\})?\s*$")
 _MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
 def _always_runs(job: Job) -> bool:
-    return not job.continue_on_error and (job.if_ is None or bool(_ALWAYS.match(job.if_)))
+    """No `continue-on-error`, and an `if` that holds whenever what the job needs succeeded."""
+    if job.continue_on_error:
+        return False
+    return job.if_ is None or bool(_ALWAYS.match(job.if_) or _TRUE.match(job.if_))
 
 
 def required_job_ids(workflow: Workflow, branch: str) -> tuple[str, ...]:

@@ -9,7 +9,8 @@ the program's own derivation:
 - only jobs that run on every pull request can be required: the workflow triggers on
   `pull_request` for the branch (no `paths` filter, no narrowed `types`), the job has no `if:`
   (an always-true one is fine), does not `continue-on-error`, and every job it `needs` is itself
-  required (a job skipped because a job it needs failed reports success: actions/runner#2566);
+  required (a job skipped because a job it needs failed reports success: actions/runner#2566;
+  the cases: tests/github_facts/pull_request_jobs.py);
 - a gate job stands for the whole workflow: `if: always()` (so it runs, and fails, when a job it
   needs failed), no `continue-on-error`, and `needs` covering every other job that reports a
   required check; requiring its check alone is as strict as requiring them all.

@@ -3,13 +3,17 @@ requires, read uniformly."""
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .inputs import as_int, as_list, as_mapping, as_str, value_at
 from .resources import BRANCH_PROTECTION_V3, RULESET_TYPES, StackResource
+from .ruleset_patterns import pattern_matches
+
+# `conditions.refName` tokens (GitHub's REST API description, ruleset conditions for ref names).
+ALL_BRANCHES = "~ALL"
+DEFAULT_BRANCH_TOKEN = "~DEFAULT_BRANCH"
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,23 @@ def is_branch_ruleset(props: Mapping[str, Any]) -> bool:
     return target is None or target == "branch"
 
 
-def _ref_pattern_matches(pattern: str, branch: str) -> bool:
-    if pattern in ("~DEFAULT_BRANCH", "~ALL"):
+def ref_pattern_matches(pattern: str, branch: str, default_branch: str) -> bool:
+    """Whether one `refName` pattern selects `branch`: `~ALL`, `~DEFAULT_BRANCH`, or a pattern
+    matched against the full ref `refs/heads/<branch>` (GitHub refuses a bare branch name:
+    "Invalid target patterns"); the cases: tests/github_facts/ruleset_targets.py."""
+    if pattern == ALL_BRANCHES:
         return True
-    return fnmatch.fnmatchcase(f"refs/heads/{branch}", pattern) or fnmatch.fnmatchcase(
-        branch, pattern
+    if pattern == DEFAULT_BRANCH_TOKEN:
+        return branch == default_branch
+    return pattern_matches(pattern, f"refs/heads/{branch}")
+
+
+def ref_name_targets(
+    includes: Iterable[str], excludes: Iterable[str], branch: str, default_branch: str
+) -> bool:
+    """Whether a `refName` condition selects `branch`: one include matches and no exclude does."""
+    return any(ref_pattern_matches(p, branch, default_branch) for p in includes) and not any(
+        ref_pattern_matches(p, branch, default_branch) for p in excludes
     )
 
 
@@ -70,9 +86,7 @@ def ruleset_covers_default_branch(props: Mapping[str, Any], default_branch: str)
         return False
     includes = [p for p in as_list(value_at(ref_name, "includes")) if isinstance(p, str)]
     excludes = [p for p in as_list(value_at(ref_name, "excludes")) if isinstance(p, str)]
-    return any(_ref_pattern_matches(p, default_branch) for p in includes) and not any(
-        _ref_pattern_matches(p, default_branch) for p in excludes
-    )
+    return ref_name_targets(includes, excludes, default_branch, default_branch)
 
 
 def protected_branch(resource: StackResource, default_branch: str) -> str:

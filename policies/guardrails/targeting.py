@@ -4,9 +4,10 @@ An `OrganizationRuleset` names no repository: its `conditions` select them, and 
 conditions it has (besides `refName`, which selects branches):
 
 - `repositoryName`: one `includes` pattern matches and no `excludes` pattern does; patterns are
-  Ruby's `File.fnmatch` with `File::FNM_PATHNAME` only, so case-sensitive (GitHub docs, "Creating
-  rulesets for a repository", "Using fnmatch syntax"); a repository name has no `/`, so `*` is
-  any run of characters, `?` one, `[..]` a set; `~ALL` is every repository;
+  Ruby's `File.fnmatch` with `File::FNM_PATHNAME` only, so case-sensitive, and a wildcard does
+  not match a leading `.` (GitHub docs, "Creating rulesets for repositories in your
+  organization", "Using fnmatch syntax"; `ruleset_patterns`); a repository name has no `/`, so
+  `*` is any run of characters, `?` one, `[..]` a set; `~ALL` is every repository;
 - `repositoryProperty`: every `includes` entry `{name, propertyValues}` matches the repository's
   custom property of that name (one of its values is listed) and no `excludes` entry does;
   the values are read from the stack's `RepositoryCustomProperty` resources, so a repository
@@ -24,18 +25,20 @@ are indexed once per run, so deciding costs no more than one match per repositor
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .inputs import UnknownValueError, as_int, as_list, as_mapping, as_str, value_at
+from .ruleset_patterns import translate
 
 ALL_REPOSITORIES = "~ALL"
 # The property source GitHub reads when a condition names none; `system` properties (such as
 # a repository's visibility) are not in the stack, so they are undecided.
 CUSTOM_SOURCE = "custom"
+# A pattern without these is its name, compared as is (no quoting character, no leading-period
+# rule for a name it equals, case-sensitive).
 _WILDCARDS = frozenset("*?[")
 
 
@@ -105,8 +108,10 @@ def _name_matcher(patterns: Iterable[str], names: frozenset[str]) -> frozenset[s
         else:
             wildcards.append(pattern)
     matched = set(literals & names)
-    if wildcards:
-        expression = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in wildcards))
+    # A pattern GitHub cannot read as a set (`[^...]`) matches nothing (`ruleset_patterns`).
+    sources = [source for source in map(translate, wildcards) if source is not None]
+    if sources:
+        expression = re.compile("|".join(f"(?:{source})" for source in sources))
         matched.update(name for name in names if expression.match(name))
     return frozenset(matched)
 

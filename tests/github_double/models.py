@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import fnmatch
 import hashlib
 import itertools
 import re
@@ -306,6 +305,113 @@ class CustomProperty:
         return None
 
 
+# --- Ruleset patterns ----------------------------------------------------------------------------
+
+
+def ruleset_fnmatch(pattern: str, name: str) -> bool:
+    """Whether a ruleset's pattern matches `name` (a full ref, or a repository's name).
+
+    GitHub Docs, "Creating rulesets for a repository", "Using `fnmatch` syntax": Ruby's
+    `File.fnmatch` with `File::FNM_PATHNAME`; "Unsupported `fnmatch` syntax": no backslash
+    quoting, no `[^...]` complement, no `FNM_EXTGLOB`. Without `FNM_CASEFOLD` or `FNM_DOTMATCH`
+    (none documented) it is case-sensitive and a wildcard skips a leading period. Ported from
+    Ruby's `fnmatch` (dir.c) one path segment at a time; a `[^...]` set, whose meaning GitHub
+    leaves open, matches nothing. The cases: tests/github_facts/ruleset_targets.py.
+    """
+    return _segments_match(_pattern_segments(pattern), name.split("/"))
+
+
+def _pattern_segments(pattern: str) -> list[str]:
+    """Split at each `/` that is not inside a set (Ruby's set may hold a `/`, never matched)."""
+    segments: list[str] = []
+    current, index = "", 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "[":
+            body = index + 2 if pattern.startswith(("!", "^"), index + 1) else index + 1
+            end = pattern.find("]", body)
+            if end != -1:
+                current += pattern[index : end + 1]
+                index = end + 1
+                continue
+        if char == "/":
+            segments.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    return [*segments, current]
+
+
+def _segments_match(patterns: list[str], names: list[str]) -> bool:
+    if not patterns:
+        return not names
+    if patterns[0] == "**" and len(patterns) > 1:
+        # `**/`: zero or more directories, none of them starting with a period.
+        for skipped in range(len(names) + 1):
+            if _segments_match(patterns[1:], names[skipped:]):
+                return True
+            if skipped < len(names) and names[skipped].startswith("."):
+                return False
+        return False
+    return (
+        bool(names)
+        and _segment_matches(patterns[0], names[0])
+        and _segments_match(patterns[1:], names[1:])
+    )
+
+
+def _segment_matches(pattern: str, name: str) -> bool:
+    """One segment, as Ruby's `fnmatch_helper`: `*` (backtracking), `?`, `[set]`, literals."""
+    if name.startswith(".") and not pattern.startswith("."):
+        return False
+    p = s = 0
+    star: tuple[int, int] | None = None  # (pattern index after the `*`, name index it took)
+    while True:
+        if p < len(pattern) and pattern[p] == "*":
+            while p < len(pattern) and pattern[p] == "*":
+                p += 1
+            if p == len(pattern):
+                return True
+            star = (p, s)
+            continue
+        if s == len(name):
+            if p == len(pattern):
+                return True
+        elif p < len(pattern):
+            step = _one_char(pattern, p, name[s])
+            if step is not None:
+                p, s = step, s + 1
+                continue
+        if star is None or star[1] >= len(name):
+            return False
+        star = (star[0], star[1] + 1)
+        p, s = star
+
+
+def _one_char(pattern: str, p: int, char: str) -> int | None:
+    """The pattern index after the element at `p` if it matches `char`, else None."""
+    if pattern[p] == "?":
+        return p + 1
+    if pattern[p] != "[":
+        return p + 1 if pattern[p] == char else None
+    negated = pattern.startswith("!", p + 1)
+    end = pattern.find("]", p + (2 if negated else 1))
+    if end == -1 or pattern.startswith("^", p + 1):
+        return None
+    members = pattern[p + (2 if negated else 1) : end]
+    found, index = False, 0
+    while index < len(members):
+        if index + 2 < len(members) and members[index + 1] == "-":
+            low, high = members[index], members[index + 2]
+            found = found or low <= char <= high or char in (low, high)
+            index += 3
+        else:
+            found = found or members[index] == char
+            index += 1
+    return end + 1 if found != negated else None
+
+
 @dataclass
 class Ruleset:
     id: int
@@ -335,7 +441,8 @@ class Ruleset:
                 return True
             if pattern == "~DEFAULT_BRANCH":
                 return branch == default_branch
-            return fnmatch.fnmatchcase(f"refs/heads/{branch}", pattern)
+            # The full ref: GitHub refuses a bare branch name ("Invalid target patterns").
+            return ruleset_fnmatch(pattern, f"refs/heads/{branch}")
 
         return any(map(matches, includes)) and not any(map(matches, excludes))
 
@@ -958,8 +1065,9 @@ class GitHubBackend:
             by_name = conditions["repository_name"] or {}
 
             def matches(pattern: str) -> bool:
-                # Repository names are case-insensitive on GitHub; so is this match (a guess).
-                return pattern == "~ALL" or fnmatch.fnmatchcase(repo.name.lower(), pattern.lower())
+                # Case-sensitive: fnmatch without FNM_CASEFOLD (`ruleset_fnmatch`), although
+                # GitHub finds a repository by its name in any case.
+                return pattern == "~ALL" or ruleset_fnmatch(pattern, repo.name)
 
             return any(map(matches, by_name.get("include", []))) and not any(
                 map(matches, by_name.get("exclude", []))

@@ -11,6 +11,11 @@ Source: GitHub Docs, "Workflow syntax for GitHub Actions", "Filter pattern cheat
   each of these special characters with `\\`."
 The cheat sheet's own examples are among the cases (`feature/*`, `feature/**`, `v2*`,
 `'*feature'`, `v[12].[0-9]+.[0-9]+`, `[CB]at`).
+
+Tested against: `workflows/filters.py` and the policy pack (`pipeline.branch_matches`). Not the
+GitHub double (it runs no workflows, so it never matches a workflow's branch filter) nor the
+pipeline runner (it runs the workflow it is given, whatever the event's branch; the caller
+decides which events start it).
 """
 
 from __future__ import annotations

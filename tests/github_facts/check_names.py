@@ -7,6 +7,11 @@ repositories' required checks (antrea-io/antrea#3563, NixOS/nixpkgs#417957):
 - a matrix job whose name uses no `${{ matrix.* }}` expression reports one check per combination,
   `NAME (v1, v2)`, the values in the order the matrix's keys are written;
 - a name that uses matrix expressions is interpolated, with no suffix.
+
+Tested against: `workflows/checks.py` and the policy pack (`pipeline.job_checks`). Not the GitHub
+double (a test reports its check runs by name) nor the pipeline runner (it appends `(v1, v2)` to
+every matrix job's name and interpolates none: the rendered pipeline's names use no matrix
+expression).
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.github_facts import pull_request_jobs
 from tests.pipeline_e2e.expressions import ExpressionError, condition, evaluate, interpolate
 from tests.pipeline_e2e.runner import Event, LocalRunner, Machine, NotEmulatedError, RunResult
 
@@ -126,13 +128,20 @@ WORKFLOW = {
 }
 
 
-def _run(tmp_path: Path, cancel_before: str | None = None) -> RunResult:
+def _run(
+    tmp_path: Path,
+    cancel_before: str | None = None,
+    *,
+    workflow: Mapping[str, Any] = WORKFLOW,
+    event: Callable[[str], Event] = Event.push,
+) -> RunResult:
+    """`workflow` committed to a new repository and run for `event` at that commit."""
     repository = tmp_path / "repository"
     (repository / "app").mkdir(parents=True)
     (repository / "app" / "README").write_text("app\n", encoding="utf-8")
-    workflow = repository / ".github" / "workflows" / "t.yml"
-    workflow.parent.mkdir(parents=True)
-    workflow.write_text(yaml.safe_dump(WORKFLOW), encoding="utf-8")
+    path = repository / ".github" / "workflows" / "t.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump(dict(workflow)), encoding="utf-8")
     identity = {
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -152,7 +161,7 @@ def _run(tmp_path: Path, cancel_before: str | None = None) -> RunResult:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     runner = LocalRunner(repository, machine, scratch)
-    return runner.run(".github/workflows/t.yml", Event.push(sha), cancel_before=cancel_before)
+    return runner.run(".github/workflows/t.yml", event(sha), cancel_before=cancel_before)
 
 
 @pytest.fixture
@@ -221,3 +230,35 @@ def test_a_cancelled_run_cancels_what_has_not_run_but_always_jobs(tmp_path: Path
 def test_cancelling_before_an_unknown_job_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NotEmulatedError, match="no such job"):
         _run(tmp_path, cancel_before="deploy")
+
+
+# --- The shared facts: which jobs run, and report what, on a pull request ---------------------
+
+
+def _facts_workflow(case: pull_request_jobs.Case) -> dict[str, Any]:
+    """The case's workflow as a file: each job one `run:` step, `false` when it is to fail."""
+    jobs: dict[str, Any] = {}
+    for job in case.workflow.jobs:
+        body: dict[str, Any] = {
+            "runs-on": "ubuntu-latest",
+            "steps": [{"run": "false" if job.id in case.failing else "true"}],
+        }
+        if job.needs:
+            body["needs"] = list(job.needs)
+        if job.if_ is not None:
+            body["if"] = job.if_
+        jobs[job.id] = body
+    return {"name": "facts", "on": {"pull_request": {}}, "jobs": jobs}
+
+
+# The runner runs the workflow it is given, whatever the event's base branch: a case where GitHub
+# does not start the workflow (no check at all) is the caller's to decide, not the runner's.
+STARTED = [case for case in pull_request_jobs.CASES if case.checks]
+
+
+@pytest.mark.parametrize("case", STARTED, ids=lambda case: case.title)
+def test_the_runner_runs_and_skips_the_jobs_as_github_does_on_a_pull_request(
+    tmp_path: Path, case: pull_request_jobs.Case
+) -> None:
+    run = _run(tmp_path, workflow=_facts_workflow(case), event=Event.pull_request)
+    assert run.conclusions() == dict(case.checks), run.report()

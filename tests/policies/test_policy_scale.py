@@ -4,7 +4,6 @@ and an organization ruleset over a thousand repositories costs one match per rep
 from __future__ import annotations
 
 import copy
-import fnmatch
 import time
 from collections.abc import Callable, Iterator
 
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from policies.evaluate import evaluate_resources
-from policies.guardrails import pipeline
+from policies.guardrails import pipeline, ruleset_patterns, targeting
 from tests.policies.conftest import CI_WORKFLOW, organization_plan, organization_ruleset
 from tests.policies.helpers import Plan
 
@@ -107,13 +106,13 @@ THOUSAND = [f"svc-{index:04d}" for index in range(1000)]
 def translations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every name pattern compiled while the test runs."""
     compiled: list[str] = []
-    translate: Callable[[str], str] = fnmatch.translate
+    translate: Callable[[str], str | None] = ruleset_patterns.translate
 
-    def counting(pattern: str) -> str:
+    def counting(pattern: str) -> str | None:
         compiled.append(pattern)
         return translate(pattern)
 
-    monkeypatch.setattr(fnmatch, "translate", counting)
+    monkeypatch.setattr(targeting, "translate", counting)
     return compiled
 
 
