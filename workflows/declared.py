@@ -4,8 +4,8 @@ type, and how the plan names it.
 
 The stack config's JSON Schema and its validation (`baseline.stack.schema`), the plan's labels
 (`baseline.plan.summary`) and the configuration reference (docs/configuration.md, written by
-`python -m baseline.stack.schema`) are all read from these declarations. Plain Python: the pipeline's
-options (`workflows.options`) are declared with it too.
+`python -m baseline.stack.schema`) are all read from these declarations. Plain Python: the
+pipeline's options (`workflows.options`) are declared with it too.
 """
 
 from __future__ import annotations

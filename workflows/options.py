@@ -57,7 +57,8 @@ class BackendCiOptions:
     """Per-repository knobs of `backend_ci`; every field has the seed's value as default.
 
     `python_versions` empty means "just `python_version`"; use `versions` to read the effective
-    list. Validation of user input lives in `baseline.stack.validation`; this class trusts its caller.
+    list. Validation of user input lives in `baseline.stack.validation`; this class trusts its
+    caller.
     """
 
     working_directory: str = setting(

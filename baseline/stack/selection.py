@@ -359,9 +359,9 @@ def resolve(
     if unbaselined:
         extra.append(
             f"{repositories_named(unbaselined)}: {organization} already has "
-            f"{_it(unbaselined)}, but the stack's last run did not baseline {_it(unbaselined)} (made "
-            "by hand, or by a run that did not finish): adopted (imported), not created; what "
-            "changes is listed as for adopt: true"
+            f"{_it(unbaselined)}, but the stack's last run did not baseline {_it(unbaselined)} "
+            "(made by hand, or by a run that did not finish): adopted (imported), not created; "
+            "what changes is listed as for adopt: true"
         )
     repositories = (*from_entries, *selected)
     return Resolution(
