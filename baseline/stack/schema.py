@@ -1,13 +1,14 @@
-"""The stack config's one declarative model: the JSON Schema (2020-12) of a stack file.
+"""The JSON Schema (2020-12) of a stack file, derived from the settings' declarations.
 
-`baseline.stack.validation` validates each layer of the config (`defaults`, each repository entry)
-against these definitions and turns the errors into `ConfigError`s; editors read the committed copy,
-`schema/stack.schema.json` (drift-checked by the tests: `python -m baseline.stack.schema` rewrites
-it,
-`--check` fails when it differs). Each key says its type, range, allowed values and default, and
-in `errorMessage` (which VS Code's JSON and YAML language servers show in place of their own)
-what is allowed, in the words of a `ConfigError`; a `not` subschema's `description` says what it
-rejects. Rules across keys, layers or entries are `baseline.stack.validation`'s named checks.
+Each key's schema is what its field's type says, what its declaration allows beyond it
+(`workflows.declared.setting`: a pattern, a range, an `errorMessage` saying what is allowed in
+the words of a `ConfigError`, which VS Code's JSON and YAML language servers show in place of
+their own), what it means and its default. `baseline.stack.validation` validates each layer of
+the config (`defaults`, each repository entry) against these definitions; editors read the
+committed copy, `schema/stack.schema.json`. `python -m baseline.stack.schema` rewrites it and the
+configuration reference's table of keys (docs/configuration.md); `--check` fails when either
+differs. The keys of `select` rules are not settings and are written here. Rules across keys,
+layers or entries are `baseline.stack.validation`'s named checks.
 """
 
 from __future__ import annotations
