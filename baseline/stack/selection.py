@@ -211,6 +211,10 @@ def adopted(config: RepositoryConfig, repository: OrgRepository) -> RepositoryCo
         settings=replace(config.settings, **values),
     )
     changes = []
+    if config.name != repository.name:
+        # The entry names it in another case: the repository is renamed to it, and an
+        # organization ruleset targets names case-sensitively (tests/github_facts).
+        changes.append(LiveChange("name", repository.name, config.name))
     for key in decided:
         new, old = _current(kept, key), _live(repository, key)
         # Topics unset are not managed; a description of neither is no change.

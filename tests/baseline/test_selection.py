@@ -106,6 +106,8 @@ def test_an_entry_of_repositories_wins_over_the_rules() -> None:
     assert configs["SHOP-backend"].selected_by is None
     assert configs["SHOP-backend"].description == "Shop"
     assert "shop-backend" not in configs
+    # Named in another case than GitHub's: the run renames it, and says so first.
+    assert str(configs["SHOP-backend"].live_changes[0]) == 'name: "shop-backend" -> "SHOP-backend"'
 
 
 def test_an_existing_repository_the_stack_did_not_baseline_is_adopted_not_created() -> None:
