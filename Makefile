@@ -53,10 +53,10 @@ $(ENGINE_BIN)/pulumi-resource-github: engine/provider/go.mod engine/provider/go.
 	engine/provider/build.sh $(ENGINE_BIN)
 
 # GitHub's OpenAPI description, which the GitHub double checks every request and answer against.
-GITHUB_SPEC := tests/github_double/node_modules/@octokit/openapi/package.json
+GITHUB_SPEC := testing/github_double/node_modules/@octokit/openapi/package.json
 
-$(GITHUB_SPEC): tests/github_double/package.json tests/github_double/package-lock.json
-	npm ci --prefix tests/github_double --no-audit --no-fund --loglevel=error
+$(GITHUB_SPEC): testing/github_double/package.json testing/github_double/package-lock.json
+	npm ci --prefix testing/github_double --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # `pulumi preview` and `pulumi up` with the real CLI and provider against the GitHub double.
@@ -72,9 +72,10 @@ bench: $(STAMP) engine $(GITHUB_SPEC)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(ENGINE_BIN)
 
-# The rendered pipeline run job by job on a sample Django + Poetry backend (tests/pipeline_e2e).
-# Installs the pinned Poetry in its own virtualenv and, when missing, PostgreSQL's server; the
-# prepared sample (lock file, download caches) stays in PIPELINE_E2E_HOME for later runs.
+# The rendered pipeline run job by job (testing/pipeline_runner) on a sample Django + Poetry
+# backend (tests/pipeline_e2e). Installs the pinned Poetry in its own virtualenv and, when
+# missing, PostgreSQL's server; the prepared sample (lock file, download caches) stays in
+# PIPELINE_E2E_HOME for later runs.
 .PHONY: pipeline-e2e
 PIPELINE_E2E_HOME ?= $(VENV)/pipeline-e2e
 POETRY_VENV := $(PIPELINE_E2E_HOME)/poetry

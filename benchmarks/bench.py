@@ -56,8 +56,8 @@ from benchmarks.real_engine import (
     hours,
 )
 from benchmarks.targets import Outcome, Size, check
+from testing.github_double import SpecNotInstalledError
 from tests.e2e.harness import Engine, EngineMissingError
-from tests.github_double.contract import SpecNotInstalledError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"

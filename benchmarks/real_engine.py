@@ -3,7 +3,7 @@
 The commands a user runs, with the CLI and provider `make engine` builds, run through
 tests/e2e/harness.py (`Engine`, `Project`, `install_provider`; how the program and the policy pack
 are started there is said in that module and in engine/README.md), with a file backend, on the
-synthetic organisation of `benchmarks.org`, against the GitHub double (tests/github_double)
+synthetic organisation of `benchmarks.org`, against the GitHub double (testing/github_double)
 serving that organisation. `STACKS` lists them (and `ORGANIZATION_STACKS`, the same commands in
 organization mode: repositories chosen by topic, one organization ruleset, the gate): each stack
 is new, and its first command is a
@@ -49,11 +49,9 @@ from typing import Any
 
 from baseline.stack.validation import parse_settings
 from benchmarks import org
+from testing.github_double import Contract, GitHubDouble, User
 from tests.e2e.expect import seed_matching
 from tests.e2e.harness import Engine, Project, Result, install_provider
-from tests.github_double.contract import Contract
-from tests.github_double.models import User
-from tests.github_double.server import GitHubDouble, _Answer
 
 TOKEN = "bench-admin-token"
 ADMIN = User("bench-admin")
@@ -99,20 +97,6 @@ DEFAULT_WRITE_DELAY_SECONDS = 1
 def hours(requests_per_repository: float, repositories: int, per_hour: int) -> float:
     """Hours of a rate limit that `repositories` repositories take at this many requests each."""
     return requests_per_repository * repositories / per_hour
-
-
-class TimedDouble(GitHubDouble):
-    """The double, adding up the time it spends answering (contract checks included)."""
-
-    busy_seconds = 0.0
-
-    def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
-        # Called with the double's lock held, so the intervals never overlap.
-        started = time.perf_counter()
-        try:
-            return super()._handle(method, target, headers, body)
-        finally:
-            self.busy_seconds += time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -279,11 +263,11 @@ class Bench:
     @contextmanager
     def stack(
         self, repositories: int, env: Mapping[str, str], mode: str = REPOSITORY_MODE
-    ) -> Iterator[tuple[Project, TimedDouble]]:
+    ) -> Iterator[tuple[Project, GitHubDouble]]:
         """A new stack of `repositories` against a fresh double serving the organisation; its
         commands run with `env` added. In organization mode the repositories exist, with the
         topic its rule selects."""
-        double = TimedDouble(org.OWNER, {TOKEN: ADMIN}, contract=self.contract)
+        double = GitHubDouble(org.OWNER, {TOKEN: ADMIN}, contract=self.contract)
         with double:
             if mode == ORGANIZATION_MODE:
                 config = org.selected_stack_config()
@@ -309,7 +293,7 @@ class Bench:
         name: str,
         project: Project,
         repositories: int,
-        double: TimedDouble,
+        double: GitHubDouble,
         command: Any,
         *,
         applied: bool = False,

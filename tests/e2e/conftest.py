@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from testing.github_double import GitHubDouble
+from testing.github_double.pytest_plugin import ADMIN_TOKEN, github_contract, github_double
 from tests.e2e.harness import ROOT, Engine, EngineMissingError, Project, install_provider
-from tests.github_double.pytest_plugin import ADMIN_TOKEN, github_contract, github_double
-from tests.github_double.server import GitHubDouble
 
 __all__ = ["github_contract", "github_double"]
 

@@ -17,10 +17,10 @@ from typing import Any
 from baseline.resources.component import GITHUB_ACTIONS_APP_ID, repository_inputs
 from baseline.stack.settings import RepositoryConfig
 from baseline.stack.validation import load_settings_file
+from testing.github_double import GitHubDouble
+from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.harness import ROOT
 from tests.e2e.test_github_double import call
-from tests.github_double.pytest_plugin import ADMIN_TOKEN
-from tests.github_double.server import GitHubDouble
 from workflows.templates import RenderedPipeline, rendered_pipeline
 
 __all__ = ["GITHUB_ACTIONS_APP_ID"]

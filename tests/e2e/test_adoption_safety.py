@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from baseline.stack.removals import ALLOW_ENV
+from testing.github_double import GitHubDouble
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import offline_plan, run_plan, saved_listing, writes
 from tests.e2e.harness import Project, Result
 from tests.e2e.test_github_double import call
-from tests.github_double.server import GitHubDouble
 
 WORKFLOW = ".github/workflows/backend-ci.yml"
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 from baseline.stack import stack_yaml
+from testing.github_double import GitHubDouble
 from tests.baseline.test_stack_yaml import TRICKY_OBJECT, TRICKY_SCALARS
 from tests.e2e.conftest import ProjectFactory, provider_config
 from tests.e2e.expect import run_plan
 from tests.e2e.harness import Result
-from tests.github_double.server import GitHubDouble
 
 MISTAKES = """\
 config:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from testing.github_double import GitHubDouble, User
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import review_and_merge, writes
 from tests.e2e.test_github_double import call
-from tests.github_double.models import User
-from tests.github_double.server import GitHubDouble
 
 WORKFLOW = ".github/workflows/backend-ci.yml"
 REVIEWER = "test-reviewer-token"

@@ -21,11 +21,10 @@ from typing import Any
 
 import pytest
 
+from testing.github_double import GitHubDouble, User
+from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.harness import Project
-from tests.github_double.models import User
-from tests.github_double.pytest_plugin import ADMIN_TOKEN
-from tests.github_double.server import GitHubDouble
 from tests.test_repository_workflows import drift_script
 
 READ_TOKEN = "drift-read-only-token"

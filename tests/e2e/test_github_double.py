@@ -1,6 +1,6 @@
 """The GitHub double's own tests: the behaviour the end-to-end runs rely on, over real HTTP.
 
-Each test gets a fresh double (tests/github_double/pytest_plugin.py) whose teardown fails the
+Each test gets a fresh double (testing/github_double/pytest_plugin.py) whose teardown fails the
 test on any recorded violation; tests that provoke violations on purpose take them first.
 """
 
@@ -19,10 +19,18 @@ from typing import Any
 
 import pytest
 
-from tests.github_double import App, GitHubDouble, User, pytest_plugin, responses, urls
-from tests.github_double.contract import Contract, SpecNotInstalledError
-from tests.github_double.models import git_blob_sha
-from tests.github_double.pytest_plugin import ADMIN_TOKEN, ORG
+from testing.github_double import (
+    App,
+    Contract,
+    GitHubDouble,
+    SpecNotInstalledError,
+    User,
+    pytest_plugin,
+    urls,
+)
+from testing.github_double.handlers import contents, orgs
+from testing.github_double.models import git_blob_sha
+from testing.github_double.pytest_plugin import ADMIN_TOKEN, ORG
 
 github_contract = pytest_plugin.github_contract
 github_double = pytest_plugin.github_double
@@ -224,7 +232,7 @@ def test_a_path_parameter_breaking_the_contract_is_refused(gh: GitHubDouble) -> 
 def test_an_answer_breaking_the_contract_is_500_and_recorded(
     gh: GitHubDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(responses, "render_org", lambda call: {"login": 7})
+    monkeypatch.setattr(orgs, "render_org", lambda call: {"login": 7})
     answer = call(gh, "GET", f"/orgs/{ORG}")
 
     assert answer.status == 500
@@ -246,7 +254,7 @@ def test_the_provider_style_status_checks_without_contexts_are_accepted_as_a_spe
 
 
 def test_a_missing_description_fails_with_the_install_command(tmp_path: Path) -> None:
-    with pytest.raises(SpecNotInstalledError, match=r"npm ci --prefix tests/github_double"):
+    with pytest.raises(SpecNotInstalledError, match=r"npm ci --prefix testing/github_double"):
         Contract.load(tmp_path / "api.github.com.json")
 
 
@@ -569,14 +577,14 @@ def test_a_listing_breaking_the_description_is_refused(
     gh: GitHubDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gh.seed_repository("billing", WORKFLOW_FILES)
-    original = responses.render_directory_item
+    original = contents.render_directory_item
 
     def without_sha(*args: Any) -> dict[str, Any]:
         item = original(*args)
         del item["sha"]
         return item
 
-    monkeypatch.setattr(responses, "render_directory_item", without_sha)
+    monkeypatch.setattr(contents, "render_directory_item", without_sha)
     answer = call(gh, "GET", f"/repos/{ORG}/billing/contents/.github/workflows")
 
     assert answer.status == 500
@@ -637,6 +645,64 @@ def test_rulesets_have_ids_and_are_read_updated_and_deleted(gh: GitHubDouble) ->
     assert updated["rules"] == read["rules"]
     assert deleted.status == 204
     assert call(gh, "GET", path).status == 404
+
+
+@pytest.mark.parametrize(
+    ("target", "include", "exclude", "refused"),
+    [
+        ("branch", ["main"], [], "'main'"),
+        ("branch", ["~DEFAULT_BRANCH"], ["feature/*"], "'feature/*'"),
+        ("branch", ["refs/tags/v*", "release"], [], "'refs/tags/v*', 'release'"),
+        ("tag", ["refs/heads/main"], [], "'refs/heads/main'"),
+        ("branch", [""], [], "''"),
+    ],
+)
+def test_a_ref_pattern_that_is_not_a_full_ref_is_refused_422(
+    gh: GitHubDouble, target: str, include: list[str], exclude: list[str], refused: str
+) -> None:
+    create_repo(gh)
+    kept = add_ruleset(gh)
+    path = f"/repos/{ORG}/shop/rulesets"
+    ref_name = {"include": include, "exclude": exclude}
+    body = {
+        "name": "targets",
+        "target": target,
+        "enforcement": "active",
+        "conditions": {"ref_name": ref_name},
+        "rules": [{"type": "deletion"}],
+    }
+    created = call(gh, "POST", path, body)
+    updated = call(
+        gh, "PUT", f"{path}/{kept}", {"target": target, "conditions": body["conditions"]}
+    )
+
+    # GitHub's answer (integrations/terraform-provider-github#2660): the entry is a string.
+    for answer in (created, updated):
+        assert answer.status == 422, answer.body
+        assert answer.body["message"] == "Validation Failed"
+        assert answer.body["errors"] == [f"Invalid target patterns: {refused}"]
+    assert gh.log[-1].spec_gaps == ("string-validation-error",)
+    rulesets = gh.state()["repositories"]["shop"]["rulesets"]
+    assert [r["name"] for r in rulesets] == ["baseline"]
+    assert rulesets[0]["conditions"]["ref_name"]["include"] == ["~DEFAULT_BRANCH"]
+
+
+def test_full_refs_and_githubs_two_names_are_valid_ref_patterns(gh: GitHubDouble) -> None:
+    create_repo(gh)
+    path = f"/repos/{ORG}/shop/rulesets"
+    patterns = {
+        "branch": {"include": ["~DEFAULT_BRANCH", "refs/heads/qa/**/*"], "exclude": ["~ALL"]},
+        "tag": {"include": ["refs/tags/v*"], "exclude": ["~DEFAULT_BRANCH"]},
+    }
+    for target, ref_name in patterns.items():
+        body = {
+            "name": target,
+            "target": target,
+            "enforcement": "active",
+            "conditions": {"ref_name": ref_name},
+            "rules": [{"type": "deletion"}],
+        }
+        assert call(gh, "POST", path, body).status == 201
 
 
 def test_classic_protection_requiring_reviews_refuses_admins_when_enforced(
@@ -742,6 +808,16 @@ def test_a_get_carries_an_etag_and_a_matching_if_none_match_is_304(gh: GitHubDou
 # --- State and log --------------------------------------------------------------------------------
 
 
+def test_the_double_adds_up_the_time_it_spends_answering(gh: GitHubDouble) -> None:
+    assert gh.busy_seconds == 0.0
+    create_repo(gh)
+    after_one = gh.busy_seconds
+    call(gh, "GET", f"/repos/{ORG}/shop")
+
+    # Each answer's contract checks are part of it (make bench reads this as "double s").
+    assert 0 < gh.log[0].validation_ms / 1000 <= after_one < gh.busy_seconds
+
+
 def test_state_and_log_are_json_in_python_and_over_http(gh: GitHubDouble) -> None:
     create_repo(gh)
     put_file(gh, "name: ci\n")
@@ -772,7 +848,7 @@ def test_the_double_runs_standalone_and_writes_its_state_file(
         [
             sys.executable,
             "-m",
-            "tests.github_double",
+            "testing.github_double",
             "--token",
             "t=user:octo",
             "--state-file",

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pytest
 
-from tests.github_double.models import GitHubBackend, Ruleset, User
+from testing.github_double.models import GitHubBackend, Ruleset, User
 from tests.github_facts.ruleset_targets import (
     REF_CASES,
     REPOSITORY_CASES,

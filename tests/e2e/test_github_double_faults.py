@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from testing.github_double import Fault, GitHubDouble, pytest_plugin
+from testing.github_double.faults import SECONDARY_RATE_LIMIT_MESSAGE
+from testing.github_double.handlers import orgs
+from testing.github_double.pytest_plugin import ADMIN_TOKEN, ORG
 from tests.e2e.test_github_double import Answer, call, create_repo
-from tests.github_double import Fault, GitHubDouble, pytest_plugin, responses
-from tests.github_double.faults import SECONDARY_RATE_LIMIT_MESSAGE
-from tests.github_double.pytest_plugin import ADMIN_TOKEN, ORG
 
 github_contract = pytest_plugin.github_contract
 github_double = pytest_plugin.github_double
@@ -248,7 +249,7 @@ def test_a_wrong_answer_is_still_a_violation_when_its_answer_is_lost(
     github_double: GitHubDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gh = github_double
-    monkeypatch.setattr(responses, "render_org", lambda call: {"login": 7})
+    monkeypatch.setattr(orgs, "render_org", lambda call: {"login": 7})
     gh.inject(Fault.lost_answer("GET", "/orgs/{org}", status=502))
 
     lost = send(gh, "GET", f"/orgs/{ORG}")

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from testing.github_double import Contract, GitHubDouble, GitHubError, User, pytest_plugin
+from testing.github_double.pytest_plugin import ORG
 from tests.e2e.test_github_double import (
     APP_ID,
     APP_TOKEN,
@@ -21,10 +23,6 @@ from tests.e2e.test_github_double import (
     create_repo,
     put_file,
 )
-from tests.github_double import GitHubDouble, User, pytest_plugin
-from tests.github_double.contract import Contract
-from tests.github_double.models import GitHubError
-from tests.github_double.pytest_plugin import ORG
 
 github_contract = pytest_plugin.github_contract
 github_double = pytest_plugin.github_double
@@ -410,6 +408,25 @@ def test_organization_rulesets_are_created_read_listed_updated_and_deleted(
     assert updated.body["conditions"]["repository_name"]["include"] == ["svc-*"]
     assert call(gh, "DELETE", path).status == 204
     assert call(gh, "GET", path).status == 404
+
+
+def test_an_organization_ruleset_naming_a_bare_branch_is_refused_422(gh: GitHubDouble) -> None:
+    ruleset_id = add_org_ruleset(gh, by_name("~ALL"))
+    bare = org_ruleset_body(by_name("~ALL"), name="bare")
+    bare["conditions"]["ref_name"] = {"include": ["main"], "exclude": ["refs/heads/wip"]}
+
+    created = call(gh, "POST", f"/orgs/{ORG}/rulesets", bare)
+    updated = call(gh, "PUT", f"/orgs/{ORG}/rulesets/{ruleset_id}", bare)
+
+    for answer in (created, updated):
+        assert answer.status == 422, answer.body
+        assert answer.body["errors"] == ["Invalid target patterns: 'main'"]
+    assert gh.log[-1].spec_gaps == ("string-validation-error",)
+    [kept] = gh.state()["org_rulesets"]
+    assert (kept["name"], kept["conditions"]["ref_name"]["include"]) == (
+        "baseline-lint",
+        ["~DEFAULT_BRANCH"],
+    )
 
 
 def test_organization_and_repository_rulesets_share_one_id_space(gh: GitHubDouble) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from testing.github_double import GitHubDouble, User, pytest_plugin
+from testing.github_double.pytest_plugin import ADMIN_TOKEN, ORG
 from tests.e2e.test_github_double import Answer, b64, call
-from tests.github_double import GitHubDouble, User, pytest_plugin
-from tests.github_double.pytest_plugin import ADMIN_TOKEN, ORG
 
 github_contract = pytest_plugin.github_contract
 github_double = pytest_plugin.github_double

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from testing.github_double import Fault, GitHubDouble, User
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.harness import Project
 from tests.e2e.test_adoption_safety import messages, protected
 from tests.e2e.test_drift import READ_TOKEN
 from tests.e2e.test_github_double import call
 from tests.e2e.test_github_double_faults import rename
-from tests.github_double import Fault
-from tests.github_double.models import User
-from tests.github_double.server import GitHubDouble
 from tests.test_repository_workflows import deploy_script, drift_script
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from testing.github_double import GitHubDouble
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import expected, first, repo_path, seed_matching, writes
-from tests.github_double.server import GitHubDouble
 
 WORKFLOW = ".github/workflows/backend-ci.yml"
 

@@ -10,10 +10,10 @@ import sys
 from typing import Any
 
 from baseline.stack import inventory
+from testing.github_double import GitHubDouble
+from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.test_github_double import call, create_repo
-from tests.github_double.pytest_plugin import ADMIN_TOKEN
-from tests.github_double.server import GitHubDouble
 
 ORG_RULESET = "github:index/organizationRuleset:OrganizationRuleset"
 PROTECTION_TYPES = {

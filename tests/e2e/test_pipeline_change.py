@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from testing.github_double import GitHubDouble
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import expected, first, repo_path, writes
-from tests.github_double.server import GitHubDouble
 
 APP_ID = 4242  # the automation's GitHub App in these tests (the double knows no other)
 APP_TOKEN = "automation-app-token"

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from baseline.resources.program import PREVIOUS
+from testing.github_double import GitHubDouble
 from tests.e2e.conftest import ProjectFactory, example_config
 from tests.e2e.expect import expected, offline_plan, saved_listing, seed_matching
-from tests.github_double.server import GitHubDouble
 
 
 def _as_sent(value: Any) -> Any:

@@ -9,13 +9,12 @@ from typing import Any
 from baseline.resources import replaces
 from baseline.resources.component import GITHUB_ACTIONS_APP_ID
 from baseline.stack.inventory import api_root
+from testing.github_double import GitHubDouble, User
+from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.conftest import ProjectFactory
 from tests.e2e.expect import first, review_and_merge, writes
 from tests.e2e.test_adoption_safety import EXISTING_CI
 from tests.e2e.test_github_double import call
-from tests.github_double.models import User
-from tests.github_double.pytest_plugin import ADMIN_TOKEN
-from tests.github_double.server import GitHubDouble
 
 OLD_CI = ".github/workflows/ci.yml"
 RELEASE = ".github/workflows/release.yml"

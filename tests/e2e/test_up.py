@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from testing.github_double import GitHubDouble
 from tests.e2e.conftest import ProjectFactory, example_config
 from tests.e2e.expect import (
     GITHUB_ACTIONS_APP_ID,
@@ -13,7 +14,6 @@ from tests.e2e.expect import (
     seed_matching,
     writes,
 )
-from tests.github_double.server import GitHubDouble
 
 
 def _up_example(project: ProjectFactory, github: GitHubDouble) -> Any:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from testing.github_double import GitHubDouble
 from tests.e2e.conftest import ProjectFactory
-from tests.github_double.server import GitHubDouble
 
 
 def test_a_warning_shared_by_many_repositories_is_one_line_in_the_preview(

@@ -52,7 +52,7 @@ Where the docs are silent, and what the cases assume:
 
 Tested against: the policy pack (`policies/guardrails/protection.py`, `targeting.py`, through
 `ruleset_patterns.py`; tests/policies/test_policy_ruleset_targets.py) and the GitHub double
-(`tests/github_double/models.py`: `Ruleset.applies_to`, `GitHubBackend.targets`;
+(`testing/github_double/models.py`: `Ruleset.applies_to`, `GitHubBackend.targets`;
 tests/e2e/test_github_double_facts.py, with the double's other tests). Not the program: it writes
 `~DEFAULT_BRANCH` and literal repository names into rulesets and matches no ruleset pattern (its
 `select` patterns are its own configuration's, not GitHub's).

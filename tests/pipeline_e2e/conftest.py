@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from testing.pipeline_runner import LocalPostgres, Machine, PostgresServices
 from tests.interpreters import find_python, missing_python
 from tests.pipeline_e2e import sample
-from tests.pipeline_e2e.postgres import LocalPostgres, PostgresServices
-from tests.pipeline_e2e.runner import Machine
 
 ENABLED = os.environ.get("PIPELINE_E2E") == "1"
 if not ENABLED:

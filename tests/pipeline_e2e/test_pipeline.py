@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from baseline.stack.validation import parse_settings
+from testing.pipeline_runner import Event, LocalRunner, Machine, RunResult
 from tests.pipeline_e2e import sample
 from tests.pipeline_e2e.conftest import clone
-from tests.pipeline_e2e.runner import Event, LocalRunner, Machine, RunResult
 from workflows.options import BackendCiOptions
 from workflows.templates import RenderedPipeline, rendered_pipeline
 

@@ -14,9 +14,18 @@ from typing import Any
 import pytest
 import yaml
 
+from testing.pipeline_runner import (
+    Event,
+    ExpressionError,
+    LocalRunner,
+    Machine,
+    NotEmulatedError,
+    RunResult,
+    condition,
+    evaluate,
+    interpolate,
+)
 from tests.github_facts import pull_request_jobs
-from tests.pipeline_e2e.expressions import ExpressionError, condition, evaluate, interpolate
-from tests.pipeline_e2e.runner import Event, LocalRunner, Machine, NotEmulatedError, RunResult
 
 FUNCTIONS: dict[str, Any] = {"success": lambda: True, "failure": lambda: False}
 CONTEXT = {

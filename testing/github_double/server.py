@@ -28,10 +28,11 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.github_double import faults, urls
-from tests.github_double.contract import Contract, Operation
-from tests.github_double.faults import Fault, FiredFault, Injection
-from tests.github_double.models import (
+from testing.github_double import faults, urls
+from testing.github_double.contract import Contract, Operation
+from testing.github_double.faults import Fault, FiredFault, Injection
+from testing.github_double.handlers.common import Call, Reply
+from testing.github_double.models import (
     Actor,
     App,
     Clock,
@@ -44,11 +45,10 @@ from tests.github_double.models import (
     checked_topics,
     utc_now,
 )
-from tests.github_double.responses import Call, Reply
 
 ViolationKind = Literal["unknown-route", "request", "response", "auth", "unmodelled"]
 DOUBLE_PREFIX = "/_double/"
-README = "tests/github_double/README.md"
+README = "testing/github_double/README.md"
 # The status the double answers with when it refuses on its own behalf (README, "Refusals").
 REFUSAL_STATUS: Mapping[ViolationKind, int] = {
     "unknown-route": 501,
@@ -152,6 +152,9 @@ class GitHubDouble:
         self.log: list[LogEntry] = []
         self.injections: list[Injection] = []  # in the order injected, done ones included
         self.fired: list[FiredFault] = []
+        # Seconds spent answering requests (routing, contract checks, the handler), added up
+        # under the lock, so no two intervals overlap; an injected delay is not counted.
+        self.busy_seconds = 0.0
         self._lock = threading.RLock()
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
@@ -390,9 +393,14 @@ class GitHubDouble:
     # Dispatch ------------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
-        """Answer one HTTP request (the server calls this; tests may too)."""
+        """Answer one HTTP request (the server calls this; tests may too); the time it takes is
+        added to `busy_seconds`."""
         with self._lock:
-            return self._handle(method, target, headers, body)
+            started = time.perf_counter()
+            try:
+                return self._handle(method, target, headers, body)
+            finally:
+                self.busy_seconds += time.perf_counter() - started
 
     def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
         split = urlsplit(target)

@@ -40,7 +40,7 @@ from typing import Any, Literal, Protocol
 
 import yaml
 
-from tests.pipeline_e2e.expressions import condition, interpolate
+from testing.pipeline_runner.expressions import condition, interpolate
 
 # A job's result as `needs.<id>.result` gives it.
 Conclusion = Literal["success", "failure", "skipped", "cancelled"]

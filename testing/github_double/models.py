@@ -1,7 +1,7 @@
 """The double's state: one organization, its repositories, their git history and their settings.
 
 Everything GitHub decides (who may commit where, which branch exists, what a SHA is) is decided
-here, as plain Python; `responses.py` only renders it. Object ids are real git object ids: a
+here, as plain Python; `handlers/` only renders it. Object ids are real git object ids: a
 blob, tree or commit SHA is the SHA-1 that git itself would compute for the same content, so
 nothing here is a constant invented to look like GitHub's.
 """
@@ -307,6 +307,25 @@ class CustomProperty:
 
 # --- Ruleset patterns ----------------------------------------------------------------------------
 
+# The ref a branch or tag ruleset's `ref_name` pattern must name, unless it is `~DEFAULT_BRANCH`
+# or `~ALL`: GitHub matches a pattern against the full ref and refuses any other (422 "Invalid
+# target patterns: 'main'", integrations/terraform-provider-github#2660). A push ruleset takes
+# no `ref_name` (GitHub refuses one with a 422 the double does not model: not checked here).
+REF_PREFIXES: Mapping[str, str] = {"branch": "refs/heads/", "tag": "refs/tags/"}
+SPECIAL_REF_PATTERNS = ("~DEFAULT_BRANCH", "~ALL")
+
+
+def invalid_ref_patterns(target: str, conditions: Mapping[str, Any] | None) -> list[str]:
+    """The `ref_name` include and exclude patterns GitHub refuses for a ruleset of `target`."""
+    prefix = REF_PREFIXES.get(target)
+    if prefix is None:
+        return []
+    ref_name = (conditions or {}).get("ref_name") or {}
+    patterns = [*(ref_name.get("include") or []), *(ref_name.get("exclude") or [])]
+    return [
+        str(p) for p in patterns if p not in SPECIAL_REF_PATTERNS and not str(p).startswith(prefix)
+    ]
+
 
 def ruleset_fnmatch(pattern: str, name: str) -> bool:
     """Whether a ruleset's pattern matches `name` (a full ref, or a repository's name).
@@ -441,7 +460,8 @@ class Ruleset:
                 return True
             if pattern == "~DEFAULT_BRANCH":
                 return branch == default_branch
-            # The full ref: GitHub refuses a bare branch name ("Invalid target patterns").
+            # The full ref: GitHub refuses a bare branch name, and so does the double
+            # (`invalid_ref_patterns`); a Ruleset made directly may still hold one.
             return ruleset_fnmatch(pattern, f"refs/heads/{branch}")
 
         return any(map(matches, includes)) and not any(map(matches, excludes))
@@ -1031,6 +1051,15 @@ class GitHubBackend:
                     }
                 ],
             )
+        target = str(body.get("target", existing.target if existing else "branch"))
+        invalid = invalid_ref_patterns(
+            target, body.get("conditions", existing.conditions if existing else None)
+        )
+        if invalid:
+            # GitHub's words and shape: `errors` holds a string, as for topics
+            # (string-validation-error in contract.SPEC_GAPS). Several patterns: a guess.
+            listed = ", ".join(f"'{pattern}'" for pattern in invalid)
+            raise GitHubError(422, "Validation Failed", [f"Invalid target patterns: {listed}"])
         now = self.clock()
         if existing is None:
             existing = Ruleset(

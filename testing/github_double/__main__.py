@@ -1,6 +1,6 @@
 """Run the double on its own: prints its base URL, serves until killed.
 
-    python -m tests.github_double --org example-org --token test-token=user:octo-admin \\
+    python -m testing.github_double --org example-org --token test-token=user:octo-admin \\
         --token app-token=app:4242:baseline-bot --state-file /tmp/github-state.json
 
 Give the printed URL to the provider as github:baseUrl. State and request log are served at
@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from tests.github_double.models import Actor, App, User
-from tests.github_double.server import GitHubDouble
+from testing.github_double.models import Actor, App, User
+from testing.github_double.server import GitHubDouble
 
 
 def parse_token(text: str) -> tuple[str, Actor]:
@@ -39,7 +39,7 @@ def parse_token(text: str) -> tuple[str, Actor]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.github_double", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m testing.github_double", description=__doc__)
     parser.add_argument("--org", default="example-org")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument(

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.pipeline_e2e.runner import NotEmulatedError
+from testing.pipeline_runner.runner import NotEmulatedError
 
 INSTALL_HINT = "install PostgreSQL's server: apt-get update && apt-get install -y postgresql"
 

@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tests.github_double.models import (
+from testing.github_double.models import (
     Actor,
     App,
     CheckRun,

@@ -31,7 +31,7 @@ SPEC_VERSION = "23.0.2"
 SPEC_PATH = PACKAGE_DIR / "node_modules/@octokit/openapi/generated/api.github.com.json"
 SPEC_SERVER = "https://api.github.com"
 INSTALL_HINT = (
-    "GitHub's OpenAPI description is not installed: run `npm ci --prefix tests/github_double` "
+    "GitHub's OpenAPI description is not installed: run `npm ci --prefix testing/github_double` "
     f"(it installs @octokit/openapi {SPEC_VERSION}, pinned in its package-lock.json)"
 )
 
@@ -66,6 +66,15 @@ SPEC_GAPS: Mapping[str, str] = {
         "discriminator refuses every listing. The contract checks an array against the schema "
         "the mapping names for `array` instead, and reports that schema's violations."
     ),
+    "string-validation-error": (
+        "422 Validation Failed whose `errors` entry is a string, to a ruleset whose ref_name "
+        "names a pattern that is neither ~DEFAULT_BRANCH, ~ALL nor a full ref: GitHub answers "
+        "{message: 'Validation Failed', errors: [\"Invalid target patterns: 'main'\"]} "
+        "(integrations/terraform-provider-github#2660, as go-github prints it: an entry with "
+        "only a message; a ruleset create's answer quoted with the entry a string in "
+        "tinyhumansai/opencompany#2299), but the rulesets operations' 422 is validation-error, "
+        "whose entries are objects with a required `code`. Accepted only for that message."
+    ),
     "status-checks-without-contexts": (
         "PUT branch protection whose required_status_checks carries `checks` but not the "
         "deprecated `contexts` the description marks required: GitHub accepts it, and "
@@ -99,6 +108,11 @@ SPEC_GAPS: Mapping[str, str] = {
         "operation it stands for."
     ),
 }
+
+
+# The start of the one 422 `errors` entry GitHub words as a string where the description wants
+# an object (`string-validation-error`).
+INVALID_TARGET_PATTERNS = "Invalid target patterns: "
 
 
 class SpecNotInstalledError(RuntimeError):
@@ -165,6 +179,16 @@ def _spec_gap(error: Any, body: Any) -> str | None:
             return "ambiguous-one-of"
         if error.instance is None and error.schema.get("nullable") is True:
             return "nullable-one-of"
+    if (
+        error.validator == "type"
+        and len(error.absolute_path) == 2
+        and error.absolute_path[0] == "errors"
+        and isinstance(error.instance, str)
+        and error.instance.startswith(INVALID_TARGET_PATTERNS)
+        and isinstance(body, dict)
+        and body.get("message") == "Validation Failed"
+    ):
+        return "string-validation-error"
     if (
         error.validator == "required"
         and list(error.absolute_path) == ["required_status_checks"]

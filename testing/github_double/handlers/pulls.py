@@ -1,53 +1,40 @@
-"""Handlers for pull requests, their reviews and merges, check runs, commit statuses and branch
-renames: the calls of terraform-provider-github v6.13.0's `github_repository_pull_request` (and
-its data sources) and `github_branch`, and what a test needs to satisfy a protected branch.
+"""Pull requests, their reviews and merges: the calls of terraform-provider-github v6.13.0's
+`github_repository_pull_request` (and its data sources) (GitHub's REST docs, "Pulls").
 
-Same contract as `responses.py`: read a `Call`, act on the backend (`pulls.py`), render GitHub's
-REST shape; GitHub's own refusals come from the backend as `GitHubError`.
+Read a `Call`, act on the backend (`testing/github_double/pulls.py`, where GitHub's decisions
+about pull requests are made), render GitHub's REST shape; GitHub's own refusals come from the
+backend as `GitHubError`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.github_double import pulls
-from tests.github_double.models import (
+from testing.github_double import pulls
+from testing.github_double.handlers.common import (
+    JSON,
+    Call,
+    Reply,
+    iso_or_none,
+    node_id,
+    paginate,
+    render_account,
+    render_actor,
+    render_listed_repository,
+)
+from testing.github_double.models import (
     Actor,
     App,
-    CheckRun,
-    CommitStatus,
     GitHubError,
     PullRequest,
     Repository,
     Review,
     UnmodelledError,
-    actor_id,
     iso,
 )
-from tests.github_double.responses import (
-    JSON,
-    Call,
-    Reply,
-    node_id,
-    render_account,
-    render_branch,
-)
-from tests.github_double.responses_org import paginate, render_listed_repository
-
-
-def render_actor(call: Call, actor: Actor) -> dict[str, JSON]:
-    return render_account(
-        call, actor.name, actor_id(actor), "Bot" if isinstance(actor, App) else "User"
-    )
 
 
 def _association(actor: Actor) -> str:
     # Every user token of the double is a member of the organization; an app is not (a guess).
     return "NONE" if isinstance(actor, App) else "MEMBER"
-
-
-def _when(moment: Any) -> str | None:
-    return iso(moment) if moment is not None else None
 
 
 def _number(call: Call) -> int:
@@ -114,8 +101,8 @@ def render_pull(
         "active_lock_reason": None,
         "created_at": iso(pull.created_at),
         "updated_at": iso(pull.updated_at),
-        "closed_at": _when(pull.closed_at),
-        "merged_at": _when(pull.merged_at),
+        "closed_at": iso_or_none(pull.closed_at),
+        "merged_at": iso_or_none(pull.merged_at),
         "merge_commit_sha": pull.merge_commit_sha,
         "assignee": None,
         "assignees": [],
@@ -190,84 +177,6 @@ def render_review(
     }
 
 
-def render_app(call: Call, app: App) -> dict[str, JSON]:
-    created = iso(call.backend.created_at)
-    return {
-        "id": app.app_id,
-        "slug": app.slug,
-        "node_id": node_id("A", app.app_id),
-        "owner": render_account(call, call.backend.org, call.backend.org_id, "Organization"),
-        "name": app.slug,
-        "description": None,
-        "external_url": f"{call.base_url}/apps/{app.slug}",
-        "html_url": f"{call.base_url}/apps/{app.slug}",
-        "created_at": created,
-        "updated_at": created,
-        "permissions": {"checks": "write", "contents": "write", "metadata": "read"},
-        "events": [],
-    }
-
-
-def render_check_run(call: Call, repo: Repository, run: CheckRun) -> dict[str, JSON]:
-    api = f"{call.api}/repos/{repo.full_name}"
-    html = f"{call.base_url}/{repo.full_name}/runs/{run.id}"
-
-    def minimal_end(ref: str, sha: str) -> dict[str, JSON]:
-        return {"ref": ref, "sha": sha, "repo": {"id": repo.id, "url": api, "name": repo.name}}
-
-    return {
-        "id": run.id,
-        "head_sha": run.head_sha,
-        "node_id": node_id("CR", run.id),
-        "external_id": run.external_id or "",
-        "url": f"{api}/check-runs/{run.id}",
-        "html_url": html,
-        "details_url": run.details_url or html,
-        "status": run.status,
-        "conclusion": run.conclusion,
-        "started_at": _when(run.started_at),
-        "completed_at": _when(run.completed_at),
-        "output": {
-            **run.output,
-            "annotations_count": 0,
-            "annotations_url": f"{api}/check-runs/{run.id}/annotations",
-        },
-        "name": run.name,
-        # One check suite per app and commit, as GitHub groups them (the id is the double's).
-        "check_suite": {"id": int(run.head_sha[:7], 16) * 100_000 + run.app.app_id % 100_000},
-        "app": render_app(call, run.app),
-        # The open pull requests of this repository whose head is the checked commit.
-        "pull_requests": [
-            {
-                "id": p.id,
-                "number": p.number,
-                "url": f"{api}/pulls/{p.number}",
-                "head": minimal_end(p.head, p.head_sha),
-                "base": minimal_end(p.base, p.base_sha),
-            }
-            for p in repo.pulls.values()
-            if p.state == "open" and p.head_sha == run.head_sha
-        ],
-    }
-
-
-def render_status(call: Call, repo: Repository, status: CommitStatus) -> dict[str, JSON]:
-    creator = render_actor(call, status.creator)
-    return {
-        "url": f"{call.api}/repos/{repo.full_name}/statuses/{status.sha}",
-        "avatar_url": creator["avatar_url"],
-        "id": status.id,
-        "node_id": node_id("SC", status.id),
-        "state": status.state,
-        "description": status.description,
-        "target_url": status.target_url,
-        "context": status.context,
-        "created_at": iso(status.created_at),
-        "updated_at": iso(status.created_at),
-        "creator": creator,
-    }
-
-
 # --- Handlers ---------------------------------------------------------------------------------
 
 
@@ -332,22 +241,3 @@ def create_review(call: Call) -> Reply:
     given = pulls.review(call.backend, repo, found, call.actor, call.body or {})
     # The description answers 200 (not 201) to a created review.
     return Reply(200, render_review(call, repo, found, given))
-
-
-def create_check_run(call: Call) -> Reply:
-    repo = call.repo()
-    run = pulls.report_check_run(call.backend, repo, call.actor, call.body)
-    return Reply(201, render_check_run(call, repo, run))
-
-
-def create_status(call: Call) -> Reply:
-    repo = call.repo()
-    status = pulls.report_status(call.backend, repo, call.actor, call.params["sha"], call.body)
-    return Reply(201, render_status(call, repo, status))
-
-
-def rename_branch(call: Call) -> Reply:
-    repo = call.repo()
-    new = str(call.body["new_name"])
-    pulls.rename_branch(call.backend, repo, call.actor, call.params["branch"], new)
-    return Reply(201, render_branch(call, repo, new))

@@ -1,6 +1,6 @@
 """pytest fixtures: the description parsed once per session, a fresh double for each test.
 
-Use them from a conftest.py with ``pytest_plugins = ["tests.github_double.pytest_plugin"]`` (root
+Use them from a conftest.py with ``pytest_plugins = ["testing.github_double.pytest_plugin"]`` (root
 conftest only), or by naming them in a test module: ``github_double = pytest_plugin.github_double``.
 A missing description fails the test with the command that installs it; it never skips.
 """
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.github_double.contract import Contract, SpecNotInstalledError
-from tests.github_double.models import User
-from tests.github_double.server import GitHubDouble
+from testing.github_double.contract import Contract, SpecNotInstalledError
+from testing.github_double.models import User
+from testing.github_double.server import GitHubDouble
 
 ORG = "example-org"
 ADMIN_TOKEN = "test-admin-token"
