@@ -88,8 +88,11 @@ def _write(tmp_path: Path, options: BackendCiOptions) -> Path:
 
 
 def _zizmor_pedantic(path: str) -> subprocess.CompletedProcess[str]:
-    # The strictest persona: also undocumented permissions and anonymous definitions.
-    return _run("zizmor", "--offline", "--no-progress", "--persona", "pedantic", path)
+    # The strictest persona: also undocumented permissions and anonymous definitions. No color:
+    # on CI (CI=true) zizmor colours its summary, which the tests read.
+    return _run(
+        "zizmor", "--offline", "--no-progress", "--color", "never", "--persona", "pedantic", path
+    )
 
 
 def test_zizmor_pedantic_finds_nothing(
@@ -106,7 +109,16 @@ def test_zizmor_pedantic_finds_nothing(
     expected = f"({steps_with_secrets * len(variant[1].secrets)} suppressed)"
     assert ("suppressed" not in out.stdout) if not steps_with_secrets else expected in out.stdout
     if steps_with_secrets:
-        audited = _run("zizmor", "--offline", "--no-progress", "--persona", "auditor", out.args[-1])
+        audited = _run(
+            "zizmor",
+            "--offline",
+            "--no-progress",
+            "--color",
+            "never",
+            "--persona",
+            "auditor",
+            out.args[-1],
+        )
         assert set(
             re.findall(r"(?:warning|error|help|note|info)\[([a-z-]+)\]", audited.stdout)
         ) == {"secrets-outside-env"}
