@@ -272,9 +272,10 @@ def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
 def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
     """The seed's pipeline for these options (the seed's own values by default)."""
     options = options or BackendCiOptions()
+    format_command, format_name = options.format_check
     jobs = (
         _quality_job(options, "lint", "Lint Check (Ruff)", options.lint_command, 15),
-        _quality_job(options, "format", "Format Check (Black)", options.format_command, 15),
+        _quality_job(options, "format", format_name, format_command, 15),
         _quality_job(options, "type-check", "Type Check (MyPy)", options.type_check_command, 20),
         _security_job(options),
         _test_job(options),

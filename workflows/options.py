@@ -21,6 +21,13 @@ TESTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 ServiceName = Literal["postgres", "redis"]
 SERVICES: tuple[ServiceName, ...] = ("postgres", "redis")
 
+Formatter = Literal["black", "ruff"]
+# What each formatter's check runs, and the Format Check job's name (its required check).
+FORMAT_CHECKS: dict[Formatter, tuple[str, str]] = {
+    "black": ("poetry run black --check .", "Format Check (Black)"),
+    "ruff": ("poetry run ruff format --check .", "Format Check (Ruff)"),
+}
+
 # Django's `check --fail-level` values, least severe first.
 FailLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 FAIL_LEVELS: tuple[FailLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -125,10 +132,17 @@ class BackendCiOptions:
         description="the command of the Lint Check job (one line, no `${{ }}`)",
         schema=_COMMAND,
     )
-    format_command: str = setting(
-        "poetry run black --check .",
-        description="the command of the Format Check job",
-        schema=_COMMAND,
+    formatter: Formatter = setting(
+        "black",
+        description="the formatter the Format Check job runs, and names: `black` (`Format Check "
+        "(Black)`, `black --check .`) or `ruff` (`Format Check (Ruff)`, `ruff format --check .`); "
+        "the required check follows the name",
+    )
+    format_command: str | None = setting(
+        None,
+        description="the command of the Format Check job; none: the formatter's own check, run "
+        "with Poetry (`poetry run black --check .`)",
+        schema={**_COMMAND, "type": ["string", "null"]},
     )
     type_check_command: str = setting(
         "make type-check",
@@ -208,6 +222,12 @@ class BackendCiOptions:
         description="add the `Gate` job, which needs every required job and fails unless all "
         "succeeded; the protection then requires `Gate` alone",
     )
+
+    @property
+    def format_check(self) -> tuple[str, str]:
+        """The Format Check job's command and name."""
+        command, name = FORMAT_CHECKS[self.formatter]
+        return (self.format_command or command), name
 
     @property
     def versions(self) -> tuple[str, ...]:

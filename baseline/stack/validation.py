@@ -199,7 +199,7 @@ def _converted(key: str, value: Any) -> object:
     """A valid value as the settings hold it: lists as tuples, paths normalised."""
     if key == "working_directory":
         return posixpath.normpath(value)
-    if key.endswith("_command"):
+    if key.endswith("_command") and value is not None:
         return value.strip()
     if key == "bypass_actors":
         return tuple(BypassActor(app_id=actor["app_id"]) for actor in value)

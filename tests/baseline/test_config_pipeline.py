@@ -23,7 +23,8 @@ def _errors(pipeline: dict[str, object]) -> list[ConfigError]:
 def test_defaults_are_the_seed_commands() -> None:
     options = _options({})
     assert (options.lint_command, options.type_check_command) == ("make lint", "make type-check")
-    assert options.format_command == "poetry run black --check ."
+    assert options.format_command is None  # the formatter's own check
+    assert options.format_check == ("poetry run black --check .", "Format Check (Black)")
     assert options.test_command == "poetry run pytest"
     assert (options.coverage_source, options.services) == ((), ())
     assert (options.deploy_settings_module, options.deploy_fail_level) == (None, "ERROR")
@@ -77,6 +78,7 @@ def test_defaults_layer_sets_services_for_every_repository() -> None:
         ("secrets", ["1KEY"], '"1KEY"', "letters, digits and '_'"),
         ("secrets", ["SECRET-KEY"], '"SECRET-KEY"', "letters, digits and '_'"),
         ("secrets", "DJANGO_SECRET_KEY", '"DJANGO_SECRET_KEY"', "a list of secret names"),
+        ("formatter", "Ruff", '"Ruff"', 'did you mean "ruff"?'),
     ],
 )
 def test_bad_values_name_the_path_the_value_and_what_is_allowed(
@@ -108,3 +110,8 @@ def test_a_secret_the_pipeline_sets_itself_is_refused() -> None:
     assert error.path == "repositories[0].pipeline.secrets"
     assert error.found.startswith('["DATABASE_URL"], which the pipeline sets itself')
     assert "names other than DATABASE_URL, PGDATABASE" in error.allowed
+
+
+def test_the_formatter_is_read_and_a_null_command_is_the_formatters() -> None:
+    options = _options({"formatter": "ruff", "format_command": None})
+    assert options.format_check == ("poetry run ruff format --check .", "Format Check (Ruff)")

@@ -26,6 +26,7 @@ VARIANTS: dict[str, BackendCiOptions] = {
     ),
     "no-changed-files-guard": BackendCiOptions(fail_on_changed_files=False),
     "gate": BackendCiOptions(gate=True),
+    "ruff-formatter": BackendCiOptions(formatter="ruff"),
     "secrets": BackendCiOptions(
         secrets=("DJANGO_SECRET_KEY", "SENTRY_DSN"),
         services=("postgres",),

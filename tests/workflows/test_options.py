@@ -38,6 +38,7 @@ def test_options_never_change_the_required_checks() -> None:
         if (
             options.python_versions
             or options.pr_branches != BackendCiOptions().pr_branches
+            or options.formatter != "black"
             or options.gate
         ):
             continue
@@ -122,3 +123,14 @@ def test_secrets_reach_only_the_steps_that_run_the_projects_code() -> None:
 
 def test_no_secrets_render_as_before() -> None:
     assert render(backend_ci(BackendCiOptions(secrets=()))) == render(backend_ci())
+
+
+def test_the_formatter_names_the_format_check_and_the_required_check_follows() -> None:
+    ruff = BackendCiOptions(formatter="ruff")
+    assert _step(ruff, "format", "Format Check (Ruff)")["run"] == "poetry run ruff format --check ."
+    checks = required_checks(backend_ci(ruff), "main")
+    assert "Format Check (Ruff)" in checks
+    assert "Format Check (Black)" not in checks
+    # A command of the team's own keeps the formatter's name.
+    own = BackendCiOptions(formatter="ruff", format_command="make format-check")
+    assert _step(own, "format", "Format Check (Ruff)")["run"] == "make format-check"
