@@ -294,7 +294,14 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
         # One run per workflow and ref: a new push cancels the run it supersedes.
         concurrency=Concurrency(group="${{ github.workflow }}-${{ github.ref }}"),
         working_directory=options.working_directory,
-        jobs=(*jobs, _bug_logger_job(tuple(job.id for job in jobs))),
+        jobs=(
+            *jobs,
+            *(
+                (_bug_logger_job(tuple(job.id for job in jobs)),)
+                if options.bug_logger != "off"
+                else ()
+            ),
+        ),
     )
     # The gate comes last and the bug logger does not need it (why: `workflows.gate`).
     return with_gate(workflow, options.default_branch) if options.gate else workflow

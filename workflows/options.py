@@ -28,6 +28,9 @@ FORMAT_CHECKS: dict[Formatter, tuple[str, str]] = {
     "ruff": ("poetry run ruff format --check .", "Format Check (Ruff)"),
 }
 
+# What the Bug Logger job does when a run fails: open an issue, or nothing (no job at all).
+BugLogger = Literal["issue", "off"]
+
 # Django's `check --fail-level` values, least severe first.
 FailLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 FAIL_LEVELS: tuple[FailLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -215,6 +218,12 @@ class BackendCiOptions:
         True,
         description="after the lint, format and type-check commands, `git diff --exit-code` "
         "fails the job if the command changed tracked files (a fixer run as a check)",
+    )
+    bug_logger: BugLogger = setting(
+        "issue",
+        description="what a failed run files: `issue` (the Bug Logger job opens an issue and, on "
+        "a pull request, comments on it) or `off` (no Bug Logger job, and no `issues: write` "
+        "or `pull-requests: write` permission anywhere in the workflow)",
     )
     # `workflows.gate` says why the bug logger does not need it.
     gate: bool = setting(

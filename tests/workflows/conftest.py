@@ -27,6 +27,8 @@ VARIANTS: dict[str, BackendCiOptions] = {
     "no-changed-files-guard": BackendCiOptions(fail_on_changed_files=False),
     "gate": BackendCiOptions(gate=True),
     "ruff-formatter": BackendCiOptions(formatter="ruff"),
+    "no-bug-logger": BackendCiOptions(bug_logger="off"),
+    "no-bug-logger-gate": BackendCiOptions(bug_logger="off", gate=True),
     "secrets": BackendCiOptions(
         secrets=("DJANGO_SECRET_KEY", "SENTRY_DSN"),
         services=("postgres",),

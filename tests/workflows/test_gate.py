@@ -52,7 +52,7 @@ def _job(job_id: str, name: str, needs: tuple[str, ...] = ()) -> Job:
 
 
 def test_the_variants_with_a_gate_cover_a_matrix_and_services() -> None:
-    assert set(GATED) == {"gate", "gate-matrix-services"}
+    assert set(GATED) == {"gate", "gate-matrix-services", "no-bug-logger-gate"}
     assert GATED["gate-matrix-services"].python_versions == ("3.11", "3.12")
     assert GATED["gate-matrix-services"].services == ("postgres", "redis")
 

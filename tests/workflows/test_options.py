@@ -134,3 +134,16 @@ def test_the_formatter_names_the_format_check_and_the_required_check_follows() -
     # A command of the team's own keeps the formatter's name.
     own = BackendCiOptions(formatter="ruff", format_command="make format-check")
     assert _step(own, "format", "Format Check (Ruff)")["run"] == "make format-check"
+
+
+def test_bug_logger_off_drops_the_job_and_every_write_permission() -> None:
+    options = BackendCiOptions(bug_logger="off")
+    jobs = _jobs(options)
+    assert "bug-logger" not in jobs
+    granted = {
+        scope: level
+        for job in jobs.values()
+        for scope, level in (job.get("permissions") or {}).items()
+    }
+    assert "write" not in granted.values()
+    assert required_checks(backend_ci(options), "main") == SEED_CHECKS
