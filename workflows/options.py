@@ -84,14 +84,16 @@ class BackendCiOptions:
     )
     python_version: str = setting(
         DEFAULT_PYTHON_VERSION,
-        description="Python for every job; quote it (YAML reads `3.10` as 3.1)",
+        description="Python for every job; quote it (YAML reads `3.10` as 3.1). A CPython line "
+        "supported on the day of the run (3.11 to 3.15 in December 2026): a line past its end of "
+        "life is refused, with the supported ones named",
         schema=PYTHON_VERSION,
         shown_default=f'`"{DEFAULT_PYTHON_VERSION}"`',
     )
     python_versions: tuple[str, ...] = setting(
         (),
-        description="Python versions of the test job; more than one makes it a matrix, with one "
-        "required check per version",
+        description="Python versions of the test job, each a supported CPython line; more than "
+        "one makes it a matrix, with one required check per version",
         schema=array(
             PYTHON_VERSION,
             'a non-empty list of quoted Python versions like ["3.12", "3.13"] (leave it out to '

@@ -34,7 +34,7 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
-from baseline.stack import stack_yaml
+from baseline.stack import python_lines, stack_yaml
 from baseline.stack.errors import ConfigError, ConfigErrors, describe
 from baseline.stack.schema import stack_schema
 from baseline.stack.settings import (
@@ -240,6 +240,28 @@ class Rule:
     broken: Callable[[Any], tuple[str, str] | None]  # (found, allowed) when broken
 
 
+def _unsupported_python(versions: Sequence[str]) -> tuple[str, str] | None:
+    day = python_lines.today()
+    refused = {version: python_lines.why_not(version, day) for version in versions}
+    named = [f"{json.dumps(version)} ({why})" for version, why in refused.items() if why]
+    if not named:
+        return None
+    lines = ", ".join(python_lines.supported(day))
+    return (
+        ", ".join(named),
+        f"a supported CPython line, quoted: {lines} (the Python developer's guide, "
+        '"Status of Python versions")',
+    )
+
+
+def _python_version_supported(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    return _unsupported_python([pipeline.options.python_version])
+
+
+def _python_versions_supported(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    return _unsupported_python(pipeline.options.python_versions)
+
+
 def _pr_branches_reach_default(pipeline: PipelineSettings) -> tuple[str, str] | None:
     branches, default = pipeline.options.pr_branches, pipeline.options.default_branch
     if branch_matches(branches, default):
@@ -336,6 +358,20 @@ def _security_updates_need_alerts(settings: RepositorySettings) -> tuple[str, st
 
 
 RULES = (
+    Rule(
+        "python-version-supported",
+        "pipeline",
+        "python_version",
+        ("python_version",),
+        _python_version_supported,
+    ),
+    Rule(
+        "python-versions-supported",
+        "pipeline",
+        "python_versions",
+        ("python_versions",),
+        _python_versions_supported,
+    ),
     Rule(
         "pr-branches-reach-default-branch",
         "pipeline",

@@ -4,11 +4,13 @@ reported."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from baseline.stack import python_lines
 from baseline.stack.errors import ConfigError, ConfigErrors
 from baseline.stack.schema import stack_schema
 from baseline.stack.settings import (
@@ -308,6 +310,43 @@ def test_python_version_not_a_version() -> None:
     assert error.allowed == 'a quoted Python version like "3.12"'
 
 
+@pytest.fixture
+def on_2026_12_03(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lines supported that day: 3.10 reached its end of life in 2026-10 (PEP 619).
+    monkeypatch.setattr(python_lines, "today", lambda: datetime.date(2026, 12, 3))
+
+
+@pytest.mark.usefixtures("on_2026_12_03")
+@pytest.mark.parametrize(
+    ("pipeline", "path", "found"),
+    [
+        ({"python_version": "3.7"}, "python_version", '"3.7" (not a CPython release line)'),
+        ({"python_version": "3.99"}, "python_version", '"3.99" (not a CPython release line)'),
+        ({"python_version": "3.10"}, "python_version", '"3.10" (end of life since 2026-10-31)'),
+        (
+            {"python_versions": ["3.12", "3.16"]},
+            "python_versions",
+            '"3.16" (not released before 2027-10-06)',
+        ),
+    ],
+)
+def test_python_versions_must_be_supported_cpython_lines(
+    pipeline: dict[str, object], path: str, found: str
+) -> None:
+    error = repo_error(pipeline=pipeline)
+    assert error.path == f"repositories[0].pipeline.{path}"
+    assert error.found == found
+    assert error.allowed.startswith(
+        "a supported CPython line, quoted: 3.11, 3.12, 3.13, 3.14, 3.15 ("
+    )
+
+
+def test_the_default_python_version_is_supported_today() -> None:
+    # The built-in default is never checked against a layer: it must be a supported line itself
+    # (this fails the day it reaches its end of life, before any stack does).
+    assert python_lines.why_not(BackendCiOptions().python_version, python_lines.today()) is None
+
+
 def test_python_version_read_as_a_number_by_yaml() -> None:
     error = repo_error(pipeline={"python_versions": ["3.9", 3.1]})
     assert error.path == "repositories[0].pipeline.python_versions[1]"
@@ -560,7 +599,7 @@ def test_every_value_converted() -> None:
         description="Shop API",
         pipeline={
             "working_directory": "services/api",
-            "python_versions": ["3.10", "3.12"],
+            "python_versions": ["3.11", "3.12"],
             "pr_branches": ["trunk", "release/**"],
             "default_branch": "trunk",
         },
@@ -575,7 +614,7 @@ def test_every_value_converted() -> None:
         pipeline=PipelineSettings(
             options=BackendCiOptions(
                 working_directory="services/api",
-                python_versions=("3.10", "3.12"),
+                python_versions=("3.11", "3.12"),
                 pr_branches=("trunk", "release/**"),
                 default_branch="trunk",
             )
