@@ -7,6 +7,7 @@ check in every repository's protection in the same `pulumi up` (see `workflows.c
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 
 from workflows.gate import with_gate
 from workflows.model import (
@@ -156,6 +157,8 @@ def _test_job(options: BackendCiOptions) -> Job:
                 },
                 run=pytest,
             ),
+            # Without Build Verification (`build: false`), the deployment checks run here.
+            *(() if options.build else _deployment_steps(options, _MANAGE_PY_ENV)),
             Step(
                 name="Upload coverage reports",
                 if_="${{ !cancelled() }}",
@@ -174,39 +177,51 @@ def _test_job(options: BackendCiOptions) -> Job:
     )
 
 
+# `manage.py` finds a `src/` layout's packages through it (docs/pipeline.md).
+_MANAGE_PY_ENV: Mapping[str, Scalar] = {"PYTHONPATH": "src"}
+
+
 def _secrets(options: BackendCiOptions) -> dict[str, Scalar]:
     """`pipeline.secrets`, each under its own name, for a step that runs the project's code."""
     return {name: f"${{{{ secrets.{name} }}}}" for name in options.secrets}
 
 
-def _build_job(options: BackendCiOptions) -> Job:
-    settings: dict[str, Scalar] = {}
+def _deployment_steps(options: BackendCiOptions, env: Mapping[str, Scalar]) -> tuple[Step, ...]:
+    """`manage.py check --deploy` and `collectstatic`, with the deployment settings module and
+    the secrets (`env`: what the job itself does not set)."""
+    settings: dict[str, Scalar] = dict(env)
     if options.deploy_settings_module is not None:
         settings["DJANGO_SETTINGS_MODULE"] = options.deploy_settings_module
     settings.update(_secrets(options))
+    return (
+        Step(
+            name="Django deployment checks",
+            env=settings,
+            run=(
+                "poetry run python manage.py check --deploy "
+                f"--fail-level {options.deploy_fail_level}"
+            ),
+        ),
+        Step(
+            name="Collect static files",
+            env=settings,
+            run="poetry run python manage.py collectstatic --noinput",
+        ),
+    )
+
+
+def _build_job(options: BackendCiOptions) -> Job:
     return Job(
         id="build",
         name="Build Verification",
         needs=("lint", "format", "type-check"),
         timeout_minutes=15,
         permissions=READ_CONTENTS,
-        env={"PYTHONPATH": "src"},
+        env=_MANAGE_PY_ENV,
         steps=(
             *_setup_steps(options, options.python_version),
             Step(name="Build the package", run="poetry build"),
-            Step(
-                name="Django deployment checks",
-                env=settings,
-                run=(
-                    "poetry run python manage.py check --deploy "
-                    f"--fail-level {options.deploy_fail_level}"
-                ),
-            ),
-            Step(
-                name="Collect static files",
-                env=settings,
-                run="poetry run python manage.py collectstatic --noinput",
-            ),
+            *_deployment_steps(options, {}),
         ),
     )
 
@@ -215,7 +230,7 @@ def _deploy_readiness_job(options: BackendCiOptions) -> Job:
     return Job(
         id="deploy-readiness",
         name="Deployment Readiness Check",
-        needs=("test", "build"),
+        needs=("test", "build") if options.build else ("test",),
         if_=f"github.event_name == 'push' && github.ref == 'refs/heads/{options.default_branch}'",
         timeout_minutes=10,
         permissions=Permissions.of(actions=("read", "download the coverage reports of this run")),
@@ -279,7 +294,7 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
         _quality_job(options, "type-check", "Type Check (MyPy)", options.type_check_command, 20),
         _security_job(options),
         _test_job(options),
-        _build_job(options),
+        *((_build_job(options),) if options.build else ()),
         _deploy_readiness_job(options),
     )
     workflow = Workflow(

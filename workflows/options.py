@@ -221,6 +221,13 @@ class BackendCiOptions:
         description="after the lint, format and type-check commands, `git diff --exit-code` "
         "fails the job if the command changed tracked files (a fixer run as a check)",
     )
+    build: bool = setting(
+        True,
+        description="the Build Verification job (`poetry build`, then the deployment checks); "
+        "`false` for an application that is not a package (`package-mode = false`): the job and "
+        "its required check go, and `check --deploy` and `collectstatic` run in the test job, "
+        "after the tests",
+    )
     bug_logger: BugLogger = setting(
         "issue",
         description="what a failed run files: `issue` (the Bug Logger job opens an issue and, on "

@@ -286,6 +286,7 @@ def _replaces_not_own_file(pipeline: PipelineSettings) -> tuple[str, str] | None
 def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
     options = pipeline.options
     taken = {name for service in options.services for name in service_preset(service).env}
+    taken.add("PYTHONPATH")  # manage.py's, in the deployment checks
     if options.deploy_settings_module is not None:
         taken.add("DJANGO_SETTINGS_MODULE")
     clashes = sorted(set(options.secrets) & taken)

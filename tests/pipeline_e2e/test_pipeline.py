@@ -359,3 +359,53 @@ def test_gated_cancelled_run_leaves_a_red_gate(gated_repo: Sample) -> None:
     assert "::error title=Gate::build did not succeed: cancelled" in log, log
     assert conclusions["Bug Logger"] == "cancelled", result.report()
     assert result.job("Bug Logger").steps == []
+
+
+# An application that is not a package (`package-mode = false`): no Build Verification
+# (`poetry build` would refuse it), and the deployment checks run in the test job instead.
+APPLICATION_REPOSITORY = {"name": "shop", "pipeline": {**PIPELINE, "build": False}}
+
+
+@pytest.fixture(scope="session")
+def application_options() -> BackendCiOptions:
+    return parse_settings(None, [APPLICATION_REPOSITORY]).repositories[0].pipeline.options
+
+
+@pytest.fixture(scope="session")
+def application_run(
+    sample_template: Path,
+    scratch: Path,
+    machine: Machine,
+    application_options: BackendCiOptions,
+) -> RunResult:
+    pipeline = rendered_pipeline("backend-ci", application_options)
+    application = _sample(
+        sample_template, scratch / "shop-application", machine, pipeline, application_options
+    )
+
+    def not_a_package(backend: Path) -> None:
+        pyproject = backend / "pyproject.toml"
+        text, count = re.subn(
+            r"^packages = \[.*\]$", "package-mode = false", pyproject.read_text("utf-8"), flags=re.M
+        )
+        assert count == 1
+        pyproject.write_text(text, encoding="utf-8")
+
+    sha = application.change("feature/application", not_a_package)
+    return application.run(Event.pull_request(sha), leave_out=LEAVE_OUT_IN_NEGATIVE_RUNS)
+
+
+def test_an_application_without_build_is_green_and_checks_deployment_after_its_tests(
+    application_run: RunResult, application_options: BackendCiOptions
+) -> None:
+    pipeline = rendered_pipeline("backend-ci", application_options)
+    assert "Build Verification" not in pipeline.required_checks
+    conclusions = application_run.conclusions()
+    assert "Build Verification" not in conclusions
+    assert {check: conclusions[check] for check in pipeline.required_checks} == dict.fromkeys(
+        pipeline.required_checks, "success"
+    ), application_run.report()
+    tests = application_run.job("Test Suite (Pytest)")
+    for step in ("Run tests with coverage", "Django deployment checks", "Collect static files"):
+        assert tests.step(step).outcome == "success", application_run.report()
+    assert "System check identified no issues" in tests.step("Django deployment checks").log

@@ -28,6 +28,12 @@ VARIANTS: dict[str, BackendCiOptions] = {
     "gate": BackendCiOptions(gate=True),
     "ruff-formatter": BackendCiOptions(formatter="ruff"),
     "no-bug-logger": BackendCiOptions(bug_logger="off"),
+    "no-build": BackendCiOptions(
+        build=False, secrets=("DJANGO_SECRET_KEY",), deploy_settings_module="config.settings.prod"
+    ),
+    "no-build-gate-matrix": BackendCiOptions(
+        build=False, gate=True, python_versions=("3.12", "3.13"), services=("postgres",)
+    ),
     "no-bug-logger-gate": BackendCiOptions(bug_logger="off", gate=True),
     "secrets": BackendCiOptions(
         secrets=("DJANGO_SECRET_KEY", "SENTRY_DSN"),

@@ -52,7 +52,12 @@ def _job(job_id: str, name: str, needs: tuple[str, ...] = ()) -> Job:
 
 
 def test_the_variants_with_a_gate_cover_a_matrix_and_services() -> None:
-    assert set(GATED) == {"gate", "gate-matrix-services", "no-bug-logger-gate"}
+    assert set(GATED) == {
+        "gate",
+        "gate-matrix-services",
+        "no-bug-logger-gate",
+        "no-build-gate-matrix",
+    }
     assert GATED["gate-matrix-services"].python_versions == ("3.11", "3.12")
     assert GATED["gate-matrix-services"].services == ("postgres", "redis")
 
@@ -61,10 +66,12 @@ def test_the_variants_with_a_gate_cover_a_matrix_and_services() -> None:
 def test_the_gate_needs_every_required_job_in_file_order(name: str) -> None:
     workflow = backend_ci(GATED[name])
     ungated = _without_gate(GATED[name])
-    assert workflow.job(GATE_JOB_ID).needs == REQUIRED
-    assert required_job_ids(ungated, "main") == REQUIRED
-    assert required_job_ids(workflow, "main") == (*REQUIRED, GATE_JOB_ID)
-    assert _jobs(workflow)[GATE_JOB_ID]["needs"] == list(REQUIRED)
+    # Without Build Verification (`build: false`) the gate needs one job fewer.
+    required = REQUIRED if GATED[name].build else REQUIRED[:-1]
+    assert workflow.job(GATE_JOB_ID).needs == required
+    assert required_job_ids(ungated, "main") == required
+    assert required_job_ids(workflow, "main") == (*required, GATE_JOB_ID)
+    assert _jobs(workflow)[GATE_JOB_ID]["needs"] == list(required)
 
 
 @pytest.mark.parametrize("name", sorted(GATED))
@@ -73,7 +80,8 @@ def test_required_checks_collapse_to_the_gate(name: str) -> None:
     assert required_checks(backend_ci(GATED[name]), "bau/hotfix") == ("Gate",)
     # The checks it stands for: one per matrix version, as without the gate.
     ungated = required_checks(_without_gate(GATED[name]), "main")
-    assert len(ungated) == 5 + len(GATED[name].python_versions[1:])
+    jobs = 5 if GATED[name].build else 4
+    assert len(ungated) == jobs + len(GATED[name].python_versions[1:])
 
 
 @pytest.mark.parametrize("name", sorted(GATED))

@@ -39,6 +39,7 @@ def test_options_never_change_the_required_checks() -> None:
             options.python_versions
             or options.pr_branches != BackendCiOptions().pr_branches
             or options.formatter != "black"
+            or not options.build
             or options.gate
         ):
             continue
@@ -147,3 +148,23 @@ def test_bug_logger_off_drops_the_job_and_every_write_permission() -> None:
     }
     assert "write" not in granted.values()
     assert required_checks(backend_ci(options), "main") == SEED_CHECKS
+
+
+def test_without_build_the_deployment_checks_run_after_the_tests() -> None:
+    options = BackendCiOptions(build=False, deploy_settings_module="config.settings.production")
+    jobs = _jobs(options)
+    assert "build" not in jobs
+    assert required_checks(backend_ci(options), "main") == tuple(
+        check for check in SEED_CHECKS if check != "Build Verification"
+    )
+    assert jobs["deploy-readiness"]["needs"] == ["test"]
+    names = [step["name"] for step in jobs["test"]["steps"]]
+    tests = names.index("Run tests with coverage")
+    assert names[tests + 1 : tests + 3] == ["Django deployment checks", "Collect static files"]
+    check = _step(options, "test", "Django deployment checks")
+    assert check["env"] == {
+        "PYTHONPATH": "src",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    }
+    assert check["run"] == "poetry run python manage.py check --deploy --fail-level ERROR"
+    assert "poetry build" not in str(jobs)
