@@ -33,6 +33,8 @@ READ_CONTENTS = Permissions.of(contents=("read", "check out the repository"))
 # The workflow's default: a job that sets no permissions may only read the repository.
 READ_ONLY_DEFAULT = Permissions.of(contents=("read", "the default of every job: read the code"))
 MATRIX_PYTHON = "${{ matrix.python-version }}"
+# `manage.py` finds a `src/` layout's packages through it (docs/pipeline.md).
+_MANAGE_PY_ENV: Mapping[str, Scalar] = {"PYTHONPATH": "src"}
 
 
 def _in_dir(options: BackendCiOptions, name: str) -> str:
@@ -138,6 +140,15 @@ def _test_job(options: BackendCiOptions) -> Job:
         f"--cov-report=xml --cov-report=json --cov-fail-under={options.coverage_threshold}"
     )
     presets = [service_preset(name) for name in options.services]
+    # Step env: the only place where `job.services` (the mapped ports) is known.
+    services: dict[str, Scalar] = {
+        key: value for preset in presets for key, value in preset.env.items()
+    }
+    migrations = Step(
+        name="Check for missing migrations",
+        env={**services, **_MANAGE_PY_ENV, **_secrets(options)},
+        run="poetry run python manage.py makemigrations --check --dry-run",
+    )
     return Job(
         id="test",
         name="Test Suite (Pytest)",
@@ -148,13 +159,10 @@ def _test_job(options: BackendCiOptions) -> Job:
         services=tuple(preset.service for preset in presets),
         steps=(
             *_setup_steps(options, python),
+            *((migrations,) if options.migrations_check else ()),
             Step(
                 name="Run tests with coverage",
-                # Step env: the only place where `job.services` (the mapped ports) is known.
-                env={
-                    **{key: value for preset in presets for key, value in preset.env.items()},
-                    **_secrets(options),
-                },
+                env={**services, **_secrets(options)},
                 run=pytest,
             ),
             # Without Build Verification (`build: false`), the deployment checks run here.
@@ -175,10 +183,6 @@ def _test_job(options: BackendCiOptions) -> Job:
             ),
         ),
     )
-
-
-# `manage.py` finds a `src/` layout's packages through it (docs/pipeline.md).
-_MANAGE_PY_ENV: Mapping[str, Scalar] = {"PYTHONPATH": "src"}
 
 
 def _secrets(options: BackendCiOptions) -> dict[str, Scalar]:

@@ -190,7 +190,8 @@ class BackendCiOptions:
         (),
         description="repository or organization secrets the project's code needs (e.g. "
         '`["DJANGO_SECRET_KEY"]`): each is set, under its own name, in the environment of the '
-        "steps that run it (the tests, the deployment checks and collectstatic), never in lint, "
+        "steps that run it (the tests, the migrations check, the deployment checks and "
+        "collectstatic), never in lint, "
         "format, type check or the audit. They are the repository's or the organization's "
         "secrets, not an environment's (a job with an environment makes a deployment on every "
         "pull request). A pull request from a fork gets them empty",
@@ -220,6 +221,12 @@ class BackendCiOptions:
         True,
         description="after the lint, format and type-check commands, `git diff --exit-code` "
         "fails the job if the command changed tracked files (a fixer run as a check)",
+    )
+    migrations_check: bool = setting(
+        False,
+        description="before the tests, `manage.py makemigrations --check --dry-run` fails the "
+        "test job when a model change has no migration (with the test job's services and "
+        "secrets, so against its database when there is one)",
     )
     build: bool = setting(
         True,

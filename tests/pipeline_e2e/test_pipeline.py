@@ -24,6 +24,7 @@ PIPELINE: dict[str, object] = {
     "coverage_source": ["src"],
     "deploy_settings_module": "config.settings.production",
     "deploy_fail_level": "WARNING",
+    "migrations_check": True,
 }
 REPOSITORY = {"name": "shop", "pipeline": PIPELINE}
 # The same repository with the gate on (`pipeline.gate`): the protection requires Gate alone.
@@ -125,6 +126,12 @@ def test_pull_request_tests_ran_on_the_postgres_service(pull_request_run: RunRes
     assert re.search(r"Required test coverage of 80% reached", log), log[-2000:]
 
 
+def test_pull_request_finds_no_missing_migration(pull_request_run: RunResult) -> None:
+    check = pull_request_run.job("Test Suite (Pytest)").step("Check for missing migrations")
+    assert check.outcome == "success", pull_request_run.report()
+    assert "No changes detected" in check.log
+
+
 def test_push_to_main_every_job_is_green_and_summarises_coverage(push_run: RunResult) -> None:
     conclusions = push_run.conclusions()
     ran = {check: c for check, c in conclusions.items() if check != "Bug Logger"}
@@ -209,6 +216,16 @@ NEGATIVE = {
         ),
         "Type Check (MyPy)",
         "Type Check (MyPy)",
+    ),
+    "model-change-without-migration": (
+        _replace(
+            "src/shop/models.py",
+            "    price = models.DecimalField(max_digits=8, decimal_places=2)\n",
+            "    price = models.DecimalField(max_digits=8, decimal_places=2)\n"
+            "    sku = models.CharField(max_length=20, blank=True)\n",
+        ),
+        "Test Suite (Pytest)",
+        "Check for missing migrations",
     ),
     "deployment-check-warning": (
         _replace(

@@ -28,6 +28,9 @@ VARIANTS: dict[str, BackendCiOptions] = {
     "gate": BackendCiOptions(gate=True),
     "ruff-formatter": BackendCiOptions(formatter="ruff"),
     "no-bug-logger": BackendCiOptions(bug_logger="off"),
+    "migrations-check": BackendCiOptions(
+        migrations_check=True, services=("postgres",), secrets=("DJANGO_SECRET_KEY",)
+    ),
     "no-build": BackendCiOptions(
         build=False, secrets=("DJANGO_SECRET_KEY",), deploy_settings_module="config.settings.prod"
     ),

@@ -168,3 +168,14 @@ def test_without_build_the_deployment_checks_run_after_the_tests() -> None:
     }
     assert check["run"] == "poetry run python manage.py check --deploy --fail-level ERROR"
     assert "poetry build" not in str(jobs)
+
+
+def test_the_migrations_check_runs_before_the_tests_against_the_database_service() -> None:
+    options = BackendCiOptions(migrations_check=True, services=("postgres",))
+    names = [step["name"] for step in _jobs(options)["test"]["steps"]]
+    assert names.index("Check for missing migrations") + 1 == names.index("Run tests with coverage")
+    check = _step(options, "test", "Check for missing migrations")
+    assert check["run"] == "poetry run python manage.py makemigrations --check --dry-run"
+    assert check["env"]["DATABASE_URL"].startswith("postgres://")
+    assert check["env"]["PYTHONPATH"] == "src"
+    assert "Check for missing migrations" not in str(_jobs(BackendCiOptions()))

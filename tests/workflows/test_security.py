@@ -109,8 +109,9 @@ def test_zizmor_pedantic_finds_nothing(
     # env, one per step given a secret. They are the repository's (or organization's) own, not an
     # environment's: a job with an environment makes a deployment on every pull request, and an
     # environment's branch rules would keep the tests of a pull request from running at all.
-    # The test step and the two deployment steps (in the build job, or the test job without it).
-    steps_with_secrets = 3 if variant[1].secrets else 0
+    # The steps that run the project's code: the tests, the deployment checks, collectstatic,
+    # and the migrations check when it is on.
+    steps_with_secrets = (3 + variant[1].migrations_check) if variant[1].secrets else 0
     expected = f"({steps_with_secrets * len(variant[1].secrets)} suppressed)"
     assert ("suppressed" not in out.stdout) if not steps_with_secrets else expected in out.stdout
     if steps_with_secrets:
