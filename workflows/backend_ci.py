@@ -146,7 +146,7 @@ def _test_job(options: BackendCiOptions) -> Job:
     }
     migrations = Step(
         name="Check for missing migrations",
-        env={**services, **_MANAGE_PY_ENV, **_secrets(options)},
+        env={**services, **_MANAGE_PY_ENV, **_project_env(options)},
         run="poetry run python manage.py makemigrations --check --dry-run",
     )
     return Job(
@@ -162,7 +162,7 @@ def _test_job(options: BackendCiOptions) -> Job:
             *((migrations,) if options.migrations_check else ()),
             Step(
                 name="Run tests with coverage",
-                env={**services, **_secrets(options)},
+                env={**services, **_project_env(options)},
                 run=pytest,
             ),
             # Without Build Verification (`build: false`), the deployment checks run here.
@@ -185,9 +185,13 @@ def _test_job(options: BackendCiOptions) -> Job:
     )
 
 
-def _secrets(options: BackendCiOptions) -> dict[str, Scalar]:
-    """`pipeline.secrets`, each under its own name, for a step that runs the project's code."""
-    return {name: f"${{{{ secrets.{name} }}}}" for name in options.secrets}
+def _project_env(options: BackendCiOptions) -> dict[str, Scalar]:
+    """`pipeline.env` and `pipeline.secrets` (each under its own name), for a step that runs
+    the project's code."""
+    return {
+        **dict(options.env),
+        **{name: f"${{{{ secrets.{name} }}}}" for name in options.secrets},
+    }
 
 
 def _deployment_steps(options: BackendCiOptions, env: Mapping[str, Scalar]) -> tuple[Step, ...]:
@@ -196,7 +200,7 @@ def _deployment_steps(options: BackendCiOptions, env: Mapping[str, Scalar]) -> t
     settings: dict[str, Scalar] = dict(env)
     if options.deploy_settings_module is not None:
         settings["DJANGO_SETTINGS_MODULE"] = options.deploy_settings_module
-    settings.update(_secrets(options))
+    settings.update(_project_env(options))
     return (
         Step(
             name="Django deployment checks",

@@ -62,6 +62,15 @@ _SECRET_NAME = string(
 )
 
 
+# An environment variable the pipeline sets for the project: what a secret's name may be, and
+# not GitHub's own prefixes (GitHub Docs, "Store information in variables", "Naming conventions
+# for environment variables": GITHUB_ is reserved; RUNNER_ is the runner's).
+_ENV_NAME = string(
+    r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_|[Rr][Uu][Nn][Nn][Ee][Rr]_)[A-Za-z_][A-Za-z0-9_]*",
+    "a variable name: letters, digits and '_', not starting with a digit, GITHUB_ or RUNNER_",
+)
+
+
 @dataclass(frozen=True)
 class BackendCiOptions:
     """Per-repository knobs of `backend_ci`; every field has the seed's value as default.
@@ -185,6 +194,23 @@ class BackendCiOptions:
             "errorMessage": f"a list of service presets, each one of: {', '.join(SERVICES)} "
             "(empty for none)",
         },
+    )
+    env: tuple[tuple[str, str], ...] = setting(
+        (),
+        description="plain environment values the project's code needs (e.g. "
+        '`{DJANGO_ALLOWED_HOSTS: "localhost"}`), set where `secrets` are and nowhere else; '
+        "never a secret (the workflow file shows them); a mapping given in a layer replaces "
+        "the one before, like a list",
+        schema={
+            "type": "object",
+            "propertyNames": _ENV_NAME,
+            "additionalProperties": string(
+                r"(?![\s\S]*\$\{\{)[\s\S]*",
+                "a plain string, without ${{ }} expressions (a secret goes in secrets)",
+            ),
+            "errorMessage": 'a mapping of names to plain strings, like {DJANGO_DEBUG: "false"}',
+        },
+        shown_default="`{}`",
     )
     secrets: tuple[str, ...] = setting(
         (),

@@ -69,7 +69,8 @@ def _pipeline(config: RepositoryConfig) -> str:
         value = getattr(options, field.name)
         if field.name in _PIPELINE_SHOWN or value == getattr(default, field.name):
             continue
-        shown = list(value) if isinstance(value, tuple) else value
+        mapping = field.metadata["declared"].schema.get("type") == "object"
+        shown = dict(value) if mapping else list(value) if isinstance(value, tuple) else value
         parts.append(f"{field.name} {json.dumps(shown)}")
     return ", ".join(parts)
 

@@ -76,13 +76,17 @@ def properties(of: type, *, defaults: bool = True) -> dict[str, dict[str, Any]]:
     hints = typing.get_type_hints(of)
     out = {}
     for each, declaration in declared(of):
+        # A declaration that says its type says all of it (a mapping is held as pairs).
+        derived = {} if "type" in declaration.schema else type_schema(hints[each.name])
         schema = {
-            **type_schema(hints[each.name]),
+            **derived,
             **declaration.schema,
             "description": plain(declaration.description),
         }
         if defaults and each.default is not dataclasses.MISSING:
-            schema["default"] = _default(each.default)
+            # A mapping is held as a tuple of pairs (hashable), and written as an object.
+            mapping = schema.get("type") == "object"
+            schema["default"] = dict(each.default) if mapping else _default(each.default)
         out[each.name] = schema
     return out
 

@@ -201,6 +201,8 @@ def _converted(key: str, value: Any) -> object:
         return posixpath.normpath(value)
     if key.endswith("_command") and value is not None:
         return value.strip()
+    if key == "env":
+        return tuple(value.items())
     if key == "bypass_actors":
         return tuple(BypassActor(app_id=actor["app_id"]) for actor in value)
     return tuple(value) if isinstance(value, list) else value
@@ -283,18 +285,42 @@ def _replaces_not_own_file(pipeline: PipelineSettings) -> tuple[str, str] | None
     )
 
 
-def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
+def _set_by_the_pipeline(pipeline: PipelineSettings) -> set[str]:
+    """The environment variables the pipeline itself sets in the steps that run the project's
+    code: its services', manage.py's PYTHONPATH, the deployment settings module."""
     options = pipeline.options
     taken = {name for service in options.services for name in service_preset(service).env}
-    taken.add("PYTHONPATH")  # manage.py's, in the deployment checks
+    taken.add("PYTHONPATH")
     if options.deploy_settings_module is not None:
         taken.add("DJANGO_SETTINGS_MODULE")
+    return taken
+
+
+def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    options, taken = pipeline.options, _set_by_the_pipeline(pipeline)
     clashes = sorted(set(options.secrets) & taken)
+    if clashes:
+        return (
+            f"{json.dumps(clashes)}, which the pipeline sets itself (services, "
+            "deploy_settings_module)",
+            f"names other than {', '.join(sorted(taken))}",
+        )
+    clashes = sorted(set(options.secrets) & {name for name, _ in options.env})
+    if clashes:
+        return (
+            f"{json.dumps(clashes)}, also given a plain value in env",
+            "each name once: a secret in secrets, a plain value in env",
+        )
+    return None
+
+
+def _env_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    clashes = sorted({name for name, _ in pipeline.options.env} & _set_by_the_pipeline(pipeline))
     if not clashes:
         return None
     return (
         f"{json.dumps(clashes)}, which the pipeline sets itself (services, deploy_settings_module)",
-        f"names other than {', '.join(sorted(taken))}",
+        f"names other than {', '.join(sorted(_set_by_the_pipeline(pipeline)))}",
     )
 
 
@@ -391,8 +417,15 @@ RULES = (
         "secrets-not-set-by-the-pipeline",
         "pipeline",
         "secrets",
-        ("secrets", "services", "deploy_settings_module"),
+        ("secrets", "env", "services", "deploy_settings_module"),
         _secrets_not_set_by_the_pipeline,
+    ),
+    Rule(
+        "env-not-set-by-the-pipeline",
+        "pipeline",
+        "env",
+        ("env", "services", "deploy_settings_module"),
+        _env_not_set_by_the_pipeline,
     ),
     Rule(
         "approvals-within-kind-limit",

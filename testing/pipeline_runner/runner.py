@@ -178,10 +178,12 @@ class LocalRunner:
         *,
         leave_out: Mapping[str, str] | None = None,
         cancel_before: str | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> RunResult:
         """Run every job of the workflow committed at `event.sha`. `leave_out` maps job ids
         the caller does not want run to the reason (reported, never silent); `cancel_before`
-        cancels the run just before that job starts (see the module's docstring)."""
+        cancels the run just before that job starts (see the module's docstring); `secrets`
+        are the repository's (`${{ secrets.NAME }}`; one it lacks is empty, as on GitHub)."""
         text = subprocess.run(
             ["git", "show", f"{event.sha}:{workflow_path}"],
             cwd=self.repository,
@@ -191,7 +193,9 @@ class LocalRunner:
         ).stdout
         workflow: dict[str, Any] = yaml.safe_load(text)
         run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=self.scratch))
-        state = _RunState(workflow=workflow, event=event, run_dir=run_dir)
+        state = _RunState(
+            workflow=workflow, event=event, run_dir=run_dir, secrets=dict(secrets or {})
+        )
         pending = list(workflow["jobs"])
         if cancel_before is not None and cancel_before not in pending:
             raise NotEmulatedError(f"cannot cancel before {cancel_before!r}: no such job")
@@ -524,6 +528,7 @@ class _RunState:
     run_dir: Path
     results: dict[str, list[JobResult]] = field(default_factory=dict)
     cancelled: bool = False
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def context(self, job_id: str, matrix: dict[str, str], needs: list[str]) -> dict[str, Any]:
         github = {
@@ -550,7 +555,7 @@ class _RunState:
             "steps": {},
             "job": {},
             "vars": {},
-            "secrets": {},
+            "secrets": self.secrets,
             "inputs": {},
         }
 

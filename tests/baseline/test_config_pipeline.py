@@ -79,6 +79,9 @@ def test_defaults_layer_sets_services_for_every_repository() -> None:
         ("secrets", ["SECRET-KEY"], '"SECRET-KEY"', "letters, digits and '_'"),
         ("secrets", "DJANGO_SECRET_KEY", '"DJANGO_SECRET_KEY"', "a list of secret names"),
         ("formatter", "Ruff", '"Ruff"', 'did you mean "ruff"?'),
+        ("env", {"GITHUB_TOKEN": "x"}, '"GITHUB_TOKEN"', "not starting with a digit, GITHUB_"),
+        ("env", {"DEBUG": "${{ secrets.X }}"}, "${{", "without ${{ }} expressions"),
+        ("env", ["DEBUG=1"], "a list of 1", "a mapping of names to plain strings"),
     ],
 )
 def test_bad_values_name_the_path_the_value_and_what_is_allowed(
@@ -115,3 +118,14 @@ def test_a_secret_the_pipeline_sets_itself_is_refused() -> None:
 def test_the_formatter_is_read_and_a_null_command_is_the_formatters() -> None:
     options = _options({"formatter": "ruff", "format_command": None})
     assert options.format_check == ("poetry run ruff format --check .", "Format Check (Ruff)")
+
+
+def test_env_is_read_in_order_and_clashes_are_refused() -> None:
+    options = _options({"env": {"DJANGO_DEBUG": "false", "TZ": "UTC"}})
+    assert options.env == (("DJANGO_DEBUG", "false"), ("TZ", "UTC"))
+    (error,) = _errors({"env": {"KEY": "x"}, "secrets": ["KEY"]})
+    assert error.path == "repositories[0].pipeline.secrets"
+    assert error.found == '["KEY"], also given a plain value in env'
+    (error,) = _errors({"env": {"PYTHONPATH": "lib"}})
+    assert error.path == "repositories[0].pipeline.env"
+    assert error.found.startswith('["PYTHONPATH"], which the pipeline sets itself')

@@ -127,7 +127,8 @@ FILES: Mapping[str, str] = {
 
         BASE_DIR = Path(__file__).resolve().parents[3]
 
-        SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-local-development-only")
+        # `or`, not a default: a secret the run lacks (a fork's pull request) is set, but empty.
+        SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-local-development-only"
         DEBUG = False
         ALLOWED_HOSTS: list[str] = []
 

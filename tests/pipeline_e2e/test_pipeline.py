@@ -426,3 +426,56 @@ def test_an_application_without_build_is_green_and_checks_deployment_after_its_t
     for step in ("Run tests with coverage", "Django deployment checks", "Collect static files"):
         assert tests.step(step).outcome == "success", application_run.report()
     assert "System check identified no issues" in tests.step("Django deployment checks").log
+
+
+# Production settings that need their secret (`pipeline.secrets`): without it, exactly the
+# deployment checks go red; with it, every check is green.
+SECRET_REPOSITORY = {"name": "shop", "pipeline": {**PIPELINE, "secrets": ["DJANGO_SECRET_KEY"]}}
+NEEDS_THE_SECRET = _both(
+    _replace(
+        "src/config/settings/production.py",
+        "from django.core.management.utils import get_random_secret_key\n\n",
+        "",
+    ),
+    _replace(
+        "src/config/settings/production.py",
+        "# Set DJANGO_SECRET_KEY in production; the random fallback only serves checks and "
+        "builds.\n"
+        'SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or get_random_secret_key()\n',
+        "# The deployment's own secret (pipeline.secrets): empty, Django refuses to start.\n"
+        'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n',
+    ),
+)
+
+
+@pytest.fixture(scope="session")
+def secret_repo(sample_template: Path, scratch: Path, machine: Machine) -> Sample:
+    options = parse_settings(None, [SECRET_REPOSITORY]).repositories[0].pipeline.options
+    pipeline = rendered_pipeline("backend-ci", options)
+    return _sample(sample_template, scratch / "shop-secret", machine, pipeline, options)
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["secret-absent", "secret-given"])
+def test_settings_that_need_a_secret_are_red_in_the_deployment_checks_without_it(
+    given: bool, secret_repo: Sample
+) -> None:
+    sha = secret_repo.change(f"feature/secret-{given}", NEEDS_THE_SECRET)
+    secrets = {"DJANGO_SECRET_KEY": "k" * 50 + "-not-a-real-key-but-long-enough"} if given else {}
+    result = secret_repo.runner.run(
+        secret_repo.pipeline.path,
+        Event.pull_request(sha),
+        leave_out=LEAVE_OUT_IN_NEGATIVE_RUNS,
+        secrets=secrets,
+    )
+    print(result.report())
+    required = secret_repo.pipeline.required_checks
+    expected = dict.fromkeys(required, "success")
+    if not given:
+        expected["Build Verification"] = "failure"
+    conclusions = result.conclusions()
+    assert {check: conclusions[check] for check in required} == expected, result.report()
+    if not given:
+        failed = result.job("Build Verification").failed_step()
+        assert failed is not None, result.report()
+        assert failed.name == "Django deployment checks", result.report()
+        assert "SECRET_KEY" in failed.log, failed.log[-2000:]

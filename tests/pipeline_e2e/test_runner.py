@@ -143,6 +143,7 @@ def _run(
     *,
     workflow: Mapping[str, Any] = WORKFLOW,
     event: Callable[[str], Event] = Event.push,
+    secrets: Mapping[str, str] | None = None,
 ) -> RunResult:
     """`workflow` committed to a new repository and run for `event` at that commit."""
     repository = tmp_path / "repository"
@@ -170,7 +171,9 @@ def _run(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     runner = LocalRunner(repository, machine, scratch)
-    return runner.run(".github/workflows/t.yml", event(sha), cancel_before=cancel_before)
+    return runner.run(
+        ".github/workflows/t.yml", event(sha), cancel_before=cancel_before, secrets=secrets
+    )
 
 
 @pytest.fixture
@@ -271,3 +274,28 @@ def test_the_runner_runs_and_skips_the_jobs_as_github_does_on_a_pull_request(
 ) -> None:
     run = _run(tmp_path, workflow=_facts_workflow(case), event=Event.pull_request)
     assert run.conclusions() == dict(case.checks), run.report()
+
+
+SECRET_WORKFLOW = {
+    "on": {"push": {}},
+    "jobs": {
+        "use": {
+            "runs-on": "ubuntu-latest",
+            "steps": [
+                {
+                    "name": "Needs the key",
+                    "env": {"KEY": "${{ secrets.KEY }}"},
+                    "run": 'test -n "$KEY" && echo "key of ${#KEY} characters"',
+                }
+            ],
+        }
+    },
+}
+
+
+def test_a_secret_is_the_repositorys_and_empty_when_it_has_none(tmp_path: Path) -> None:
+    given = _run(tmp_path / "given", workflow=SECRET_WORKFLOW, secrets={"KEY": "s3cret"})
+    assert given.job("use").conclusion == "success", given.report()
+    assert "key of 6 characters" in given.job("use").step("Needs the key").log
+    absent = _run(tmp_path / "absent", workflow=SECRET_WORKFLOW)
+    assert absent.job("use").conclusion == "failure", absent.report()

@@ -103,7 +103,9 @@ def test_deployment_checks_settings_module_and_fail_level() -> None:
 
 
 def test_secrets_reach_only_the_steps_that_run_the_projects_code() -> None:
-    options = BackendCiOptions(secrets=("DJANGO_SECRET_KEY",), services=("postgres",))
+    options = BackendCiOptions(
+        secrets=("DJANGO_SECRET_KEY",), services=("postgres",), env=(("TZ", "UTC"),)
+    )
     reference = {"DJANGO_SECRET_KEY": "${{ secrets.DJANGO_SECRET_KEY }}"}
     where = {
         (job_id, step["name"])
@@ -119,7 +121,9 @@ def test_secrets_reach_only_the_steps_that_run_the_projects_code() -> None:
     test_env = _step(options, "test", "Run tests with coverage")["env"]
     assert test_env["DATABASE_URL"].startswith("postgres://")  # the service's, kept
     assert reference.items() <= test_env.items()
-    assert _step(options, "build", "Collect static files")["env"] == reference
+    assert _step(options, "build", "Collect static files")["env"] == {"TZ": "UTC", **reference}
+    assert test_env["TZ"] == "UTC"
+    assert "TZ" not in str(_jobs(options)["lint"])
 
 
 def test_no_secrets_render_as_before() -> None:
