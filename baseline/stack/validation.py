@@ -315,12 +315,13 @@ def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, s
 
 
 def _env_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
-    clashes = sorted({name for name, _ in pipeline.options.env} & _set_by_the_pipeline(pipeline))
+    taken = _set_by_the_pipeline(pipeline)
+    clashes = sorted({name for name, _ in pipeline.options.env} & taken)
     if not clashes:
         return None
     return (
         f"{json.dumps(clashes)}, which the pipeline sets itself (services, deploy_settings_module)",
-        f"names other than {', '.join(sorted(_set_by_the_pipeline(pipeline)))}",
+        f"names other than {', '.join(sorted(taken))}",
     )
 
 
