@@ -296,15 +296,25 @@ def _set_by_the_pipeline(pipeline: PipelineSettings) -> set[str]:
     return taken
 
 
+def _taken_by_the_pipeline(
+    names: Iterable[str], pipeline: PipelineSettings
+) -> tuple[str, str] | None:
+    """`names` (of `secrets` or `env`) that the pipeline sets itself, if any."""
+    taken = _set_by_the_pipeline(pipeline)
+    clashes = sorted(set(names) & taken)
+    if not clashes:
+        return None
+    return (
+        f"{json.dumps(clashes)}, which the pipeline sets itself (services, deploy_settings_module)",
+        f"names other than {', '.join(sorted(taken))}",
+    )
+
+
 def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
-    options, taken = pipeline.options, _set_by_the_pipeline(pipeline)
-    clashes = sorted(set(options.secrets) & taken)
-    if clashes:
-        return (
-            f"{json.dumps(clashes)}, which the pipeline sets itself (services, "
-            "deploy_settings_module)",
-            f"names other than {', '.join(sorted(taken))}",
-        )
+    options = pipeline.options
+    taken = _taken_by_the_pipeline(options.secrets, pipeline)
+    if taken is not None:
+        return taken
     clashes = sorted(set(options.secrets) & {name for name, _ in options.env})
     if clashes:
         return (
@@ -315,14 +325,7 @@ def _secrets_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, s
 
 
 def _env_not_set_by_the_pipeline(pipeline: PipelineSettings) -> tuple[str, str] | None:
-    taken = _set_by_the_pipeline(pipeline)
-    clashes = sorted({name for name, _ in pipeline.options.env} & taken)
-    if not clashes:
-        return None
-    return (
-        f"{json.dumps(clashes)}, which the pipeline sets itself (services, deploy_settings_module)",
-        f"names other than {', '.join(sorted(taken))}",
-    )
+    return _taken_by_the_pipeline((name for name, _ in pipeline.options.env), pipeline)
 
 
 _KIND_NAMES: dict[ProtectionKind, str] = {
