@@ -176,7 +176,8 @@ _SEPARATORS = {SETTINGS: "; "}
 def shown_parts(values: object, line: str) -> list[str]:
     """What the declared settings of `values` (a settings dataclass) say on one of the plan's
     lines, in the order they are declared; a group is said where its first setting is."""
-    parts: list[str | list[tuple[Shown, object]]] = []
+    # A text, or a group's name with its settings (filled in as the loop meets them).
+    parts: list[str | tuple[str, list[tuple[Shown, object]]]] = []
     groups: dict[str, list[tuple[Shown, object]]] = {}
     for each, declaration in declared(type(values)):
         shown = declaration.shown
@@ -185,15 +186,15 @@ def shown_parts(values: object, line: str) -> list[str]:
         value = getattr(values, each.name)
         if shown.group is None:
             parts.append(shown.text(value))
-        elif shown.group in groups:
-            groups[shown.group].append((shown, value))
-        else:
-            groups[shown.group] = [(shown, value)]
-            parts.append(shown.group)
+            continue
+        if shown.group not in groups:
+            groups[shown.group] = []
+            parts.append((shown.group, groups[shown.group]))
+        groups[shown.group].append((shown, value))
     return [
         text
         for part in parts
-        for text in (_GROUPS[str(part)](groups[str(part)]) if part in groups else [str(part)])
+        for text in ([part] if isinstance(part, str) else _GROUPS[part[0]](part[1]))
     ]
 
 
