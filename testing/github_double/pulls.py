@@ -135,8 +135,8 @@ def open_pull(
     if any(p.state == "open" and p.head == head and p.base == base for p in repo.pulls.values()):
         raise _pull_entry(f"A pull request already exists for {repo.owner}:{head}.")
     now = backend.clock()
-    # GitHub numbers issues and pull requests in one sequence; the double has no issues.
-    number = max(repo.pulls, default=0) + 1
+    # GitHub numbers issues and pull requests in one sequence.
+    number = repo.next_number()
     created = PullRequest(
         id=next(backend.ids),
         number=number,

@@ -6,7 +6,8 @@
 Every request passes, in order: the route table (unknown: 501), the token (unknown: 401), the
 request contract (violation: 400), a fault a test injected (faults.py), the repository the path
 names (a renamed one's old name: GitHub's redirect; a missing one: GitHub's 404), a read-only
-token's write (403, as GitHub), the handler (GitHub's own errors as GitHub words them), the
+token's write (403, as GitHub), a token scoped to permissions on a route that does not model
+them (501), the handler (GitHub's own errors as GitHub words them), the
 response contract (violation: 500). Each refusal made on the double's behalf is recorded in
 `violations`; `assert_no_violations()` fails the test that caused one.
 """
@@ -148,6 +149,8 @@ class GitHubDouble:
         self.backend = GitHubBackend(org, clock)
         self.tokens: dict[str, Actor] = dict(tokens)
         self.read_only_tokens: set[str] = set()
+        # Tokens scoped to permissions, as a job's GITHUB_TOKEN is (`add_token(permissions=)`).
+        self.token_permissions: dict[str, dict[str, str]] = {}
         self.violations: list[Violation] = []
         self.log: list[LogEntry] = []
         self.injections: list[Injection] = []  # in the order injected, done ones included
@@ -284,24 +287,43 @@ class GitHubDouble:
 
     # Seeding -------------------------------------------------------------------------------
 
-    def add_token(self, token: str, actor: Actor, *, read_only: bool = False) -> Actor:
+    def add_token(
+        self,
+        token: str,
+        actor: Actor,
+        *,
+        read_only: bool = False,
+        permissions: Mapping[str, str] | None = None,
+    ) -> Actor:
         """A token acting as `actor`. `read_only`: a fine-grained token (or an App installation)
         granted read access only: every read answers as for `actor`, every write is refused
         with GitHub's 403 "Resource not accessible by personal access token" (by integration,
-        for an App)."""
+        for an App). `permissions`: a token scoped as a job's `permissions:` scope its
+        GITHUB_TOKEN (e.g. `{"issues": "write", "pull-requests": "write"}`): the routes that
+        model permissions check it, every other route refuses it as `unmodelled`."""
         with self._lock:
             self.tokens[token] = actor
             if read_only:
                 self.read_only_tokens.add(token)
             else:
                 self.read_only_tokens.discard(token)
+            if permissions is not None:
+                self.token_permissions[token] = dict(permissions)
+            else:
+                self.token_permissions.pop(token, None)
         return actor
 
     def add_app_token(
-        self, token: str, app_id: int, slug: str = "automation", *, read_only: bool = False
+        self,
+        token: str,
+        app_id: int,
+        slug: str = "automation",
+        *,
+        read_only: bool = False,
+        permissions: Mapping[str, str] | None = None,
     ) -> App:
         app = App(app_id=app_id, slug=slug)
-        self.add_token(token, app, read_only=read_only)
+        self.add_token(token, app, read_only=read_only, permissions=permissions)
         return app
 
     def seed_repository(
@@ -455,8 +477,23 @@ class GitHubDouble:
             refused = GitHubError(403, f"Resource not accessible by {_GRANTEE[actor.kind]}")
             return context.answer(spec_path, Reply(403, _error_body(refused, operation)))
 
+        granted = self.token_permissions.get(self._token(headers) or "")
+        if granted is not None and not route.scoped:
+            return context.refuse(
+                "unmodelled",
+                f"a token scoped to {granted}: the double models permissions only on the issues "
+                "routes (urls.Route.scoped)",
+            )
         call = Call(
-            self.backend, actor, method, params, query, data, self.url.rstrip("/"), api_path
+            self.backend,
+            actor,
+            method,
+            params,
+            query,
+            data,
+            self.url.rstrip("/"),
+            api_path,
+            granted,
         )
         try:
             reply = route.handler(call)

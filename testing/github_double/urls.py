@@ -19,6 +19,7 @@ from testing.github_double.handlers import (
     branches,
     checks,
     contents,
+    issues,
     orgs,
     properties,
     pulls,
@@ -42,6 +43,9 @@ class Route:
     spans: tuple[str, ...] = ("path",)
     # Parameters that may be empty (`contents/`: the repository's root directory).
     empty: tuple[str, ...] = ()
+    # The handler checks what a token scoped to permissions may do (`Call.granted`); the server
+    # refuses such a token on every other route, whose permissions the double does not model.
+    scoped: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -121,6 +125,10 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", REPO + "/pulls/{pull_number}/merge", pulls.merge_pull),
     Route("GET", REPO + "/pulls/{pull_number}/reviews", pulls.list_reviews),
     Route("POST", REPO + "/pulls/{pull_number}/reviews", pulls.create_review),
+    Route("GET", REPO + "/issues", issues.list_issues, scoped=True),
+    Route("POST", REPO + "/issues", issues.create_issue, scoped=True),
+    Route("POST", REPO + "/issues/{issue_number}/comments", issues.create_comment, scoped=True),
+    Route("POST", REPO + "/issues/{issue_number}/assignees", issues.add_assignees, scoped=True),
     Route("POST", REPO + "/check-runs", checks.create_check_run),
     Route("POST", REPO + "/statuses/{sha}", checks.create_status),
     Route("GET", REPO + "/rulesets", rulesets.list_rulesets),

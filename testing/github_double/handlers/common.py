@@ -44,6 +44,9 @@ class Call:
     body: JSON
     base_url: str  # http://127.0.0.1:PORT, no trailing slash
     path: str = ""  # the request's path below /api/v3, as sent (for Link headers)
+    # A token scoped to permissions (a job's GITHUB_TOKEN: `{"issues": "write", ...}`), which
+    # a route marked `scoped` checks; None: the token has its actor's whole access.
+    granted: Mapping[str, str] | None = None
 
     @property
     def api(self) -> str:

@@ -8,7 +8,7 @@ backend as `GitHubError`.
 
 from __future__ import annotations
 
-from testing.github_double import pulls
+from testing.github_double import issues, pulls
 from testing.github_double.handlers.common import (
     JSON,
     Call,
@@ -142,7 +142,7 @@ def render_pull(
             "rebaseable": mergeable,
             "mergeable_state": mergeable_state,
             "merged_by": render_actor(call, pull.merged_by) if pull.merged_by else None,
-            "comments": 0,
+            "comments": issues.comments_on(repo, pull.number),
             "review_comments": 0,
             "maintainer_can_modify": pull.maintainer_can_modify,
             "commits": len(commits),
