@@ -8,11 +8,13 @@ would (`runner.py`'s docstring: what it does as GitHub does, what it emulates, w
 The public API is what `__all__` names: the runner (`LocalRunner`, `Machine`, `Event`), its
 results (`RunResult`, `JobResult`, `StepResult`, `Conclusion`, `Outcome`), what it emulates
 (`EMULATED`) and refuses (`NotEmulatedError`); a job's service containers (`ServiceHost`, and
-PostgreSQL on a local server: `LocalPostgres`, `PostgresServices`); and GitHub Actions
-expressions (`evaluate`, `condition`, `interpolate`, `ExpressionError`).
+PostgreSQL on a local server: `LocalPostgres`, `PostgresServices`); the GitHub API that
+github-script steps call (`GitHubApi`); and GitHub Actions expressions (`evaluate`, `condition`,
+`interpolate`, `ExpressionError`).
 """
 
 from testing.pipeline_runner.expressions import ExpressionError, condition, evaluate, interpolate
+from testing.pipeline_runner.github_script import GitHubApi
 from testing.pipeline_runner.postgres import LocalPostgres, PostgresServices
 from testing.pipeline_runner.runner import (
     EMULATED,
@@ -33,6 +35,7 @@ __all__ = [
     "Conclusion",
     "Event",
     "ExpressionError",
+    "GitHubApi",
     "JobResult",
     "LocalPostgres",
     "LocalRunner",

@@ -17,14 +17,19 @@ docs, "Canceling a workflow"); a job whose `if:` is still true runs as usual.
 
 What it emulates (`uses:`), each listed in `EMULATED` and in every step's result:
 checkout is a clean clone of the committed tree; setup-python is the interpreter of that version
-installed here; install-poetry is the Poetry installed here; cache always misses; artifacts are
-copied between jobs; github-script (it needs the GitHub API) is reported as not run. Anything
-else (another action, an expression it cannot evaluate, an unknown service) is refused loudly.
+installed here, as the job's own installation (so what a job installs stays in it, as on a fresh
+runner); install-poetry is the Poetry installed here; setup-uv is the uv installed here, with
+UV_PYTHON from its `python-version`; cache always misses (setup-python's and setup-uv's caches
+too); artifacts are copied between jobs; github-script runs the action's own packages under
+Node.js against the GitHub API given to the runner (`github_script.py`), and without one is
+reported as not run. Anything else (another action, an expression it cannot evaluate, an unknown
+service) is refused loudly.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import json
 import os
@@ -41,6 +46,7 @@ from typing import Any, Literal, Protocol
 import yaml
 
 from testing.pipeline_runner.expressions import condition, interpolate
+from testing.pipeline_runner.github_script import GitHubApi, run_script
 
 # A job's result as `needs.<id>.result` gives it.
 Conclusion = Literal["success", "failure", "skipped", "cancelled"]
@@ -48,12 +54,16 @@ Outcome = Literal["success", "failure", "skipped", "not run"]
 
 EMULATED = {
     "actions/checkout": "a clean clone of the committed tree at the event's commit",
-    "actions/setup-python": "the interpreter of that version installed on this machine",
+    "actions/setup-python": "the interpreter of that version installed on this machine, as the "
+    "job's own installation; its cache always misses",
     "actions/cache": "always a miss (nothing restored, nothing saved)",
     "snok/install-poetry": "the Poetry installed on this machine, with the action's settings",
+    "astral-sh/setup-uv": "the uv installed on this machine, UV_PYTHON from python-version; its "
+    "cache always misses",
     "actions/upload-artifact": "files copied to the run's artifact store",
     "actions/download-artifact": "files copied from the run's artifact store",
-    "actions/github-script": "not run: it needs the GitHub API",
+    "actions/github-script": "the action's own packages under Node.js, against the runner's "
+    "GitHub API (`github=`); not run without one",
 }
 
 
@@ -70,18 +80,51 @@ class ServiceHost(Protocol):
 class Event:
     """The event that triggered the run (`github.event_name`, `github.ref`, ...)."""
 
-    name: Literal["pull_request", "push"]
+    name: Literal["pull_request", "push", "merge_group"]
     ref: str
     sha: str
     repository: str = "example-org/shop"
+    # merge_group: the group's parent commit and the branch it merges into (the payload's
+    # `merge_group.base_sha` and `base_ref`).
+    base_sha: str | None = None
+    base_ref: str | None = None
+    # pull_request: the head branch (`github.head_ref`) and the author's login (the payload's
+    # `pull_request.head.ref` and `pull_request.user.login`), for github-script's context.
+    head_ref: str | None = None
+    author: str | None = None
 
     @classmethod
-    def pull_request(cls, sha: str, number: int = 1) -> Event:
-        return cls("pull_request", f"refs/pull/{number}/merge", sha)
+    def pull_request(
+        cls, sha: str, number: int = 1, *, head_ref: str | None = None, author: str | None = None
+    ) -> Event:
+        ref = f"refs/pull/{number}/merge"
+        return cls("pull_request", ref, sha, head_ref=head_ref, author=author)
 
     @classmethod
     def push(cls, sha: str, branch: str = "main") -> Event:
         return cls("push", f"refs/heads/{branch}", sha)
+
+    @classmethod
+    def merge_group(cls, sha: str, base_sha: str, base: str = "main", number: int = 1) -> Event:
+        """A merge queue's group of pull request `number` into `base`, its commit `sha` on
+        `base_sha`: `github.ref` is the group's temporary branch (GitHub Docs, "Events that
+        trigger workflows", merge_group: GITHUB_REF "Ref of the merge group")."""
+        head_ref = f"refs/heads/gh-readonly-queue/{base}/pr-{number}-{sha}"
+        return cls("merge_group", head_ref, sha, base_sha=base_sha, base_ref=f"refs/heads/{base}")
+
+    def payload(self) -> dict[str, Any]:
+        """`github.event`, as much of GitHub's webhook payload as the runner knows."""
+        if self.name == "pull_request":
+            return {"pull_request": {"head": {"repo": {"full_name": self.repository}}}}
+        if self.name == "merge_group":
+            # The webhook's `merge_group` (GitHub's REST description, `merge-group`), without
+            # `head_commit`, which the runner does not build.
+            group = {"head_sha": self.sha, "head_ref": self.ref}
+            return {
+                "action": "checks_requested",
+                "merge_group": {**group, "base_sha": self.base_sha, "base_ref": self.base_ref},
+            }
+        return {}
 
 
 @dataclass
@@ -152,6 +195,7 @@ class Machine:
     poetry: Path  # the `poetry` executable
     env: Mapping[str, str]  # the base environment of every step (PATH, caches, pip settings)
     services: ServiceHost | None = None
+    uv: Path | None = None  # the `uv` executable (`uvx` beside it); None: setup-uv is refused
 
 
 def _as_str(value: Any) -> str:
@@ -164,12 +208,20 @@ class LocalRunner:
     """Runs one workflow of a git repository, job by job, on this machine."""
 
     def __init__(
-        self, repository: Path, machine: Machine, scratch: Path, parallel: int = 2
+        self,
+        repository: Path,
+        machine: Machine,
+        scratch: Path,
+        parallel: int = 2,
+        github: GitHubApi | None = None,
     ) -> None:
         self.repository = repository
         self.machine = machine
         self.scratch = scratch
         self.parallel = parallel
+        # The GitHub github-script steps call (None: they are not run), and the run number.
+        self.github = github
+        self.runs = 0
 
     def run(
         self,
@@ -193,6 +245,7 @@ class LocalRunner:
         ).stdout
         workflow: dict[str, Any] = yaml.safe_load(text)
         run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=self.scratch))
+        self.runs += 1  # GitHub numbers a workflow's runs 1, 2, ... (`github.run_number`)
         state = _RunState(
             workflow=workflow, event=event, run_dir=run_dir, secrets=dict(secrets or {})
         )
@@ -374,7 +427,9 @@ class LocalRunner:
                     key: interpolate(_as_str(value), step_context, status())
                     for key, value in (step.get("with") or {}).items()
                 }
-                outcome, note, log = self._uses(state, step["uses"], with_, workspace, env, outputs)
+                outcome, note, log = self._uses(
+                    state, step["uses"], with_, workspace, env, outputs, job=job, step_env=step_env
+                )
             else:
                 directory = step.get("working-directory") or default_dir
                 outcome, log = _bash(
@@ -431,6 +486,9 @@ class LocalRunner:
         workspace: Path,
         env: dict[str, str],
         outputs: dict[str, str],
+        *,
+        job: Mapping[str, Any] | None = None,
+        step_env: Mapping[str, str] | None = None,
     ) -> tuple[Outcome, str, str]:
         action = uses.split("@", 1)[0]
         if action not in EMULATED:
@@ -452,14 +510,24 @@ class LocalRunner:
             return ("success" if out.returncode == 0 else "failure"), note, out.stderr
         if action == "actions/setup-python":
             version = with_["python-version"]
-            bin_dir = Path(env["RUNNER_TEMP"]) / f"python-{version}" / "bin"
-            bin_dir.mkdir(parents=True, exist_ok=True)
             interpreter = self.machine.python(version)
-            for alias in ("python", "python3", f"python{version}"):
-                (bin_dir / alias).symlink_to(interpreter)
+            bin_dir = _job_python(interpreter, Path(env["RUNNER_TEMP"]) / f"python-{version}")
             env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
             outputs["python-version"] = version
+            outputs["cache-hit"] = "false"
             return "success", f"{note}: {interpreter}", ""
+        if action == "astral-sh/setup-uv":
+            if self.machine.uv is None:
+                raise NotEmulatedError("astral-sh/setup-uv: this machine has no uv (Machine.uv)")
+            bin_dir = Path(env["RUNNER_TEMP"]) / "uv" / "bin"
+            bin_dir.mkdir(parents=True, exist_ok=True)
+            for name in ("uv", "uvx"):
+                (bin_dir / name).symlink_to(self.machine.uv.parent / name)
+            env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+            if "python-version" in with_:
+                env["UV_PYTHON"] = with_["python-version"]
+            outputs["cache-hit"] = "false"
+            return "success", note, ""
         if action == "actions/cache":
             outputs["cache-hit"] = ""
             return "success", f"{note}; key {with_.get('key', '')}", ""
@@ -476,6 +544,22 @@ class LocalRunner:
             return self._upload(state, with_, workspace, note)
         if action == "actions/download-artifact":
             return self._download(state, with_, workspace, note)
+        if action == "actions/github-script" and self.github is not None:
+            permissions = (job or {}).get("permissions", state.workflow.get("permissions"))
+            outcome, log, found = run_script(
+                self.github,
+                event=state.event,
+                workflow=str(state.workflow.get("name", "")),
+                permissions=permissions,
+                with_=with_,
+                env={**env, **(step_env or {})},
+                workspace=workspace,
+                work_dir=Path(env["RUNNER_TEMP"]) / "github-script",
+                run_number=self.runs,
+                run_dir=state.run_dir,
+            )
+            outputs.update(found)
+            return outcome, note, log
         return "not run", note, ""
 
     @staticmethod
@@ -538,11 +622,7 @@ class _RunState:
             "repository": self.event.repository,
             "workflow": self.workflow.get("name", ""),
             "job": job_id,
-            "event": (
-                {"pull_request": {"head": {"repo": {"full_name": self.event.repository}}}}
-                if self.event.name == "pull_request"
-                else {}
-            ),
+            "event": self.event.payload(),
         }
         return {
             "github": github,
@@ -558,6 +638,55 @@ class _RunState:
             "secrets": self.secrets,
             "inputs": {},
         }
+
+
+@functools.cache
+def _installation(interpreter: Path) -> tuple[Path, Path, str]:
+    """The real executable, the prefix and the `X.Y` of an interpreter (a pyenv shim too)."""
+    out = subprocess.run(
+        [
+            str(interpreter),
+            "-c",
+            "import sys, sysconfig; print(sys.executable); print(sys.base_prefix); "
+            "print(sysconfig.get_python_version())",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return Path(out[0]).resolve(), Path(out[1]), out[2]
+
+
+def _job_python(interpreter: Path, root: Path) -> Path:
+    """The interpreter as one job's own installation at `root`, its `bin`.
+
+    As on a fresh runner, what the job installs stays in the job: the executable is copied
+    into `root/bin` (Python finds its prefix from where its executable is), the standard
+    library is linked in, and `site-packages` is a directory of the job with links to what the
+    installation has (pip, its `.pth` files). Not a virtual environment: uv accepts only a
+    system interpreter for a project's environment ("system interpreter required").
+    """
+    executable, prefix, version = _installation(interpreter)
+    bin_dir = root / "bin"
+    if bin_dir.exists():
+        return bin_dir
+    stdlib = prefix / "lib" / f"python{version}"
+    if not (stdlib / "os.py").exists():
+        raise NotEmulatedError(f"{interpreter}: no standard library at {stdlib}")
+    bin_dir.mkdir(parents=True)
+    shutil.copy2(executable, bin_dir / f"python{version}")
+    for alias in ("python", "python3"):
+        (bin_dir / alias).symlink_to(f"python{version}")
+    job_stdlib = root / "lib" / f"python{version}"
+    job_stdlib.mkdir(parents=True)
+    for entry in stdlib.iterdir():
+        if entry.name != "site-packages":
+            (job_stdlib / entry.name).symlink_to(entry)
+    site_packages = job_stdlib / "site-packages"
+    site_packages.mkdir()
+    for entry in (stdlib / "site-packages").iterdir():
+        (site_packages / entry.name).symlink_to(entry)
+    return bin_dir
 
 
 def job_result(combinations: list[JobResult]) -> Conclusion:

@@ -25,7 +25,7 @@ from testing.pipeline_runner import (
     evaluate,
     interpolate,
 )
-from tests.github_facts import pull_request_jobs
+from tests.github_facts import merge_group_jobs, pull_request_jobs
 
 FUNCTIONS: dict[str, Any] = {"success": lambda: True, "failure": lambda: False}
 CONTEXT = {
@@ -274,6 +274,29 @@ def test_the_runner_runs_and_skips_the_jobs_as_github_does_on_a_pull_request(
 ) -> None:
     run = _run(tmp_path, workflow=_facts_workflow(case), event=Event.pull_request)
     assert run.conclusions() == dict(case.checks), run.report()
+
+
+# The same on a merge queue's merge_group run: a workflow the caller starts on one.
+MERGE_GROUP_STARTED = [case for case in merge_group_jobs.CASES if case.checks]
+
+
+@pytest.mark.parametrize("case", MERGE_GROUP_STARTED, ids=lambda case: case.title)
+def test_the_runner_runs_and_skips_the_jobs_as_github_does_on_a_merge_group(
+    tmp_path: Path, case: merge_group_jobs.Case
+) -> None:
+    jobs: dict[str, Any] = {}
+    for job in case.workflow.jobs:
+        body: dict[str, Any] = {"runs-on": "ubuntu-latest", "steps": [{"run": "true"}]}
+        if job.needs:
+            body["needs"] = list(job.needs)
+        if job.if_ is not None:
+            body["if"] = job.if_
+        jobs[job.id] = body
+    workflow = {"name": "facts", "on": {"merge_group": {}}, "jobs": jobs}
+    # One commit: it stands in for its own parent (the runner reads no base_sha).
+    run = _run(tmp_path, workflow=workflow, event=lambda sha: Event.merge_group(sha, sha))
+    assert run.conclusions() == dict(case.checks), run.report()
+    assert run.event.ref == f"refs/heads/gh-readonly-queue/main/pr-1-{run.event.sha}"
 
 
 SECRET_WORKFLOW = {
