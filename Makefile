@@ -72,22 +72,38 @@ bench: $(STAMP) engine $(GITHUB_SPEC)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(ENGINE_BIN)
 
-# The rendered pipeline run job by job (testing/pipeline_runner) on a sample Django + Poetry
-# backend (tests/pipeline_e2e). Installs the pinned Poetry in its own virtualenv and, when
-# missing, PostgreSQL's server; the prepared sample (lock file, download caches) stays in
-# PIPELINE_E2E_HOME for later runs.
+# The rendered pipeline run job by job (testing/pipeline_runner) on a sample Django backend
+# (tests/pipeline_e2e), managed by Poetry, uv and pip. Installs the pinned Poetry and uv, each in
+# its own virtualenv, and, when missing, PostgreSQL's server; the prepared samples (lock files,
+# download caches) stay in PIPELINE_E2E_HOME for later runs.
 .PHONY: pipeline-e2e
 PIPELINE_E2E_HOME ?= $(VENV)/pipeline-e2e
 POETRY_VENV := $(PIPELINE_E2E_HOME)/poetry
+UV_VENV := $(PIPELINE_E2E_HOME)/uv
+
+$(UV_VENV)/.installed: tests/pipeline_e2e/requirements-uv.txt
+	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
 
 $(POETRY_VENV)/.installed: tests/pipeline_e2e/requirements-poetry.txt
 	test -x $(POETRY_VENV)/bin/python || $(PYTHON) -m venv $(POETRY_VENV)
 	$(POETRY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-pipeline-e2e: $(STAMP) $(POETRY_VENV)/.installed
+# actions/github-script's packages, which the runner runs the Bug Logger's script with (against
+# the GitHub double, which needs GitHub's description).
+GITHUB_SCRIPT_PACKAGES := testing/pipeline_runner/node_modules/@actions/github/package.json
+
+$(GITHUB_SCRIPT_PACKAGES): testing/pipeline_runner/package.json testing/pipeline_runner/package-lock.json
+	npm ci --prefix testing/pipeline_runner --no-audit --no-fund --loglevel=error
+	@touch $@
+
+pipeline-e2e: $(STAMP) $(POETRY_VENV)/.installed $(UV_VENV)/.installed $(GITHUB_SPEC) \
+		$(GITHUB_SCRIPT_PACKAGES)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 	PIPELINE_E2E=1 PIPELINE_E2E_HOME=$(abspath $(PIPELINE_E2E_HOME)) \
 		PIPELINE_E2E_POETRY=$(abspath $(POETRY_VENV))/bin/poetry \
+		PIPELINE_E2E_UV=$(abspath $(UV_VENV))/bin/uv \
 		$(BIN)/python -m pytest tests/pipeline_e2e -p no:cacheprovider

@@ -20,7 +20,7 @@ from workflows.model import (
     Triggers,
     Workflow,
 )
-from workflows.options import BackendCiOptions
+from workflows.options import LINT_CHECKS, TYPE_CHECKS, BackendCiOptions, PackageManager
 from workflows.pins import pinned
 from workflows.scripts import script
 from workflows.services import service_preset
@@ -28,6 +28,14 @@ from workflows.services import service_preset
 SOURCE = "workflows/backend_ci.py"
 WORKFLOW_PATH = ".github/workflows/backend-ci.yml"
 PIP_AUDIT_VERSION = "2.10.1"
+
+# What builds the package's sdist and wheel into dist/ (pip has no build command; `pip wheel`
+# builds the wheel through the project's build backend, as `python -m build` would).
+_BUILD: Mapping[PackageManager, str] = {
+    "poetry": "poetry build",
+    "uv": "uv build",
+    "pip": "python -m pip wheel --no-deps --wheel-dir dist .",
+}
 
 READ_CONTENTS = Permissions.of(contents=("read", "check out the repository"))
 # The workflow's default: a job that sets no permissions may only read the repository.
@@ -43,21 +51,33 @@ def _in_dir(options: BackendCiOptions, name: str) -> str:
 
 
 def _setup_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
-    """Checkout, Python, and Poetry with its install and the virtualenv cached on poetry.lock."""
+    """Checkout, Python, and the package manager with the backend's dependencies, cached."""
+    checkout = Step(
+        name="Check out the repository",
+        uses=pinned("actions/checkout"),
+        # The token stays out of .git/config, so later steps cannot reuse it.
+        with_={"persist-credentials": False},
+    )
+    if options.package_manager == "uv":
+        return (checkout, _setup_python(python), *_uv_steps(options, python))
+    if options.package_manager == "pip":
+        return (checkout, *_pip_steps(options, python))
+    return (checkout, _setup_python(python), *_poetry_steps(options, python))
+
+
+def _setup_python(python: str, **with_: Scalar) -> Step:
+    return Step(
+        name="Set up Python",
+        id="setup-python",
+        uses=pinned("actions/setup-python"),
+        with_={"python-version": python, **with_},
+    )
+
+
+def _poetry_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
+    """Poetry, and its install with the virtualenv cached on poetry.lock."""
     lock_hash = f"${{{{ hashFiles('{_in_dir(options, 'poetry.lock')}') }}}}"
     return (
-        Step(
-            name="Check out the repository",
-            uses=pinned("actions/checkout"),
-            # The token stays out of .git/config, so later steps cannot reuse it.
-            with_={"persist-credentials": False},
-        ),
-        Step(
-            name="Set up Python",
-            id="setup-python",
-            uses=pinned("actions/setup-python"),
-            with_={"python-version": python},
-        ),
         Step(
             name="Cache the Poetry installation",
             uses=pinned("actions/cache"),
@@ -84,6 +104,48 @@ def _setup_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
             name="Install dependencies",
             if_="steps.venv-cache.outputs.cache-hit != 'true'",
             run="poetry install --no-interaction --no-root",
+        ),
+    )
+
+
+def _uv_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
+    """uv with its cache keyed on uv.lock, then `uv sync --locked` (the lock must match
+    pyproject.toml, or the job fails instead of resolving anew).
+
+    As uv's guide "Using uv in GitHub Actions" shows: setup-python gives the interpreter (the
+    runner's cached Pythons install faster than uv downloads one) and setup-uv's
+    `python-version` sets UV_PYTHON, so uv uses that version; `enable-cache` keeps uv's cache
+    between runs, keyed on `cache-dependency-glob` (astral-sh/setup-uv v10.0.1, action.yml and
+    docs/caching.md: the glob is relative to `working-directory`).
+    """
+    return (
+        Step(
+            name="Install uv",
+            uses=pinned("astral-sh/setup-uv"),
+            with_={
+                "python-version": python,
+                "working-directory": options.working_directory,
+                "enable-cache": True,
+                "cache-dependency-glob": "uv.lock",
+            },
+        ),
+        Step(name="Install dependencies", run="uv sync --locked"),
+    )
+
+
+def _pip_steps(options: BackendCiOptions, python: str) -> tuple[Step, ...]:
+    """Python with pip's cache keyed on the requirement files (setup-python's `cache: pip`,
+    `cache-dependency-path`), then `pip install -r` each of them into the job's Python."""
+    files = options.requirements
+    return (
+        _setup_python(
+            python,
+            cache="pip",
+            **{"cache-dependency-path": "\n".join(_in_dir(options, name) for name in files)},
+        ),
+        Step(
+            name="Install dependencies",
+            run="python -m pip install " + " ".join(f"-r {name}" for name in files),
         ),
     )
 
@@ -122,8 +184,13 @@ def _security_job(options: BackendCiOptions) -> Job:
             *_setup_steps(options, options.python_version),
             Step(
                 name="Audit dependencies",
-                env={"PIP_AUDIT_VERSION": PIP_AUDIT_VERSION},
-                run=script("security_audit.sh"),
+                env={
+                    "PIP_AUDIT_VERSION": PIP_AUDIT_VERSION,
+                    "AUDIT_SUMMARY": script("audit_summary.py"),
+                },
+                # How this package manager runs pip-audit (`audit`), then what every one does.
+                run=script(f"audit_with_{options.package_manager}.sh")
+                + script("security_audit.sh"),
             ),
         ),
     )
@@ -136,7 +203,7 @@ def _test_job(options: BackendCiOptions) -> Job:
     artifact = f"coverage-report-{python}" if matrix else "coverage-report"
     sources = " ".join(f"--cov={source}" for source in options.coverage_source) or "--cov"
     pytest = (
-        f"{options.test_command} {sources} --cov-report=term-missing --cov-report=html "
+        f"{options.pytest} {sources} --cov-report=term-missing --cov-report=html "
         f"--cov-report=xml --cov-report=json --cov-fail-under={options.coverage_threshold}"
     )
     presets = [service_preset(name) for name in options.services]
@@ -147,7 +214,7 @@ def _test_job(options: BackendCiOptions) -> Job:
     migrations = Step(
         name="Check for missing migrations",
         env={**services, **_MANAGE_PY_ENV, **_project_env(options)},
-        run="poetry run python manage.py makemigrations --check --dry-run",
+        run=f"{options.run_prefix}python manage.py makemigrations --check --dry-run",
     )
     return Job(
         id="test",
@@ -206,14 +273,14 @@ def _deployment_steps(options: BackendCiOptions, env: Mapping[str, Scalar]) -> t
             name="Django deployment checks",
             env=settings,
             run=(
-                "poetry run python manage.py check --deploy "
+                f"{options.run_prefix}python manage.py check --deploy "
                 f"--fail-level {options.deploy_fail_level}"
             ),
         ),
         Step(
             name="Collect static files",
             env=settings,
-            run="poetry run python manage.py collectstatic --noinput",
+            run=f"{options.run_prefix}python manage.py collectstatic --noinput",
         ),
     )
 
@@ -228,7 +295,7 @@ def _build_job(options: BackendCiOptions) -> Job:
         env=_MANAGE_PY_ENV,
         steps=(
             *_setup_steps(options, options.python_version),
-            Step(name="Build the package", run="poetry build"),
+            Step(name="Build the package", run=_BUILD[options.package_manager]),
             *_deployment_steps(options, {}),
         ),
     )
@@ -265,7 +332,29 @@ def _deploy_readiness_job(options: BackendCiOptions) -> Job:
     )
 
 
-def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
+# What each `pipeline.bug_logger` mode's token may do, and its step's name. The GITHUB_TOKEN is
+# the GitHub Actions app's installation token: GitHub Docs, "Permissions required for GitHub
+# Apps", lists `POST /repos/{owner}/{repo}/issues/{issue_number}/comments` under "Pull requests"
+# (write) as well as "Issues" (write), so commenting on a pull request needs `pull-requests:
+# write` alone; listing and opening issues (`GET`/`POST /repos/{owner}/{repo}/issues`) are under
+# "Issues" only.
+_BUG_LOGGER: Mapping[str, tuple[Permissions, str]] = {
+    "issue": (
+        Permissions.of(
+            issues=("write", "find, open, comment on and assign the branch's failure issue"),
+            pull_requests=("write", "comment on the failed pull request"),
+        ),
+        "Open or update the issue of the failed run",
+    ),
+    "comment": (
+        Permissions.of(pull_requests=("write", "comment on the failed pull request")),
+        "Comment on the failed pull request",
+    ),
+}
+
+
+def _bug_logger_job(mode: str, upstream: tuple[str, ...]) -> Job:
+    permissions, step_name = _BUG_LOGGER[mode]
     return Job(
         id="bug-logger",
         name="Bug Logger",
@@ -277,16 +366,15 @@ def _bug_logger_job(upstream: tuple[str, ...]) -> Job:
         ),
         timeout_minutes=10,
         # Nothing else: no checkout, no code from the repository runs next to this token.
-        permissions=Permissions.of(
-            issues=("write", "open and assign the issue for the failed run"),
-            pull_requests=("write", "comment on the failed pull request"),
-        ),
+        permissions=permissions,
         working_directory=".",
         steps=(
             Step(
-                name="Open an issue for the failed run",
+                name=step_name,
                 uses=pinned("actions/github-script"),
                 with_={"script": script("bug_logger.js")},
+                # One script for every mode: the mode travels as data, as the script's own.
+                env={"BUG_LOGGER_MODE": mode},
             ),
         ),
     )
@@ -297,9 +385,15 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
     options = options or BackendCiOptions()
     format_command, format_name = options.format_check
     jobs = (
-        _quality_job(options, "lint", "Lint Check (Ruff)", options.lint_command, 15),
+        _quality_job(options, "lint", LINT_CHECKS[options.linter], options.lint_command, 15),
         _quality_job(options, "format", format_name, format_command, 15),
-        _quality_job(options, "type-check", "Type Check (MyPy)", options.type_check_command, 20),
+        _quality_job(
+            options,
+            "type-check",
+            TYPE_CHECKS[options.type_checker],
+            options.type_check_command,
+            20,
+        ),
         _security_job(options),
         _test_job(options),
         *((_build_job(options),) if options.build else ()),
@@ -311,6 +405,7 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
         on=Triggers(
             pull_request_branches=options.pr_branches,
             push_branches=(options.default_branch,),
+            merge_group=options.merge_queue,
             workflow_dispatch=True,
         ),
         permissions=READ_ONLY_DEFAULT,
@@ -320,7 +415,7 @@ def backend_ci(options: BackendCiOptions | None = None) -> Workflow:
         jobs=(
             *jobs,
             *(
-                (_bug_logger_job(tuple(job.id for job in jobs)),)
+                (_bug_logger_job(options.bug_logger, tuple(job.id for job in jobs)),)
                 if options.bug_logger != "off"
                 else ()
             ),

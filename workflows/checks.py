@@ -11,6 +11,13 @@ rules are tested against: tests/github_facts/pull_request_jobs.py.
 A workflow with a gate (`workflows.gate`) asks for one check only: the gate's, which fails unless
 every other required job succeeded. `required_job_ids` still lists every job that reports a
 check on each pull request, the gate included (last).
+
+A branch with a merge queue waits for its required checks on the queue's `merge_group` runs too
+(GitHub Docs, "Managing a merge queue": "You must use the merge_group event to trigger your
+GitHub Actions workflow when a pull request is added to a merge queue"). A job runs on every
+merge group when the workflow triggers on `merge_group` and the job would run on every pull
+request by the rule above; `merge_queue_checks` refuses a workflow that would leave a required
+check unreported there. The cases: tests/github_facts/merge_group_jobs.py.
 """
 
 from __future__ import annotations
@@ -40,6 +47,20 @@ def required_job_ids(workflow: Workflow, branch: str) -> tuple[str, ...]:
     patterns = workflow.on.pull_request_branches
     if patterns is None or not branch_matches(patterns, branch):
         return ()
+    return _jobs_that_always_run(workflow)
+
+
+def merge_group_job_ids(workflow: Workflow) -> tuple[str, ...]:
+    """Ids of the jobs that run, and so report their check, on every merge group (a merge
+    queue's `merge_group` run), in file order; the model's trigger has no branch filter."""
+    if not workflow.on.merge_group:
+        return ()
+    return _jobs_that_always_run(workflow)
+
+
+def _jobs_that_always_run(workflow: Workflow) -> tuple[str, ...]:
+    """Ids of the jobs that run whenever the workflow does (`_always_runs`, needing only such
+    jobs), in file order."""
     required: list[str] = []
     # Repeat until stable, so the result does not depend on the order jobs are listed in.
     changed = True
@@ -79,6 +100,25 @@ def required_checks(workflow: Workflow, branch: str) -> tuple[str, ...]:
     if workflow.gate is not None and job_ids:
         return job_checks(_checked_gate(workflow, workflow.gate, job_ids))
     return tuple(check for job_id in job_ids for check in job_checks(workflow.job(job_id)))
+
+
+def merge_queue_checks(workflow: Workflow, branch: str) -> tuple[str, ...]:
+    """`required_checks` for a branch with a merge queue, which waits for each of them on the
+    queue's merge groups; ValueError when the workflow would leave one unreported there."""
+    checks = required_checks(workflow, branch)
+    running = merge_group_job_ids(workflow)
+    reported = {check for job_id in running for check in job_checks(workflow.job(job_id))}
+    unreported = [check for check in checks if check not in reported]
+    if not unreported:
+        return checks
+    raise ValueError(
+        f"a merge queue waits for every required check on its merge_group runs, but workflow "
+        f"{workflow.name!r} would not report {unreported} there (its triggers: "
+        f"{', '.join(workflow.on.to_yaml())}). It needs the merge_group trigger (GitHub Docs, "
+        '"Managing a merge queue": "You must use the merge_group event to trigger your GitHub '
+        'Actions workflow when a pull request is added to a merge queue"), and each required job '
+        "no condition that skips it there"
+    )
 
 
 def _checked_gate(workflow: Workflow, gate_id: str, job_ids: tuple[str, ...]) -> Job:

@@ -192,6 +192,9 @@ class Triggers:
 
     pull_request_branches: tuple[str, ...] | None = None
     push_branches: tuple[str, ...] | None = None
+    # `merge_group` (a merge queue's groups), with no filter: GitHub Docs, "Events that trigger
+    # workflows", merge_group: a workflow must run on it for the queue's required checks.
+    merge_group: bool = False
     workflow_dispatch: bool = False
 
     def to_yaml(self) -> dict[str, YamlValue]:
@@ -200,6 +203,8 @@ class Triggers:
             out["pull_request"] = {"branches": list(self.pull_request_branches)}
         if self.push_branches is not None:
             out["push"] = {"branches": list(self.push_branches)}
+        if self.merge_group:
+            out["merge_group"] = {}
         if self.workflow_dispatch:
             out["workflow_dispatch"] = {}
         return out

@@ -21,15 +21,44 @@ TESTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 ServiceName = Literal["postgres", "redis"]
 SERVICES: tuple[ServiceName, ...] = ("postgres", "redis")
 
-Formatter = Literal["black", "ruff"]
-# What each formatter's check runs, and the Format Check job's name (its required check).
-FORMAT_CHECKS: dict[Formatter, tuple[str, str]] = {
-    "black": ("poetry run black --check .", "Format Check (Black)"),
-    "ruff": ("poetry run ruff format --check .", "Format Check (Ruff)"),
+PackageManager = Literal["poetry", "uv", "pip"]
+PACKAGE_MANAGERS: tuple[PackageManager, ...] = ("poetry", "uv", "pip")
+# How each package manager runs a command in the backend's environment: pip installs into the
+# job's Python itself, so its commands run as they are.
+RUN_PREFIX: dict[PackageManager, str] = {"poetry": "poetry run ", "uv": "uv run ", "pip": ""}
+# pytest as each package manager runs it (pip: the interpreter's module, so `src` need not be
+# importable from the pytest script's own directory).
+TEST_COMMANDS: dict[PackageManager, str] = {
+    "poetry": "poetry run pytest",
+    "uv": "uv run pytest",
+    "pip": "python -m pytest",
 }
 
-# What the Bug Logger job does when a run fails: open an issue, or nothing (no job at all).
-BugLogger = Literal["issue", "off"]
+Formatter = Literal["black", "ruff"]
+# What each formatter's check runs (after the package manager's prefix), and the Format Check
+# job's name (its required check).
+FORMAT_CHECKS: dict[Formatter, tuple[str, str]] = {
+    "black": ("black --check .", "Format Check (Black)"),
+    "ruff": ("ruff format --check .", "Format Check (Ruff)"),
+}
+
+# The lint and type-check tools a team names: only the jobs' names (their required checks) follow
+# them; the commands stay the team's own (`lint_command`, `type_check_command`).
+Linter = Literal["ruff", "flake8", "pylint"]
+LINT_CHECKS: dict[Linter, str] = {
+    "ruff": "Lint Check (Ruff)",
+    "flake8": "Lint Check (Flake8)",
+    "pylint": "Lint Check (Pylint)",
+}
+TypeChecker = Literal["mypy", "pyright"]
+TYPE_CHECKS: dict[TypeChecker, str] = {
+    "mypy": "Type Check (MyPy)",
+    "pyright": "Type Check (Pyright)",
+}
+
+# What the Bug Logger job does when a run fails: keep one open issue per workflow and branch
+# (a new failure comments on it), comment on the failing pull request only, or nothing (no job).
+BugLogger = Literal["issue", "comment", "off"]
 
 # Django's `check --fail-level` values, least severe first.
 FailLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -140,11 +169,41 @@ class BackendCiOptions:
             "starting with '.', '/' or '-', not ending with '/', '.' or '.lock')",
         ),
     )
-    # The commands of the check jobs, run in `working_directory` after `poetry install`.
+    package_manager: PackageManager = setting(
+        "poetry",
+        description="how the backend's dependencies are installed and its commands run: `poetry` "
+        "(`poetry install` and `poetry run`, the virtualenv cached on `poetry.lock`), `uv` "
+        "(astral-sh/setup-uv, `uv sync --locked` and `uv run`, uv's cache keyed on `uv.lock`) "
+        "or `pip` (`pip install -r` each of `requirements`, pip's cache keyed on them, commands "
+        "run as they are)",
+    )
+    requirements: tuple[str, ...] = setting(
+        ("requirements.txt", "requirements-dev.txt"),
+        description="with `package_manager: pip`, the requirement files installed (`pip install "
+        "-r` each, in order), relative to `working_directory`; they must bring the test and "
+        "check tools (pytest, pytest-cov, the formatter)",
+        schema=array(
+            string(
+                r"(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+",
+                'a file relative to working_directory, like "requirements-dev.txt"',
+            ),
+            'a non-empty list of requirement files like ["requirements.txt", '
+            '"requirements-dev.txt"]',
+            minItems=1,
+            uniqueItems=True,
+        ),
+    )
+    # The commands of the check jobs, run in `working_directory` after the install.
     lint_command: str = setting(
         "make lint",
         description="the command of the Lint Check job (one line, no `${{ }}`)",
         schema=_COMMAND,
+    )
+    linter: Linter = setting(
+        "ruff",
+        description="the linter `lint_command` runs, which names the Lint Check job and its "
+        "required check: `ruff` (`Lint Check (Ruff)`), `flake8` or `pylint`; the command stays "
+        "`lint_command`",
     )
     formatter: Formatter = setting(
         "black",
@@ -155,7 +214,7 @@ class BackendCiOptions:
     format_command: str | None = setting(
         None,
         description="the command of the Format Check job; none: the formatter's own check, run "
-        "with Poetry (`poetry run black --check .`)",
+        "by the package manager (`poetry run black --check .`)",
         schema={**_COMMAND, "type": ["string", "null"]},
     )
     type_check_command: str = setting(
@@ -163,12 +222,19 @@ class BackendCiOptions:
         description="the command of the Type Check job",
         schema=_COMMAND,
     )
+    type_checker: TypeChecker = setting(
+        "mypy",
+        description="the type checker `type_check_command` runs, which names the Type Check job "
+        "and its required check: `mypy` (`Type Check (MyPy)`) or `pyright` (`Type Check "
+        "(Pyright)`); the command stays `type_check_command`",
+    )
     # pytest itself: the pipeline appends the coverage arguments (`--cov...`) to it.
-    test_command: str = setting(
-        "poetry run pytest",
+    test_command: str | None = setting(
+        None,
         description="pytest as the backend runs it; the pipeline appends `--cov…`, the reports "
-        "and `--cov-fail-under`",
-        schema=_COMMAND,
+        "and `--cov-fail-under`; none: the package manager's (`poetry run pytest`, `uv run "
+        "pytest`, `python -m pytest`)",
+        schema={**_COMMAND, "type": ["string", "null"]},
     )
     coverage_source: tuple[str, ...] = setting(
         (),
@@ -263,9 +329,19 @@ class BackendCiOptions:
     )
     bug_logger: BugLogger = setting(
         "issue",
-        description="what a failed run files: `issue` (the Bug Logger job opens an issue and, on "
-        "a pull request, comments on it) or `off` (no Bug Logger job, and no `issues: write` "
-        "or `pull-requests: write` permission anywhere in the workflow)",
+        description="what a failed run files: `issue` (one open issue per workflow and branch: "
+        "the first failure opens it, later ones comment on it; on a pull request it also "
+        "comments there), `comment` (a comment on the failing pull request only, nothing for "
+        "other events) or `off` (no Bug Logger job, and no `issues: write` or `pull-requests: "
+        "write` permission anywhere in the workflow)",
+    )
+    merge_queue: bool = setting(
+        False,
+        description="the repository uses a merge queue: the workflow also runs on `merge_group` "
+        "(without a path filter), so every required check reports on the queue's groups, and "
+        "the repository ruleset gets the merge queue rule. Repository rulesets only "
+        "(`protection.scope: repository`, `kind: ruleset`): an organization ruleset cannot hold "
+        "that rule in pulumi-github 6.15",
     )
     # `workflows.gate` says why the bug logger does not need it.
     gate: bool = setting(
@@ -275,10 +351,21 @@ class BackendCiOptions:
     )
 
     @property
+    def run_prefix(self) -> str:
+        """What runs a command in the backend's environment (`poetry run `, `uv run `, or
+        nothing for pip)."""
+        return RUN_PREFIX[self.package_manager]
+
+    @property
     def format_check(self) -> tuple[str, str]:
         """The Format Check job's command and name."""
         command, name = FORMAT_CHECKS[self.formatter]
-        return (self.format_command or command), name
+        return (self.format_command or f"{self.run_prefix}{command}"), name
+
+    @property
+    def pytest(self) -> str:
+        """pytest as the test job runs it, before the coverage arguments."""
+        return self.test_command or TEST_COMMANDS[self.package_manager]
 
     @property
     def versions(self) -> tuple[str, ...]:

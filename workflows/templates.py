@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from workflows.backend_ci import WORKFLOW_PATH, backend_ci
-from workflows.checks import required_checks
+from workflows.checks import merge_queue_checks, required_checks
 from workflows.options import BackendCiOptions
 from workflows.render import render
 
@@ -28,8 +28,10 @@ def rendered_pipeline(template: str, options: BackendCiOptions) -> RenderedPipel
     if template != "backend-ci":
         raise ValueError(f"unknown pipeline template {template!r}; known: {', '.join(TEMPLATES)}")
     workflow = backend_ci(options)
+    # A merge queue waits for the same checks on its merge groups: refused unless all report.
+    checks = merge_queue_checks if options.merge_queue else required_checks
     return RenderedPipeline(
         path=WORKFLOW_PATH,
         content=render(workflow),
-        required_checks=required_checks(workflow, options.default_branch),
+        required_checks=checks(workflow, options.default_branch),
     )

@@ -131,6 +131,7 @@ def _protection_lines(
                 "force push and deletion blocked",
                 "force push or deletion ALLOWED",
             ),
+            *_merge_queue(rules.get("mergeQueue")),
             "bypass: "
             + (", ".join(f"app {a['actorId']} ({a['bypassMode']})" for a in bypass) or "nobody"),
         ]
@@ -156,6 +157,22 @@ def _protection_lines(
         REVIEWS: shown_line(config.protection, REVIEWS),
         PROTECTION: ", ".join(protection),
     }
+
+
+def _merge_queue(queue: dict[str, Any] | None) -> list[str]:
+    """The ruleset's merge queue (`pipeline.merge_queue`) in the words of GitHub's settings
+    page; nothing when it has none."""
+    if queue is None:
+        return []
+    return [
+        f"merge queue (merge method {queue.get('mergeMethod')}, build concurrency "
+        f"{queue.get('maxEntriesToBuild')}, merges of {queue.get('minEntriesToMerge')} to "
+        f"{queue.get('maxEntriesToMerge')} pull requests (up to "
+        f"{queue.get('minEntriesToMergeWaitMinutes')} min waiting for "
+        f"{queue.get('minEntriesToMerge')}), grouping "
+        f"{queue.get('groupingStrategy')}, status check timeout "
+        f"{queue.get('checkResponseTimeoutMinutes')} min)"
+    ]
 
 
 # How the settings of one group read together (`workflows.declared.Shown.group`).

@@ -17,6 +17,7 @@ Why each option is set the way it is:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +44,38 @@ GITHUB_ACTIONS_APP_ID = 15368
 
 RULESET_NAME = "repo-baseline: default branch"
 COMMIT_MESSAGE = "ci: update the backend CI pipeline (managed by repo-baseline)"
+
+# The merge queue rule (`pipeline.merge_queue`), written out at pulumi-github 6.15's defaults so
+# the plan shows them and a provider upgrade cannot change them unseen. Each default is the
+# provider schema's ("Defaults to ..."; terraform-provider-github v6.13.0,
+# resource_github_repository_ruleset.go, which sends all seven): GitHub's docs ("Managing a merge
+# queue") name the settings and their ranges (1 to 100 pull requests) but no default, and GitHub's
+# REST description requires all seven without defaults. The merge method is the one exception:
+# the provider's MERGE would put merge commits into a history the repository keeps without them
+# (this project's default settings allow squash merges only), so it follows the repository's
+# allowed methods (`merge_queue_rule`).
+MERGE_QUEUE: dict[str, str | int] = {
+    "merge_method": "MERGE",
+    # Each pull request's merge commit in a group must pass the checks, not only the group's head.
+    "grouping_strategy": "ALLGREEN",
+    "max_entries_to_build": 5,
+    "min_entries_to_merge": 1,
+    "max_entries_to_merge": 5,
+    "min_entries_to_merge_wait_minutes": 5,
+    "check_response_timeout_minutes": 60,
+}
+
+
+def merge_queue_rule(settings: RepositorySettings) -> dict[str, str | int]:
+    """`MERGE_QUEUE` with the merge method the repository allows: merge commits if it allows
+    them (the provider's default), else squash, else rebase (validation ensures one)."""
+    if settings.allow_merge_commit:
+        method = "MERGE"
+    elif settings.allow_squash_merge:
+        method = "SQUASH"
+    else:
+        method = "REBASE"
+    return {**MERGE_QUEUE, "merge_method": method}
 
 
 @dataclass(frozen=True)
@@ -114,6 +147,8 @@ class RulesetArgs:
     status_checks: Any
     check: Any
     bypass_actor: Any
+    # None: no merge queue rule (pulumi-github 6.15's OrganizationRulesetRulesArgs has none).
+    merge_queue: Any = None
 
 
 REPOSITORY_RULESET_ARGS = RulesetArgs(
@@ -122,6 +157,7 @@ REPOSITORY_RULESET_ARGS = RulesetArgs(
     github.RepositoryRulesetRulesRequiredStatusChecksArgs,
     github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs,
     github.RepositoryRulesetBypassActorArgs,
+    github.RepositoryRulesetRulesMergeQueueArgs,
 )
 
 
@@ -129,8 +165,15 @@ def ruleset_rules(
     protection: ProtectionSettings,
     checks: tuple[str, ...],
     args: RulesetArgs = REPOSITORY_RULESET_ARGS,
+    merge_queue: Mapping[str, str | int] | None = None,
 ) -> Any:
-    """The ruleset's rules: reviews, checks pinned to GitHub Actions, no force push or deletion."""
+    """The ruleset's rules: reviews, checks pinned to GitHub Actions, no force push or deletion;
+    with `merge_queue` (`merge_queue_rule`), merges through a merge queue."""
+    queue: dict[str, Any] = {}
+    if merge_queue is not None:
+        if args.merge_queue is None:
+            raise ValueError(f"{args.rules.__name__} has no merge queue rule")
+        queue["merge_queue"] = args.merge_queue(**merge_queue)
     return args.rules(
         deletion=True,
         non_fast_forward=True,
@@ -147,6 +190,7 @@ def ruleset_rules(
             ],
             strict_required_status_checks_policy=protection.strict_status_checks,
         ),
+        **queue,
     )
 
 
@@ -160,8 +204,13 @@ def ruleset_bypass_actors(
     ]
 
 
-def ruleset_inputs(protection: ProtectionSettings, checks: tuple[str, ...]) -> dict[str, Any]:
-    """RepositoryRuleset inputs: an active branch ruleset on the default branch."""
+def ruleset_inputs(
+    protection: ProtectionSettings,
+    checks: tuple[str, ...],
+    merge_queue: Mapping[str, str | int] | None = None,
+) -> dict[str, Any]:
+    """RepositoryRuleset inputs: an active branch ruleset on the default branch (with a merge
+    queue when `pipeline.merge_queue`)."""
     return {
         "name": RULESET_NAME,
         "target": "branch",
@@ -171,7 +220,7 @@ def ruleset_inputs(protection: ProtectionSettings, checks: tuple[str, ...]) -> d
                 includes=["~DEFAULT_BRANCH"], excludes=[]
             )
         ),
-        "rules": ruleset_rules(protection, checks),
+        "rules": ruleset_rules(protection, checks, merge_queue=merge_queue),
         "bypass_actors": ruleset_bypass_actors(protection),
     }
 
@@ -305,7 +354,13 @@ class RepositoryBaseline(pulumi.ComponentResource):
             self.protection = github.RepositoryRuleset(
                 f"{name}-ruleset",
                 repository=repository,
-                **ruleset_inputs(protection, checks),
+                **ruleset_inputs(
+                    protection,
+                    checks,
+                    merge_queue_rule(config.settings)
+                    if config.pipeline.options.merge_queue
+                    else None,
+                ),
                 opts=after_workflow,
             )
         else:

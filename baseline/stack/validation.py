@@ -8,7 +8,8 @@ entry) is validated against it with `jsonschema`, and its errors become `ConfigE
 what was found, the schema's `errorMessage` or its allowed values, a did-you-mean). The layers merge
 key by key (built-in defaults, `defaults`, the repository's own keys; lists replace) into the frozen
 dataclasses of `baseline.stack.settings`. What a schema cannot say is a named rule here:
-`RULES` (across keys of a section, as the layers merge them), and per entry
+`RULES` (across keys of a section, as the layers merge them), `CROSS_RULES` (across sections,
+`pipeline` and `protection`, on the same merged layers), and per entry
 `working-directory-inside-repository`, `unique-names`, `new-repository-on-main` and
 `python-version-in-python-versions`.
 
@@ -285,6 +286,18 @@ def _replaces_not_own_file(pipeline: PipelineSettings) -> tuple[str, str] | None
     )
 
 
+def _requirements_need_pip(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    options = pipeline.options
+    if options.package_manager == "pip":
+        return None
+    return (
+        f"{json.dumps(list(options.requirements))} with package_manager "
+        f"{json.dumps(options.package_manager)}",
+        'requirement files with package_manager "pip" only (Poetry and uv install from their '
+        "lock files); leave requirements out, or set package_manager: pip",
+    )
+
+
 def _set_by_the_pipeline(pipeline: PipelineSettings) -> set[str]:
     """The environment variables the pipeline itself sets in the steps that run the project's
     code: its services', manage.py's PYTHONPATH, the deployment settings module."""
@@ -418,6 +431,13 @@ RULES = (
         _replaces_not_own_file,
     ),
     Rule(
+        "requirements-need-pip",
+        "pipeline",
+        "requirements",
+        ("requirements",),
+        _requirements_need_pip,
+    ),
+    Rule(
         "secrets-not-set-by-the-pipeline",
         "pipeline",
         "secrets",
@@ -527,6 +547,75 @@ def _owner(layers: Sequence[_Layer], key: str) -> _Layer | None:
     return next((la for la in reversed(layers) if key in la.values or key in la.invalid), None)
 
 
+@dataclass(frozen=True)
+class CrossRule:
+    """A rule across sections, checked on the merged sections of one entry (or of `defaults`):
+    `uses` names its keys as "section.key"; reported at `key` ("pipeline.merge_queue") of the
+    last layer, and only when that layer set one of the keys it uses, as `Rule`s are."""
+
+    name: str
+    key: str
+    uses: tuple[str, ...]
+    # The built sections by name -> (found, allowed) when broken.
+    broken: Callable[[Mapping[str, Any]], tuple[str, str] | None]
+
+
+def _merge_queue_needs_repository_ruleset(sections: Mapping[str, Any]) -> tuple[str, str] | None:
+    protection: ProtectionSettings = sections["protection"]
+    if not sections["pipeline"].options.merge_queue:
+        return None
+    if protection.scope == "organization":
+        found = 'true with protection.scope "organization"'
+    elif protection.kind == "classic":
+        found = 'true with protection.kind "classic"'
+    else:
+        return None
+    return (
+        found,
+        'true only with protection.scope "repository" and protection.kind "ruleset" (the merge '
+        "queue is a rule of the repository's own ruleset: pulumi-github 6.15's "
+        "OrganizationRuleset has no merge_queue rule, and classic branch protection no merge "
+        "queue setting); or merge_queue: false",
+    )
+
+
+CROSS_RULES = (
+    CrossRule(
+        "merge-queue-needs-repository-ruleset",
+        "pipeline.merge_queue",
+        ("pipeline.merge_queue", "protection.scope", "protection.kind"),
+        _merge_queue_needs_repository_ruleset,
+    ),
+)
+
+
+def _check_across(
+    layers: Mapping[str, Sequence[_Layer]], built: Mapping[str, Any], errors: list[ConfigError]
+) -> None:
+    """Check `CROSS_RULES` on one entry's sections (`layers`: each section's layers, `built`:
+    each section merged), as `_merge` checks `RULES`."""
+    for rule in CROSS_RULES:
+        uses = [use.partition(".") for use in rule.uses]
+        owners = {(section, key): _owner(layers[section], key) for section, _, key in uses}
+        lasts = {section: layers[section][-1] for section, _, _ in uses}
+        if all(owner is not lasts[section] for (section, _), owner in owners.items()) or any(
+            owner is not None and key in owner.invalid for (_, key), owner in owners.items()
+        ):
+            continue
+        broken = rule.broken(built)
+        if broken is None:
+            continue
+        found, allowed = broken
+        inherited: dict[str, list[str]] = {}
+        for (section, key), owner in owners.items():
+            if owner is not None and owner is not lasts[section]:
+                inherited.setdefault(owner.path, []).append(key)
+        for path, keys in inherited.items():
+            found += f" ({', '.join(keys)} from {path})"
+        section, _, key = rule.key.partition(".")
+        errors.append(ConfigError(f"{layers[section][-1].path}.{key}", found, allowed))
+
+
 # --- The stack: defaults, then each repository --------------------------------------------------
 
 
@@ -535,9 +624,11 @@ def _parse_defaults(raw: object, errors: list[ConfigError]) -> dict[str, _Layer]
     problems = _problems("defaults", raw)
     _report(_outside_sections(problems), "defaults", errors)
     layers = {}
+    built = {}
     for name in SECTIONS:
         layers[name] = _layer(name, raw, problems, "defaults", errors)
-        _merge(name, [layers[name]], errors)
+        built[name] = _merge(name, [layers[name]], errors)
+    _check_across({name: [layer] for name, layer in layers.items()}, built, errors)
     return layers
 
 
@@ -628,9 +719,11 @@ def _sections(
 ) -> _Sections:
     explicit: set[str] = set()
     own_keys: set[str] = set()
+    layers: dict[str, list[_Layer]] = {}
 
     def merged(key: str) -> Any:
         own = _layer(key, entry, problems, path, errors)
+        layers[key] = [defaults[key], own]
         for layer in (defaults[key], own):
             explicit.update(f"{key}.{k}" for k in (*layer.values, *layer.invalid))
         own_keys.update(f"{key}.{k}" for k in (*own.values, *own.invalid))
@@ -640,6 +733,8 @@ def _sections(
     _check_python_versions(entry.get("pipeline"), pipeline, defaults["pipeline"], path, errors)
     protection: ProtectionSettings = merged("protection")
     settings: RepositorySettings = merged("settings")
+    built = {"pipeline": pipeline, "protection": protection, "settings": settings}
+    _check_across(layers, built, errors)
     return _Sections(pipeline, protection, settings, frozenset(explicit), frozenset(own_keys))
 
 
@@ -710,9 +805,24 @@ def _secret_scanning_problem(repository: RepositoryConfig) -> str | None:
     )
 
 
+def _merge_queue_plan_problem(repository: RepositoryConfig) -> str | None:
+    if not repository.pipeline.options.merge_queue or repository.settings.visibility != "private":
+        return None
+    return (
+        'pipeline.merge_queue on a private repository: GitHub has merge queues "in any public '
+        "repository owned by an organization, or in private repositories owned by organizations "
+        'using GitHub Enterprise Cloud" (GitHub Docs, "Managing a merge queue"); on another plan '
+        "the apply may fail. Set merge_queue: false for it otherwise."
+    )
+
+
 # SHA pinning on an adopted repository is decided and warned about by `baseline.stack.adoption`,
 # which knows its existing workflows.
-_PROBLEMS = (_update_problem, _secret_scanning_problem)
+_PROBLEMS = (
+    _update_problem,
+    _secret_scanning_problem,
+    _merge_queue_plan_problem,
+)
 
 
 def warnings_for(configs: Sequence[RepositoryConfig]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from pulumi_policy import Policy
 from .actions_pinned_to_sha import actions_pinned_to_sha
 from .every_repository_protected import every_repository_protected
 from .force_push_and_deletion_blocked import force_push_and_deletion_blocked
+from .merge_queue_checks import merge_queue_checks_on_merge_group
 from .no_human_bypass import no_human_bypass
 from .required_checks_match_pipeline import required_checks_match_pipeline
 from .required_checks_pinned import required_checks_pinned_to_github_actions
@@ -31,6 +32,7 @@ POLICIES: list[Policy] = [
     workflow_least_privilege,
     actions_pinned_to_sha,
     security_features_enabled,
+    merge_queue_checks_on_merge_group,
 ]
 
 POLICY_NAMES: tuple[str, ...] = tuple(policy.name for policy in POLICIES)
@@ -42,6 +44,7 @@ __all__ = [
     "actions_pinned_to_sha",
     "every_repository_protected",
     "force_push_and_deletion_blocked",
+    "merge_queue_checks_on_merge_group",
     "no_human_bypass",
     "required_checks_match_pipeline",
     "required_checks_pinned_to_github_actions",

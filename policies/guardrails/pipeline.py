@@ -14,6 +14,10 @@ the program's own derivation:
 - a gate job stands for the whole workflow: `if: always()` (so it runs, and fails, when a job it
   needs failed), no `continue-on-error`, and `needs` covering every other job that reports a
   required check; requiring its check alone is as strict as requiring them all.
+- on a merge queue's `merge_group` run, a job reports its own check when the workflow triggers on
+  `merge_group` for the queue's base branch (a `branches` filter admitting it, `types`, if any,
+  naming `checks_requested`, no `paths` filter) and the job would run on every pull request by
+  the rule above (the cases: tests/github_facts/merge_group_jobs.py).
 
 At scale one workflow text is shared by hundreds of repositories, so what the policies ask of a
 workflow file (`workflow_checks`, `workflow_permission_problems`, `workflow_unpinned_actions`)
@@ -92,6 +96,18 @@ class PullRequestChecks:
         return tuple(job for job in self.gate_jobs if job.is_gate)
 
 
+@dataclass(frozen=True)
+class MergeGroupChecks:
+    """What a workflow reports on every merge group into a branch: the checks of the jobs that
+    run there, and for each other check it names, why its job may not run."""
+
+    checks: tuple[str, ...]
+    not_run: tuple[tuple[str, str], ...] = ()  # (check, why)
+
+    def why_not(self, check: str) -> str | None:
+        return next((why for name, why in self.not_run if name == check), None)
+
+
 def is_workflow_path(path: str) -> bool:
     """Whether a repository path is a workflow file GitHub Actions runs."""
     return path.startswith(WORKFLOW_DIRECTORY) and path.endswith((".yml", ".yaml"))
@@ -124,6 +140,13 @@ def _parse(content: str) -> tuple[Mapping[Any, Any] | None, str]:
 def workflow_checks(content: str, branch: str) -> PullRequestChecks:
     """`pull_request_checks` of a workflow text, once per text and branch; raises WorkflowError."""
     return pull_request_checks(load_workflow(content), branch)
+
+
+@functools.lru_cache(maxsize=_CACHED_WORKFLOWS)
+def workflow_merge_group_checks(content: str, branch: str) -> MergeGroupChecks:
+    """`merge_group_checks` of a workflow text, once per text and branch; raises
+    WorkflowError."""
+    return merge_group_checks(load_workflow(content), branch)
 
 
 @functools.lru_cache(maxsize=_CACHED_WORKFLOWS)
@@ -250,8 +273,44 @@ def _continues_on_error(value: Any) -> bool:
 
 def required_job_ids(workflow: Mapping[Any, Any], branch: str) -> list[str]:
     """Ids of the jobs that run, and so report their checks, on every pull request to `branch`."""
+    if not runs_on_every_pull_request(workflow, branch):
+        return []
+    return _unconditional_job_ids(workflow)
+
+
+def merge_group_trigger_problem(workflow: Mapping[Any, Any], branch: str) -> str | None:
+    """Why the workflow may not run on every merge group into `branch`; None when it does."""
+    events = triggers(workflow)
+    if "merge_group" not in events:
+        return "it has no merge_group trigger"
+    config = events["merge_group"]
+    if config is None:
+        return None
+    if "paths" in config or "paths-ignore" in config:
+        return "its merge_group trigger has a paths filter"
+    if "types" in config and "checks_requested" not in _as_patterns(config.get("types")):
+        return "its merge_group types leave out checks_requested"
+    if "branches" in config and not branch_matches(_as_patterns(config["branches"]), branch):
+        return f"its merge_group branches filter leaves out '{branch}'"
+    ignored = _as_patterns(config.get("branches-ignore"))
+    if any(_pattern_regex(pattern).fullmatch(branch) for pattern in ignored):
+        return f"its merge_group branches-ignore filter leaves out '{branch}'"
+    return None
+
+
+def merge_group_job_ids(workflow: Mapping[Any, Any], branch: str) -> list[str]:
+    """Ids of the jobs that run, and so report their checks, on every merge group (a merge
+    queue's `merge_group` run) into `branch`."""
+    if merge_group_trigger_problem(workflow, branch) is not None:
+        return []
+    return _unconditional_job_ids(workflow)
+
+
+def _unconditional_job_ids(workflow: Mapping[Any, Any]) -> list[str]:
+    """Ids of the jobs that run whenever the workflow runs: an always-true `if`, no
+    `continue-on-error`, needing only such jobs."""
     jobs = workflow.get("jobs")
-    if not isinstance(jobs, Mapping) or not runs_on_every_pull_request(workflow, branch):
+    if not isinstance(jobs, Mapping):
         return []
     decided: dict[str, bool] = {}
 
@@ -441,6 +500,41 @@ def pull_request_checks(workflow: Mapping[Any, Any], branch: str) -> PullRequest
         needed = _needed_checks(jobs, _as_patterns(job.get("needs")))
         gate_jobs.append(GateJob(str(job_id), tuple(names), tuple(reasons), needed))
     return PullRequestChecks(tuple(checks), tuple(problems), tuple(gate_jobs))
+
+
+def merge_group_checks(workflow: Mapping[Any, Any], branch: str) -> MergeGroupChecks:
+    """The checks the workflow reports on every merge group into `branch`, and why each other
+    check of its jobs may not be (a job whose checks can't be named is left out)."""
+    jobs = workflow.get("jobs")
+    if not isinstance(jobs, Mapping):
+        return MergeGroupChecks(())
+    trigger = merge_group_trigger_problem(workflow, branch)
+    running = merge_group_job_ids(workflow, branch)
+    checks: list[str] = []
+    not_run: list[tuple[str, str]] = []
+    for job_id, job in jobs.items():
+        if not isinstance(job, Mapping):
+            continue
+        try:
+            names = job_checks(str(job_id), job)
+        except WorkflowError:
+            continue
+        if str(job_id) in running:
+            checks.extend(name for name in names if name not in checks)
+            continue
+        why = trigger or _why_not_every_merge_group(str(job_id), job, running)
+        not_run.extend((name, why) for name in names)
+    return MergeGroupChecks(tuple(checks), tuple(not_run))
+
+
+def _why_not_every_merge_group(job_id: str, job: Mapping[Any, Any], running: list[str]) -> str:
+    condition = job.get("if")
+    if not _condition_always_true(condition):
+        return f"job '{job_id}' has 'if: {condition}', which may skip it there"
+    if _continues_on_error(job.get("continue-on-error")):
+        return f"job '{job_id}' may continue on error"
+    skipped = [need for need in _as_patterns(job.get("needs")) if need not in running]
+    return f"job '{job_id}' needs {skipped}, which may not run there"
 
 
 def permission_problems(workflow: Mapping[Any, Any]) -> list[str]:

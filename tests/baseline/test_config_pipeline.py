@@ -25,7 +25,7 @@ def test_defaults_are_the_seed_commands() -> None:
     assert (options.lint_command, options.type_check_command) == ("make lint", "make type-check")
     assert options.format_command is None  # the formatter's own check
     assert options.format_check == ("poetry run black --check .", "Format Check (Black)")
-    assert options.test_command == "poetry run pytest"
+    assert options.pytest == "poetry run pytest"
     assert (options.coverage_source, options.services) == ((), ())
     assert (options.deploy_settings_module, options.deploy_fail_level) == (None, "ERROR")
     assert options.fail_on_changed_files is True

@@ -7,7 +7,13 @@ from collections.abc import Hashable, Iterable
 
 import pytest
 
-from tests.github_facts import branch_filters, check_names, pull_request_jobs, ruleset_targets
+from tests.github_facts import (
+    branch_filters,
+    check_names,
+    merge_group_jobs,
+    pull_request_jobs,
+    ruleset_targets,
+)
 
 
 def contradictions(answers: Iterable[tuple[Hashable, object]]) -> list[Hashable]:
@@ -27,6 +33,7 @@ QUESTIONS_AND_ANSWERS: dict[str, list[tuple[Hashable, object]]] = {
         ((c.include, c.exclude, c.repository), c.targeted) for c in ruleset_targets.REPOSITORY_CASES
     ],
     "pull_request_jobs": [((c.workflow, c.base), c.required) for c in pull_request_jobs.CASES],
+    "merge_group_jobs": [((c.workflow, c.base), c.runs) for c in merge_group_jobs.CASES],
 }
 
 
@@ -56,3 +63,13 @@ def test_a_required_check_is_green_only_when_its_job_ran_or_a_required_need_did_
             assert set(blockers) <= set(case.required or ()), f"{job_id}: {blockers}"
         elif not case.failing:
             assert conclusion == "success", job_id
+
+
+@pytest.mark.parametrize("case", merge_group_jobs.CASES, ids=lambda case: case.title)
+def test_a_job_that_runs_on_every_merge_group_reports_success_there(
+    case: merge_group_jobs.Case,
+) -> None:
+    if case.checks:
+        assert list(case.checks) == [job.id for job in case.workflow.jobs]
+    for job_id in case.runs or ():
+        assert case.checks[job_id] == "success", job_id

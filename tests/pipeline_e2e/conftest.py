@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,16 @@ import pytest
 from testing.pipeline_runner import LocalPostgres, Machine, PostgresServices
 from tests.interpreters import find_python, missing_python
 from tests.pipeline_e2e import sample
+from workflows.options import PackageManager
 
 ENABLED = os.environ.get("PIPELINE_E2E") == "1"
 if not ENABLED:
-    collect_ignore = ["test_pipeline.py"]
+    collect_ignore = [
+        "test_pipeline.py",
+        "test_bug_logger.py",
+        "test_package_managers.py",
+        "test_merge_queue.py",
+    ]
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -53,6 +59,14 @@ def poetry() -> Path:
 
 
 @pytest.fixture(scope="session")
+def uv() -> Path:
+    configured = os.environ.get("PIPELINE_E2E_UV") or shutil.which("uv")
+    if not configured or not Path(configured).exists():
+        pytest.fail("no uv: run `make pipeline-e2e`, which installs the pinned one")
+    return Path(configured)
+
+
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[LocalPostgres]:
     server = LocalPostgres()
     server.start()
@@ -75,6 +89,9 @@ def machine_env(home: Path) -> dict[str, str]:
             "POETRY_CACHE_DIR": str(home / "poetry-cache"),
             "POETRY_CONFIG_DIR": str(home / "poetry-config"),
             "PIP_CACHE_DIR": str(home / "pip-cache"),
+            "UV_CACHE_DIR": str(home / "uv-cache"),
+            # A runner's Python comes from setup-python: uv must use it, never download one.
+            "UV_PYTHON_DOWNLOADS": "never",
             # No desktop keyring on a runner: Poetry must not wait for one.
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
             "LANG": env.get("LANG", "C.UTF-8"),
@@ -84,9 +101,15 @@ def machine_env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def machine(poetry: Path, postgres: LocalPostgres, machine_env: dict[str, str]) -> Machine:
+def machine(
+    poetry: Path, uv: Path, postgres: LocalPostgres, machine_env: dict[str, str]
+) -> Machine:
     return Machine(
-        python=interpreter, poetry=poetry, env=machine_env, services=PostgresServices(postgres)
+        python=interpreter,
+        poetry=poetry,
+        uv=uv,
+        env=machine_env,
+        services=PostgresServices(postgres),
     )
 
 
@@ -116,6 +139,28 @@ def sample_template(
     shutil.rmtree(python_bin)
     building.rename(target)
     return target
+
+
+@pytest.fixture(scope="session")
+def managed_template(
+    sample_template: Path, home: Path, uv: Path, machine_env: dict[str, str]
+) -> Callable[[PackageManager, str], Path]:
+    """`(manager, working_directory)` -> the sample managed by uv or pip (`sample.convert`),
+    built once per definition of the Poetry sample and kept beside it."""
+
+    def build(manager: PackageManager, working_directory: str) -> Path:
+        target = sample_template.with_name(f"{sample_template.name}-{manager}")
+        if (target / ".git").is_dir():
+            return target
+        building = Path(tempfile.mkdtemp(prefix=f"sample-{manager}-", dir=home))
+        building.rmdir()
+        clone(sample_template, building)
+        env = {**machine_env, "PATH": f"{uv.parent}:{machine_env['PATH']}"}
+        sample.convert(building, working_directory, manager, env)
+        building.rename(target)
+        return target
+
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from workflows.options import RUN_PREFIX, PackageManager
+
 # Exact pins, so the lock (and what the runs install) only changes when this file does.
 DEPENDENCIES = {"django": "5.2.19", "psycopg[binary]": "3.3.9"}
 DEV_DEPENDENCIES = {
@@ -29,32 +31,34 @@ DEV_DEPENDENCIES = {
     "mypy": "2.4.1",
 }
 
-MAKEFILE = """\
 # The targets the pipeline's default commands call (docs/pipeline.md, "What a backend must
-# provide").
+# provide"), each run by the package manager (`{run}`: `poetry run `, `uv run ` or nothing).
+MAKEFILE = """\
 .PHONY: lint format type-check test
 
 lint:
-\tpoetry run ruff check .
+\t{run}ruff check .
 
 format:
-\tpoetry run black .
+\t{run}black .
 
 type-check:
-\tpoetry run mypy src tests
+\t{run}mypy src tests
 
 test:
-\tpoetry run pytest
+\t{run}pytest
 """
 
-PYPROJECT = """\
+PROJECT = """\
 [project]
 name = "shop"
 version = "0.1.0"
 description = "A sample Django backend, built by repo-baseline's pipeline tests."
 requires-python = ">=3.10,<4"
 dependencies = [{dependencies}]
+"""
 
+POETRY = """
 [tool.poetry]
 packages = [{{ include = "config", from = "src" }}, {{ include = "shop", from = "src" }}]
 
@@ -69,7 +73,23 @@ priority = "primary"
 [build-system]
 requires = ["poetry-core>=2.0,<3.0"]
 build-backend = "poetry.core.masonry.api"
+"""
 
+# The same project for uv and pip: PEP 735's dev group (uv installs it by default) and a build
+# backend that packs the two `src/` packages.
+STANDARD = """
+[dependency-groups]
+dev = [{dev_dependencies}]
+
+[build-system]
+requires = ["hatchling==1.33.0"]
+build-backend = "hatchling.build"
+
+[tool.hatch.build.targets.wheel]
+packages = ["src/config", "src/shop"]
+"""
+
+TOOLS = """
 [tool.black]
 line-length = 100
 
@@ -113,7 +133,7 @@ coverage.json
 htmlcov/
 dist/
 staticfiles/
-audit.txt
+audit.json
 """
 
 FILES: Mapping[str, str] = {
@@ -355,7 +375,8 @@ def pip_index_url() -> str:
 def pyproject(index_url: str) -> str:
     dependencies = ", ".join(f'"{name} (=={version})"' for name, version in DEPENDENCIES.items())
     dev = "\n".join(f'{name} = "=={version}"' for name, version in DEV_DEPENDENCIES.items())
-    return PYPROJECT.format(dependencies=dependencies, dev_dependencies=dev, index_url=index_url)
+    project = PROJECT.format(dependencies=dependencies)
+    return project + POETRY.format(dev_dependencies=dev, index_url=index_url) + TOOLS
 
 
 def definition_key(python_version: str, index_url: str) -> str:
@@ -396,7 +417,7 @@ def build(repository: Path, working_directory: str, env: Mapping[str, str]) -> N
     backend = repository / working_directory
     backend.mkdir(parents=True)
     (backend / "pyproject.toml").write_text(pyproject(pip_index_url()), encoding="utf-8")
-    (backend / "Makefile").write_text(MAKEFILE, encoding="utf-8")
+    (backend / "Makefile").write_text(MAKEFILE.format(run="poetry run "), encoding="utf-8")
     (backend / "README.md").write_text("# shop\n\nThe sample backend.\n", encoding="utf-8")
     (repository / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     _run(["poetry", "lock"], backend, env)
@@ -452,3 +473,32 @@ def commit(repository: Path, message: str) -> str:
     if out.returncode != 0:
         raise RuntimeError(f"git commit failed:\n{out.stdout}{out.stderr}")
     return git(repository, "rev-parse", "HEAD")
+
+
+def convert(
+    repository: Path, working_directory: str, manager: PackageManager, env: Mapping[str, str]
+) -> None:
+    """Turn a clone of the Poetry sample into the same backend managed by `manager` (uv or
+    pip): its own pyproject.toml and Makefile, and `uv lock`'s lock file or pinned requirement
+    files instead of Poetry's lock. `env` has uv on PATH."""
+    backend = repository / working_directory
+    (backend / "poetry.lock").unlink()
+    project = PROJECT.format(
+        dependencies=", ".join(f'"{name}=={version}"' for name, version in DEPENDENCIES.items())
+    )
+    dev = ", ".join(f'"{name}=={version}"' for name, version in DEV_DEPENDENCIES.items())
+    (backend / "pyproject.toml").write_text(
+        project + STANDARD.format(dev_dependencies=dev) + TOOLS, encoding="utf-8"
+    )
+    makefile = MAKEFILE.format(run=RUN_PREFIX[manager])
+    (backend / "Makefile").write_text(makefile, encoding="utf-8")
+    if manager == "uv":
+        _run(["uv", "lock"], backend, env)
+    else:
+        pins = [f"{name}=={version}" for name, version in DEPENDENCIES.items()]
+        dev_pins = [f"{name}=={version}" for name, version in DEV_DEPENDENCIES.items()]
+        (backend / "requirements.txt").write_text("\n".join(pins) + "\n", encoding="utf-8")
+        (backend / "requirements-dev.txt").write_text(
+            "\n".join(["-r requirements.txt", *dev_pins]) + "\n", encoding="utf-8"
+        )
+    commit(repository, f"The sample backend, managed by {manager}")

@@ -1,4 +1,4 @@
-"""The pack as the Pulumi CLI loads it: nine named policies, self-contained, served over gRPC."""
+"""The pack as the Pulumi CLI loads it: ten named policies, self-contained, served over gRPC."""
 
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ EXPECTED_NAMES = (
     "workflow-least-privilege",
     "actions-pinned-to-sha",
     "security-features-enabled",
+    "merge-queue-checks-on-merge-group",
 )
 
 
-def test_pack_lists_all_nine_policies() -> None:
+def test_pack_lists_all_ten_policies() -> None:
     assert POLICY_NAMES == EXPECTED_NAMES
 
 

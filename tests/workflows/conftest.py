@@ -28,6 +28,7 @@ VARIANTS: dict[str, BackendCiOptions] = {
     "gate": BackendCiOptions(gate=True),
     "ruff-formatter": BackendCiOptions(formatter="ruff"),
     "no-bug-logger": BackendCiOptions(bug_logger="off"),
+    "bug-logger-comment": BackendCiOptions(bug_logger="comment"),
     "migrations-check": BackendCiOptions(
         migrations_check=True, services=("postgres",), secrets=("DJANGO_SECRET_KEY",)
     ),
@@ -43,9 +44,23 @@ VARIANTS: dict[str, BackendCiOptions] = {
         services=("postgres",),
         deploy_settings_module="config.settings.production",
     ),
+    "uv": BackendCiOptions(package_manager="uv"),
+    "uv-matrix-no-build": BackendCiOptions(
+        package_manager="uv", python_versions=("3.12", "3.13"), build=False, formatter="ruff"
+    ),
+    "pip": BackendCiOptions(package_manager="pip"),
+    "pip-root-secrets": BackendCiOptions(
+        package_manager="pip",
+        working_directory=".",
+        requirements=("requirements/ci.txt",),
+        secrets=("DJANGO_SECRET_KEY",),
+        migrations_check=True,
+    ),
     "gate-matrix-services": BackendCiOptions(
         gate=True, python_versions=("3.11", "3.12"), services=("postgres", "redis")
     ),
+    "merge-queue": BackendCiOptions(merge_queue=True),
+    "merge-queue-matrix": BackendCiOptions(merge_queue=True, python_versions=("3.12", "3.13")),
 }
 
 

@@ -183,3 +183,16 @@ def test_the_migrations_check_runs_before_the_tests_against_the_database_service
     assert check["env"]["DATABASE_URL"].startswith("postgres://")
     assert check["env"]["PYTHONPATH"] == "src"
     assert "Check for missing migrations" not in str(_jobs(BackendCiOptions()))
+
+
+def test_the_lint_and_type_check_names_follow_the_tools_and_the_commands_stay() -> None:
+    options = BackendCiOptions(linter="flake8", type_checker="pyright")
+    checks = required_checks(backend_ci(options), "main")
+    assert checks[0] == "Lint Check (Flake8)"
+    assert checks[2] == "Type Check (Pyright)"
+    jobs = _jobs(options)
+    assert jobs["lint"]["steps"][-2] == {"name": "Lint Check (Flake8)", "run": "make lint"}
+    assert jobs["type-check"]["steps"][-2] == {
+        "name": "Type Check (Pyright)",
+        "run": "make type-check",
+    }

@@ -47,9 +47,10 @@ def _embedded_python(options: BackendCiOptions) -> dict[str, str]:
 def test_every_embedded_python_comes_from_a_script_file() -> None:
     embedded = _embedded_python(BackendCiOptions())
     assert embedded == {
+        "security-audit/Audit dependencies/AUDIT_SUMMARY": script("audit_summary.py"),
         "deploy-readiness/Write the deployment summary/COVERAGE_SUMMARY": script(
             "coverage_summary.py"
-        )
+        ),
     }
 
 

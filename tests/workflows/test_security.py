@@ -48,6 +48,8 @@ def test_no_job_asks_for_more_than_it_needs(variant: tuple[str, BackendCiOptions
         expected["gate"] = ALLOWED["gate"]
     if variant[1].bug_logger == "off":
         del expected["bug-logger"]
+    if variant[1].bug_logger == "comment":
+        expected["bug-logger"] = {"pull-requests": "write"}  # a pull request comment only
     if not variant[1].build:
         del expected["build"]
     assert {job_id: job["permissions"] for job_id, job in jobs.items()} == expected
