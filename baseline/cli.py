@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from baseline import heal, init
+from baseline import heal, init, verify
 from baseline.plan import offline as plan
 from baseline.stack import inventory
 
@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
             init,
             "write a starter stack file for an organization (from its listing when given)",
         ),
+        (
+            "verify",
+            verify,
+            "prove that every required check in force can be reported, and find drift "
+            "(reads GITHUB_TOKEN, read-only)",
+        ),
     ):
         module.add_arguments(
             commands.add_parser(
@@ -133,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return heal.main(args)
     if args.command == "init":
         return init.main(args)
+    if args.command == "verify":
+        return verify.main(args)
     return plan.execute(args)
 
 
