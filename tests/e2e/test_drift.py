@@ -40,16 +40,9 @@ CONFIG: dict[str, Any] = {
 
 
 def _as_human(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
-    """A request through GitHub's API by another admin (someone in GitHub's UI)."""
-    github.add_token(HUMAN_TOKEN, User("octo-human"))
-    request = urllib.request.Request(
-        f"{github.api_url}/repos/{github.org}/{path}",
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"token {HUMAN_TOKEN}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    """A request through GitHub's API by another admin (someone in GitHub's UI), at a path of
+    the organization's repositories."""
+    return _as_human_at(github, method, f"repos/{github.org}/{path}", body)
 
 
 def _loosen_the_ruleset(github: GitHubDouble) -> tuple[str, str, str]:
@@ -218,3 +211,61 @@ def test_the_nightly_script_tells_clean_from_drift_from_failure(
     assert undecryptable.returncode != 0
     assert "::error::the refreshed preview failed" in undecryptable.stdout
     assert not (stack.folder / "github-output").exists()
+
+
+def test_the_nightly_script_reports_a_rule_the_refreshed_preview_cannot_see(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    """An organization ruleset made by hand is no resource of the stack, so the refreshed
+    preview is clean; `repo-baseline verify` reads the rules in force and finds a required
+    check nothing reports: drift, with verify's table at the top of the report."""
+    stack = _up(project)
+    made = _as_human_at(
+        github,
+        "POST",
+        f"orgs/{github.org}/rulesets",
+        {
+            "name": "security scan",
+            "target": "branch",
+            "enforcement": "active",
+            "conditions": {
+                "ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
+                "repository_name": {"include": ["shop"], "exclude": []},
+            },
+            "rules": [
+                {
+                    "type": "required_status_checks",
+                    "parameters": {
+                        "strict_required_status_checks_policy": False,
+                        "required_status_checks": [{"context": "Security Scan"}],
+                    },
+                }
+            ],
+        },
+    )
+    github.add_token(READ_TOKEN, User("octo-reader"), read_only=True)
+    stack.env["GITHUB_TOKEN"] = READ_TOKEN
+    stack.preview(expect_no_changes=True, refresh=True).check()
+
+    status, result, log = _step(stack, stack.folder)
+    assert (status, result) == (0, "result=drift\n"), log
+    report = (stack.folder / "preview.txt").read_text(encoding="utf-8")
+    assert report.startswith(f"## repo-baseline verify: {stack.stack}\n"), report
+    assert (
+        f'| shop | unsatisfiable | unsatisfiable: "Security Scan" (required by Organization '
+        f"ruleset {made['id']} ({github.org})) is never reported" in report
+    ), report
+    assert "| legacy | compliant |  |" in report
+
+
+def _as_human_at(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
+    """A request through GitHub's API by another admin, at a path under the API root."""
+    github.add_token(HUMAN_TOKEN, User("octo-human"))
+    request = urllib.request.Request(
+        f"{github.api_url}/{path}",
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"token {HUMAN_TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
