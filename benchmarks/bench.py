@@ -278,6 +278,35 @@ def format_outcomes(outcomes: Sequence[Outcome]) -> str:
     )
 
 
+# Issue 24: `repo-baseline verify` reads three things a repository (the rules in force, the branch,
+# the workflow listing); an organization mode stack also lists the organization once, its pages
+# shared by every repository.
+MAX_VERIFY_REQUESTS = 3
+
+
+def verify_outcomes(runs: Sequence[EngineRun]) -> list[Outcome]:
+    """The verify target: at most three requests a repository, beside the listing's pages."""
+    outcomes = []
+    for run in runs:
+        if run.command != "repo-baseline verify":
+            continue
+        listing = sum(
+            count
+            for operation, count in run.requests_by_operation.items()
+            if not operation.startswith("repos/get-")
+        )
+        per = (run.requests - listing) / run.repositories
+        outcomes.append(
+            Outcome(
+                f"verify requests per repository ({run.repositories:,}, {run.mode} mode)",
+                f"{per:.2f} (+{listing} for the organization's listing)",
+                f"<= {MAX_VERIFY_REQUESTS}",
+                per <= MAX_VERIFY_REQUESTS,
+            )
+        )
+    return outcomes
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench",
@@ -321,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(missing, file=sys.stderr)
             return 2
     rows = table_rows(sizes)
-    outcomes = check(sizes)
+    outcomes = check(sizes) + verify_outcomes(engine_runs)
     total = time.perf_counter() - started
 
     print()

@@ -34,11 +34,13 @@ warning lines the command printed. Each command runs once: these take minutes, n
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
 import threading
 import time
+from argparse import Namespace
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -47,6 +49,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from baseline import verify
 from baseline.stack.validation import parse_settings
 from benchmarks import org
 from testing.github_double import Contract, GitHubDouble, User
@@ -331,6 +334,46 @@ class Bench:
         return run, result
 
 
+def measure_verify(
+    project: Project, repositories: int, double: GitHubDouble, mode: str
+) -> EngineRun:
+    """`repo-baseline verify` of an applied stack, in this process: its requests, counted by the
+    double (in organization mode the organization's listing its rule selects from included)."""
+    first_request, busy = len(double.log), double.busy_seconds
+    out = io.StringIO()
+    previous = os.environ.get("GITHUB_TOKEN")
+    os.environ["GITHUB_TOKEN"] = project.env["GITHUB_TOKEN"]
+    try:
+        started = time.perf_counter()
+        arguments = Namespace(config=str(project.stack_file), format="json", base_url=None)
+        code = verify.main(arguments, out)
+        seconds = time.perf_counter() - started
+    finally:
+        if previous is None:
+            del os.environ["GITHUB_TOKEN"]
+        else:
+            os.environ["GITHUB_TOKEN"] = previous
+    statuses = Counter(report["status"] for report in json.loads(out.getvalue()))
+    if code != 0:
+        raise RuntimeError(f"repo-baseline verify of the applied stack: exit {code}, {statuses}")
+    requests = double.log[first_request:]
+    return EngineRun(
+        command="repo-baseline verify",
+        repositories=repositories,
+        applied=True,
+        skip_checkpoints=False,
+        resources=repositories,
+        seconds=seconds,
+        double_seconds=double.busy_seconds - busy,
+        peak_mib=0.0,
+        requests=len(requests),
+        writes=sum(entry.method not in ("GET", "HEAD") for entry in requests),
+        requests_by_operation=dict(Counter(str(entry.operation) for entry in requests)),
+        warning_lines=0,
+        mode=mode,
+    )
+
+
 def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
     """Every command of the module docstring, in order."""
     runs: list[EngineRun] = []
@@ -370,4 +413,7 @@ def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
                         mode=mode,
                     )
                     runs.append(run)
+                if applies:
+                    progress(f"repo-baseline verify of {repositories:,} repositories ({mode})...")
+                    runs.append(measure_verify(project, repositories, double, mode))
     return runs

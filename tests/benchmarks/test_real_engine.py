@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from benchmarks.bench import verify_outcomes
 from benchmarks.real_engine import EngineRun, Outcome, descendants_rss, hours
 
 
@@ -90,3 +91,36 @@ def test_protection_resources_are_counted_by_type() -> None:
         for u in (ruleset, nested, "urn:pulumi:b::p::github:index/repository:Repository::y")
     ]
     assert Outcome.of(json.dumps({"steps": steps})).protection_resources == 2
+
+
+def _verify_run(requests_by_operation: dict[str, int], repositories: int = 100) -> EngineRun:
+    return EngineRun(
+        command="repo-baseline verify",
+        repositories=repositories,
+        applied=True,
+        skip_checkpoints=False,
+        resources=repositories,
+        seconds=1.0,
+        double_seconds=0.5,
+        peak_mib=0.0,
+        requests=sum(requests_by_operation.values()),
+        writes=0,
+        requests_by_operation=requests_by_operation,
+        warning_lines=0,
+        mode="organization",
+    )
+
+
+def test_verify_is_held_to_three_requests_a_repository_beside_the_listing() -> None:
+    three = {
+        "repos/list-for-org": 1,
+        "orgs/custom-properties-for-repos-get-organization-values": 1,
+        "repos/get-branch-rules": 100,
+        "repos/get-branch": 100,
+        "repos/get-content": 100,
+    }
+    [passed] = verify_outcomes([_verify_run(three)])
+    assert passed.passed
+    assert passed.measured == "3.00 (+2 for the organization's listing)"
+    [failed] = verify_outcomes([_verify_run({**three, "repos/get-content": 150})])
+    assert not failed.passed
