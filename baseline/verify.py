@@ -436,8 +436,13 @@ def main(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     base_url = args.base_url or stack_file.config.get("github:baseUrl")
     root = inventory.api_root(str(base_url) if base_url else None)
     try:
+        # The listing only where the program needs it too, and its properties only for rules
+        # that select by them (as `baseline.resources.program` reads it).
+        properties = settings.selection is not None and settings.selection.uses_properties
         listing = (
-            inventory.fetch(owner, token, str(base_url) if base_url else None, properties=True)
+            inventory.fetch(
+                owner, token, str(base_url) if base_url else None, properties=properties
+            )
             if needs_listing(settings)
             else None
         )
