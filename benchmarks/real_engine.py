@@ -52,6 +52,7 @@ from typing import Any
 from baseline import verify
 from baseline.stack.validation import parse_settings
 from benchmarks import org
+from benchmarks.applied import seed_applied
 from testing.github_double import Contract, GitHubDouble, User
 from tests.e2e.expect import seed_matching
 from tests.e2e.harness import Engine, Project, Result, install_provider
@@ -374,6 +375,25 @@ def measure_verify(
     )
 
 
+# `repo-baseline verify` also at a size the bench does not apply: its repositories seeded as `up`
+# leaves them (`benchmarks.applied`).
+VERIFY_SEEDED = (1000,)
+
+
+def verify_seeded(bench: Bench, repositories: int) -> EngineRun:
+    """`repo-baseline verify` of a repository-mode stack of `repositories`, seeded applied."""
+    config = org.stack_config(repositories)
+    double = GitHubDouble(org.OWNER, {TOKEN: ADMIN}, contract=bench.contract)
+    with double:
+        seed_applied(double, TOKEN, config)
+        folder = Path(tempfile.mkdtemp(prefix=f"verify-{repositories}-", dir=bench.folder))
+        project = Project(bench.engine, bench.home, folder, STACK, {"GITHUB_TOKEN": TOKEN})
+        project.write_stack_file({**config, **provider_config(double)})
+        run = measure_verify(project, repositories, double, REPOSITORY_MODE)
+        double.assert_no_violations()
+    return run
+
+
 def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
     """Every command of the module docstring, in order."""
     runs: list[EngineRun] = []
@@ -416,4 +436,7 @@ def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
                 if applies:
                     progress(f"repo-baseline verify of {repositories:,} repositories ({mode})...")
                     runs.append(measure_verify(project, repositories, double, mode))
+        for repositories in VERIFY_SEEDED:
+            progress(f"repo-baseline verify of {repositories:,} repositories (seeded applied)...")
+            runs.append(verify_seeded(bench, repositories))
     return runs
