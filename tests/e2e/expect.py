@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from baseline.resources.component import GITHUB_ACTIONS_APP_ID, repository_inputs
 from baseline.stack.settings import RepositoryConfig
 from baseline.stack.validation import load_settings_file
-from testing.github_double import GitHubDouble
+from testing.github_double import GitHubDouble, User
 from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.harness import ROOT
 from tests.e2e.test_github_double import call
@@ -133,3 +134,20 @@ def review_and_merge(github: GitHubDouble, repository: str, number: int, token: 
     assert approved.status == 200, approved.body
     merged = call(github, "PUT", f"{path}/merge", {"merge_method": "squash"}, token=token)
     assert merged.status == 200, merged.body
+
+
+HUMAN_TOKEN = "a-humans-admin-token"
+
+
+def as_human(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
+    """A request through GitHub's API by another admin (someone in GitHub's UI), at a path under
+    the API root; its JSON answer."""
+    github.add_token(HUMAN_TOKEN, User("octo-human"))
+    request = urllib.request.Request(
+        f"{github.api_url}/{path}",
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"token {HUMAN_TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())

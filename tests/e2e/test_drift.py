@@ -13,8 +13,6 @@ backend, and its script must tell drift from a failure.
 from __future__ import annotations
 
 import hashlib
-import json
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,11 +22,11 @@ import pytest
 from testing.github_double import GitHubDouble, User
 from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.conftest import ProjectFactory
+from tests.e2e.expect import as_human
 from tests.e2e.harness import Project
 from tests.test_repository_workflows import drift_script
 
 READ_TOKEN = "drift-read-only-token"
-HUMAN_TOKEN = "a-humans-admin-token"
 WORKFLOW = ".github/workflows/backend-ci.yml"
 NO_CHANGES_EXPECTED = "no changes were expected for preview but changes were proposed"
 CONFIG: dict[str, Any] = {
@@ -40,9 +38,8 @@ CONFIG: dict[str, Any] = {
 
 
 def _as_human(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
-    """A request through GitHub's API by another admin (someone in GitHub's UI), at a path of
-    the organization's repositories."""
-    return _as_human_at(github, method, f"repos/{github.org}/{path}", body)
+    """A request by another admin at a path of the organization's repositories."""
+    return as_human(github, method, f"repos/{github.org}/{path}", body)
 
 
 def _loosen_the_ruleset(github: GitHubDouble) -> tuple[str, str, str]:
@@ -220,7 +217,7 @@ def test_the_nightly_script_reports_a_rule_the_refreshed_preview_cannot_see(
     preview is clean; `repo-baseline verify` reads the rules in force and finds a required
     check nothing reports: drift, with verify's table at the top of the report."""
     stack = _up(project)
-    made = _as_human_at(
+    made = as_human(
         github,
         "POST",
         f"orgs/{github.org}/rulesets",
@@ -256,16 +253,3 @@ def test_the_nightly_script_reports_a_rule_the_refreshed_preview_cannot_see(
         f"ruleset {made['id']} ({github.org})) is never reported" in report
     ), report
     assert "| legacy | compliant |  |" in report
-
-
-def _as_human_at(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
-    """A request through GitHub's API by another admin, at a path under the API root."""
-    github.add_token(HUMAN_TOKEN, User("octo-human"))
-    request = urllib.request.Request(
-        f"{github.api_url}/{path}",
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"token {HUMAN_TOKEN}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())

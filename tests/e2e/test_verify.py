@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import urllib.request
 from argparse import Namespace
 from typing import Any
 
@@ -15,27 +14,14 @@ import pytest
 from baseline import verify
 from testing.github_double import GitHubDouble, User
 from tests.e2e.conftest import ProjectFactory
+from tests.e2e.expect import as_human
 from tests.e2e.harness import Project
 
 READ_TOKEN = "verify-read-only-token"
-HUMAN_TOKEN = "a-humans-admin-token"
 WORKFLOW = ".github/workflows/backend-ci.yml"
 CONFIG: dict[str, Any] = {
     "repo-baseline:repositories": [{"name": "shop"}, {"name": "billing"}, {"name": "ledger"}]
 }
-
-
-def _as_human(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
-    """A request through GitHub's API by another admin (someone in GitHub's UI)."""
-    github.add_token(HUMAN_TOKEN, User("octo-human"))
-    request = urllib.request.Request(
-        f"{github.api_url}/{path}",
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"token {HUMAN_TOKEN}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def _verify(github: GitHubDouble, stack: Project) -> tuple[int, list[dict[str, Any]]]:
@@ -78,7 +64,7 @@ def test_after_up_every_repository_is_compliant_in_three_requests(
 def test_an_organization_ruleset_nobody_can_satisfy_is_cited_for_every_target(
     github: GitHubDouble, applied: Project
 ) -> None:
-    made = _as_human(
+    made = as_human(
         github,
         "POST",
         f"orgs/{github.org}/rulesets",
@@ -156,7 +142,7 @@ def test_a_merge_queue_nothing_reports_to_is_unsatisfiable(
             "check_response_timeout_minutes": 60,
         },
     }
-    _as_human(
+    as_human(
         github,
         "PUT",
         f"repos/{github.org}/ledger/rulesets/{ruleset['id']}",
