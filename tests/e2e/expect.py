@@ -151,3 +151,31 @@ def as_human(github: GitHubDouble, method: str, path: str, body: Any) -> Any:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def require_by_hand(github: GitHubDouble, check: str, repositories: list[str]) -> Any:
+    """An organization ruleset made by another admin that requires `check` on the default
+    branch of `repositories`; GitHub's answer (its `id`)."""
+    return as_human(
+        github,
+        "POST",
+        f"orgs/{github.org}/rulesets",
+        {
+            "name": "security scan",
+            "target": "branch",
+            "enforcement": "active",
+            "conditions": {
+                "ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
+                "repository_name": {"include": repositories, "exclude": []},
+            },
+            "rules": [
+                {
+                    "type": "required_status_checks",
+                    "parameters": {
+                        "strict_required_status_checks_policy": False,
+                        "required_status_checks": [{"context": check}],
+                    },
+                }
+            ],
+        },
+    )

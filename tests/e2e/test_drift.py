@@ -22,7 +22,7 @@ import pytest
 from testing.github_double import GitHubDouble, User
 from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.conftest import ProjectFactory
-from tests.e2e.expect import as_human
+from tests.e2e.expect import as_human, require_by_hand
 from tests.e2e.harness import Project
 from tests.test_repository_workflows import drift_script
 
@@ -217,29 +217,7 @@ def test_the_nightly_script_reports_a_rule_the_refreshed_preview_cannot_see(
     preview is clean; `repo-baseline verify` reads the rules in force and finds a required
     check nothing reports: drift, with verify's table at the top of the report."""
     stack = _up(project)
-    made = as_human(
-        github,
-        "POST",
-        f"orgs/{github.org}/rulesets",
-        {
-            "name": "security scan",
-            "target": "branch",
-            "enforcement": "active",
-            "conditions": {
-                "ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
-                "repository_name": {"include": ["shop"], "exclude": []},
-            },
-            "rules": [
-                {
-                    "type": "required_status_checks",
-                    "parameters": {
-                        "strict_required_status_checks_policy": False,
-                        "required_status_checks": [{"context": "Security Scan"}],
-                    },
-                }
-            ],
-        },
-    )
+    made = require_by_hand(github, "Security Scan", ["shop"])
     github.add_token(READ_TOKEN, User("octo-reader"), read_only=True)
     stack.env["GITHUB_TOKEN"] = READ_TOKEN
     stack.preview(expect_no_changes=True, refresh=True).check()

@@ -14,7 +14,7 @@ import pytest
 from baseline import verify
 from testing.github_double import GitHubDouble, User
 from tests.e2e.conftest import ProjectFactory
-from tests.e2e.expect import as_human
+from tests.e2e.expect import as_human, require_by_hand
 from tests.e2e.harness import Project
 
 READ_TOKEN = "verify-read-only-token"
@@ -64,29 +64,7 @@ def test_after_up_every_repository_is_compliant_in_three_requests(
 def test_an_organization_ruleset_nobody_can_satisfy_is_cited_for_every_target(
     github: GitHubDouble, applied: Project
 ) -> None:
-    made = as_human(
-        github,
-        "POST",
-        f"orgs/{github.org}/rulesets",
-        {
-            "name": "security scan",
-            "target": "branch",
-            "enforcement": "active",
-            "conditions": {
-                "ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
-                "repository_name": {"include": ["shop", "billing"], "exclude": []},
-            },
-            "rules": [
-                {
-                    "type": "required_status_checks",
-                    "parameters": {
-                        "strict_required_status_checks_policy": False,
-                        "required_status_checks": [{"context": "Security Scan"}],
-                    },
-                }
-            ],
-        },
-    )
+    made = require_by_hand(github, "Security Scan", ["shop", "billing"])
     code, reports = _verify(github, applied)
 
     assert code == 1
