@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
+from baseline.resources.component import GITHUB_ACTIONS_APP_ID
 from baseline.stack import inventory
 from baseline.stack.errors import ConfigErrors
 from baseline.stack.selection import EmptyRuleError, ListingError, needs_listing, resolve
@@ -45,9 +46,6 @@ from baseline.stack.settings import RepositoryConfig
 from baseline.stack.validation import load_settings_file
 from workflows.templates import RenderedPipeline, rendered_pipeline
 
-# GitHub Actions' app id: the integration every workflow job's check run comes from (the same
-# value the program pins required checks to, `baseline.resources.component`).
-GITHUB_ACTIONS_APP_ID = 15368
 WORKFLOWS_DIRECTORY = ".github/workflows"
 PER_PAGE = 100
 

@@ -15,12 +15,11 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from baseline.resources.component import GITHUB_ACTIONS_APP_ID
 from baseline.stack.settings import RepositoryConfig
 from baseline.stack.validation import parse_settings
 from testing.github_double import GitHubDouble
 from workflows.templates import rendered_pipeline
-
-GITHUB_ACTIONS_APP_ID = 15368  # the app the program pins every required check to
 
 
 def _send(double: GitHubDouble, token: str, method: str, path: str, body: Any) -> None:

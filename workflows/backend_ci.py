@@ -20,7 +20,7 @@ from workflows.model import (
     Triggers,
     Workflow,
 )
-from workflows.options import LINT_CHECKS, TYPE_CHECKS, BackendCiOptions, PackageManager
+from workflows.options import BUILD_COMMANDS, LINT_CHECKS, TYPE_CHECKS, BackendCiOptions
 from workflows.pins import pinned
 from workflows.scripts import script
 from workflows.services import service_preset
@@ -28,14 +28,6 @@ from workflows.services import service_preset
 SOURCE = "workflows/backend_ci.py"
 WORKFLOW_PATH = ".github/workflows/backend-ci.yml"
 PIP_AUDIT_VERSION = "2.10.1"
-
-# What builds the package's sdist and wheel into dist/ (pip has no build command; `pip wheel`
-# builds the wheel through the project's build backend, as `python -m build` would).
-_BUILD: Mapping[PackageManager, str] = {
-    "poetry": "poetry build",
-    "uv": "uv build",
-    "pip": "python -m pip wheel --no-deps --wheel-dir dist .",
-}
 
 READ_CONTENTS = Permissions.of(contents=("read", "check out the repository"))
 # The workflow's default: a job that sets no permissions may only read the repository.
@@ -295,7 +287,7 @@ def _build_job(options: BackendCiOptions) -> Job:
         env=_MANAGE_PY_ENV,
         steps=(
             *_setup_steps(options, options.python_version),
-            Step(name="Build the package", run=_BUILD[options.package_manager]),
+            Step(name="Build the package", run=BUILD_COMMANDS[options.package_manager]),
             *_deployment_steps(options, {}),
         ),
     )

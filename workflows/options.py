@@ -33,6 +33,13 @@ TEST_COMMANDS: dict[PackageManager, str] = {
     "uv": "uv run pytest",
     "pip": "python -m pytest",
 }
+# What builds the package's sdist and wheel into dist/ (pip has no build command; `pip wheel`
+# builds the wheel through the project's build backend, as `python -m build` would).
+BUILD_COMMANDS: dict[PackageManager, str] = {
+    "poetry": "poetry build",
+    "uv": "uv build",
+    "pip": "python -m pip wheel --no-deps --wheel-dir dist .",
+}
 
 Formatter = Literal["black", "ruff"]
 # What each formatter's check runs (after the package manager's prefix), and the Format Check
