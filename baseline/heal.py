@@ -14,6 +14,14 @@ dies or a repository disappears").
   before that run started, so no repository loses a protection it had (a replaced protection's
   old ruleset or classic protection is in the state, and untouched). Every pending operation
   is then dropped from the state (an update or delete is redone by the next `up`).
+- **Unrecorded creates.** A run killed with `PULUMI_SKIP_CHECKPOINTS=true` (which saves the
+  state once, at the end: docs/scale.md) leaves the state of before it and nothing pending.
+  The rulesets it made are found by name instead: a
+  ruleset named as the baseline names its own, made after the state was last saved, on a
+  repository of the stack whose state holds no ruleset (or, in organization scope, an
+  organization ruleset named for this stack that the state does not hold). They are deleted for
+  the same reason as above. One `GET` of its rulesets per such repository (none once `up` has
+  recorded its ruleset), one of the organization's in organization scope.
 - **Gone repositories.** A repository of the state that the organization no longer lists, and
   whose own URL answers 404 (deleted or transferred) or another name (renamed), is forgotten:
   its resources leave the state, so no `up` deletes its ruleset (404) or creates it again
@@ -31,12 +39,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +56,13 @@ from baseline.resources.resource_types import (
     PULL_REQUEST,
     REPOSITORY,
     RULESET,
+    RULESET_NAME,
     STACK,
+    organization_ruleset_prefix,
 )
-from baseline.stack import inventory, removals
+from baseline.stack import inventory, removals, selection
 from baseline.stack.errors import ConfigErrors
-from baseline.stack.settings import Removals
+from baseline.stack.settings import Removals, RepositoryConfig, StackSettings
 from baseline.stack.validation import load_settings_file
 
 DESCRIPTION = """\
@@ -181,6 +193,105 @@ def find_orphans(deployment: Mapping[str, Any], owner: str, get: Get) -> tuple[O
     return tuple(orphans)
 
 
+def saved_at(deployment: Mapping[str, Any]) -> datetime | None:
+    """When the state was last saved (its manifest's time, which the CLI writes with every save,
+    in Go's RFC 3339 with nanoseconds); None for a state never saved."""
+    text = str((deployment.get("manifest") or {}).get("time") or "")
+    # Python reads at most microseconds: drop the rest of the fraction.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _made_since(ruleset: Mapping[str, Any], since: datetime | None) -> bool:
+    if since is None:
+        return True
+    try:
+        made = datetime.fromisoformat(str(ruleset.get("created_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return False  # No time to go by: not provably the dead run's.
+    return made > since
+
+
+def find_unrecorded(
+    deployment: Mapping[str, Any],
+    repositories: Sequence[RepositoryConfig],
+    owner: str,
+    get: Get,
+    stack: str,
+) -> tuple[Orphan, ...]:
+    """The rulesets a run killed with checkpoints skipped made: its state was never saved, so
+    nothing is pending (module docstring). Only rulesets made after the state's last save: a
+    run that went on saved it after them. `repositories`: the stack's repositories that the
+    organization has."""
+    resources = resources_of(deployment)
+    since = saved_at(deployment)
+    kinds = (RULESET, ORGANIZATION_RULESET)
+    held = {str(r.get("id")) for r in resources if r.get("type") in kinds}
+    protected = {
+        str((r.get("inputs") or {}).get("repository") or "").lower()
+        for r in resources
+        if r.get("type") == RULESET
+    }
+    orphans: list[Orphan] = []
+    for repo in repositories:
+        if (
+            repo.protection.scope != "repository"
+            or repo.protection.kind != "ruleset"
+            or repo.pipeline.delivery != "commit"  # its ruleset waits for the merge: no guess
+            or repo.name.lower() in protected
+        ):
+            continue
+        base = f"repos/{_quoted(owner)}/{_quoted(repo.name)}/rulesets"
+        for ruleset in get(f"{base}?includes_parents=false&per_page=100") or []:
+            if (
+                ruleset.get("name") == RULESET_NAME
+                and str(ruleset.get("id")) not in held
+                and _made_since(ruleset, since)
+            ):
+                label = f"ruleset {ruleset['id']} {json.dumps(RULESET_NAME)} of {repo.name}"
+                orphans.append(Orphan("", label, f"{base}/{ruleset['id']}"))
+    if any(repo.protection.scope == "organization" for repo in repositories):
+        base = f"orgs/{_quoted(owner)}/rulesets"
+        prefix = organization_ruleset_prefix(stack)
+        for ruleset in get(f"{base}?per_page=100") or []:
+            name = str(ruleset.get("name"))
+            if (
+                name.startswith(prefix)
+                and str(ruleset.get("id")) not in held
+                and _made_since(ruleset, since)
+            ):
+                label = f"ruleset {ruleset['id']} {json.dumps(name)} of {owner}"
+                orphans.append(Orphan("", label, f"{base}/{ruleset['id']}"))
+    return tuple(orphans)
+
+
+def stack_repositories(
+    deployment: Mapping[str, Any], settings: StackSettings, listing: inventory.Inventory
+) -> tuple[RepositoryConfig, ...]:
+    """The repositories the stack's config names or selects that the organization has, as the
+    program resolves them (`selection.resolve`, with the last run's outputs from the state);
+    none when the config cannot be resolved (the `up` that follows says why)."""
+    outputs: Any = {}
+    for resource in resources_of(deployment):
+        if resource.get("type") == STACK:
+            outputs = (resource.get("outputs") or {}).get("repositories") or {}
+    try:
+        resolution = selection.resolve(
+            settings,
+            listing,
+            removals.last_outputs(outputs if isinstance(outputs, dict) else {}),
+            removals.gone_outputs(outputs if isinstance(outputs, dict) else {}),
+        )
+    except (ValueError, selection.EmptyRuleError):
+        return ()
+    return tuple(
+        repo for repo in resolution.repositories if repo.name.lower() in resolution.listing_names
+    )
+
+
 def _orphan_pulls(
     resource: Mapping[str, Any], owner: str, held: set[str], get: Get
 ) -> list[Orphan]:
@@ -293,7 +404,9 @@ def diagnose(
     get: Get,
     limits: Removals,
     stack: str,
+    configured: Sequence[RepositoryConfig] = (),
 ) -> Findings:
+    """What heal finds (`configured`: `stack_repositories`)."""
     resources = resources_of(deployment)
     pending = tuple(
         (str(op.get("type")), str((op.get("resource") or {}).get("urn")))
@@ -301,9 +414,15 @@ def diagnose(
     )
     repositories = state_repositories(resources)
     gone = find_gone(resources, repositories, listed, owner, get)
+    orphans = find_orphans(deployment, owner, get)
+    paths = {orphan.path for orphan in orphans}
+    for orphan in find_unrecorded(deployment, configured, owner, get, stack):
+        if orphan.path not in paths:  # A pending create's, found both ways.
+            paths.add(orphan.path)
+            orphans += (orphan,)
     return Findings(
         pending=pending,
-        orphans=find_orphans(deployment, owner, get),
+        orphans=orphans,
         gone=gone,
         refused=refusal(gone, len(repositories), limits, stack),
     )
@@ -425,9 +544,13 @@ def main(args: argparse.Namespace) -> int:
     try:
         document = export(args.stack)
         deployment = document.get("deployment") or {}
-        listing = inventory.fetch(owner, token, base_url, properties=False)
+        properties = settings.selection is not None and settings.selection.uses_properties
+        listing = inventory.fetch(owner, token, base_url, properties=properties)
         listed = {repository.name.lower() for repository in listing.repositories}
-        findings = diagnose(deployment, listed, owner, get, settings.removals, args.stack)
+        configured = stack_repositories(deployment, settings, listing)
+        findings = diagnose(
+            deployment, listed, owner, get, settings.removals, args.stack, configured
+        )
         lines = report(findings)
         # Refused: nothing at all is changed (the pending operations wait for the next run).
         if args.apply and findings.refused is None:

@@ -26,6 +26,7 @@ import pulumi_github as github
 
 from baseline.resources import delivery
 from baseline.resources.delivery import Delivered
+from baseline.resources.resource_types import RULESET_NAME
 from baseline.resources.workflow_removal import WorkflowRemoval
 from baseline.stack.settings import (
     ProtectionKind,
@@ -42,7 +43,6 @@ TYPE_TOKEN = "repo-baseline:index:RepositoryBaseline"
 # to the app that must report it"; joshjohanning/github-misc-scripts#57).
 GITHUB_ACTIONS_APP_ID = 15368
 
-RULESET_NAME = "repo-baseline: default branch"
 COMMIT_MESSAGE = "ci: update the backend CI pipeline (managed by repo-baseline)"
 
 # The merge queue rule (`pipeline.merge_queue`), written out at pulumi-github 6.15's defaults so

@@ -30,6 +30,7 @@ import pulumi
 import pulumi_github as github
 
 from baseline.resources.component import RulesetArgs, ruleset_bypass_actors, ruleset_rules
+from baseline.resources.resource_types import organization_ruleset_prefix
 from baseline.stack.settings import ProtectionSettings, RepositoryConfig
 
 # GitHub's limit on rulesets per organization (docs, "About rulesets"; issue 16).
@@ -46,7 +47,7 @@ class RulesetGroup:
     repositories: tuple[str, ...]  # sorted, ignoring case
 
     def ruleset_name(self, stack: str) -> str:
-        return f"repo-baseline {stack}: default branch {self.key}"
+        return f"{organization_ruleset_prefix(stack)}{self.key}"
 
 
 def group_key(protection: ProtectionSettings, checks: Sequence[str]) -> str:

@@ -1,4 +1,5 @@
-"""The type tokens of what the program registers, as the engine (and the plan JSON) names them."""
+"""The type tokens of what the program registers, as the engine (and the plan JSON) names them, and
+the names its rulesets have on GitHub (read by `repo-baseline heal`, which imports no Pulumi)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ DEPENDABOT_SECURITY_UPDATES = (
 )
 ACTIONS_PERMISSIONS = "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
 WORKFLOW_PERMISSIONS = "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+
+# A repository's ruleset (`protection.kind: ruleset`); an organization ruleset's name starts with
+# `organization_ruleset_prefix(stack)`, then the digest of what it requires.
+RULESET_NAME = "repo-baseline: default branch"
+
+
+def organization_ruleset_prefix(stack: str) -> str:
+    return f"repo-baseline {stack}: default branch "
+
 
 # The order a reader expects within one repository.
 REPOSITORY_ORDER = (

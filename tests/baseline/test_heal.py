@@ -16,6 +16,7 @@ from baseline.resources.resource_types import (
     STACK,
 )
 from baseline.stack.settings import Removals
+from baseline.stack.validation import parse_settings
 
 ROOT = "urn:pulumi:e2e::repo-baseline::pulumi:pulumi:Stack::repo-baseline-e2e"
 
@@ -195,3 +196,75 @@ def test_more_gone_at_once_than_removals_allows_is_refused(
         assert heal.refusal(found, 20, Removals(), "prod") is None
         monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
         assert "a scheduled run" in str(heal.refusal(found, 20, Removals(), "prod"))
+
+
+# A run killed with checkpoints skipped: the state is the one saved before it, nothing pending.
+SAVED = "2026-12-03T10:00:00.123456789Z"
+
+
+def stack_of(names: list[str], **defaults: Any) -> Any:
+    """The stack's repositories as `heal.stack_repositories` gives them."""
+    return parse_settings(defaults, [{"name": name} for name in names]).repositories
+
+
+def test_a_ruleset_made_after_the_last_save_on_a_repository_the_state_does_not_protect() -> None:
+    state = deployment("shop")
+    state["manifest"] = {"time": SAVED}
+    for resource in state["resources"]:
+        if resource["type"] == RULESET:
+            resource["inputs"] = {"repository": "shop", "name": RULESET_NAME}
+    answers = {
+        "repos/example-org/ledger/rulesets?includes_parents=false&per_page=100": [
+            {"id": 1000002, "name": RULESET_NAME, "created_at": "2026-12-03T10:05:00Z"},
+            # Older than the state's last save: not the dead run's (made by hand, kept).
+            {"id": 40, "name": RULESET_NAME, "created_at": "2026-12-03T09:00:00Z"},
+            {"id": 41, "name": "a team's own", "created_at": "2026-12-03T10:06:00Z"},
+        ]
+    }
+    asked: list[str] = []
+
+    def get(path: str) -> Any:
+        asked.append(path)
+        return answers.get(path)
+
+    found = heal.find_unrecorded(state, stack_of(["shop", "ledger"]), "example-org", get, "e2e")
+    assert [(o.path, o.label) for o in found] == [
+        (
+            "repos/example-org/ledger/rulesets/1000002",
+            f'ruleset 1000002 "{RULESET_NAME}" of ledger',
+        )
+    ]
+    # shop's ruleset is in the state: its rulesets are not even read.
+    assert asked == ["repos/example-org/ledger/rulesets?includes_parents=false&per_page=100"]
+
+
+def test_only_repository_rulesets_the_baseline_would_create_are_looked_for() -> None:
+    classic = stack_of(["shop"], protection={"kind": "classic"})
+    by_pull_request = stack_of(["shop"], pipeline={"delivery": "pull_request"})
+    for repositories in (classic, by_pull_request):
+        assert heal.find_unrecorded(deployment(), repositories, "o", github({}), "e2e") == ()
+
+
+def test_an_organization_ruleset_of_this_stack_the_state_does_not_hold() -> None:
+    state = deployment()
+    state["manifest"] = {"time": SAVED}
+    state["resources"].append({"urn": "held", "type": ORGANIZATION_RULESET, "id": "30"})
+    prefix = "repo-baseline e2e: default branch "
+    answers = {
+        "orgs/example-org/rulesets?per_page=100": [
+            {"id": 30, "name": prefix + "0a1b2c3d", "created_at": "2026-12-03T10:05:00Z"},
+            {"id": 31, "name": prefix + "4e5f6a7b", "created_at": "2026-12-03T10:05:00Z"},
+            # Another stack's (a shard's): not this one's to delete.
+            {"id": 32, "name": "repo-baseline other: default branch 4e5f6a7b"},
+        ]
+    }
+    repositories = stack_of(["shop"], protection={"scope": "organization"})
+    found = heal.find_unrecorded(state, repositories, "example-org", github(answers), "e2e")
+    assert [o.path for o in found] == ["orgs/example-org/rulesets/31"]
+
+
+def test_a_state_never_saved_holds_nothing_and_a_time_is_read_to_the_microsecond() -> None:
+    assert heal.saved_at({}) is None
+    saved = heal.saved_at({"manifest": {"time": SAVED}})
+    assert saved is not None
+    assert saved.isoformat() == "2026-12-03T10:00:00.123456+00:00"

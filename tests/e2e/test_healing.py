@@ -13,6 +13,9 @@ from tests.e2e.test_adoption_safety import messages, protected
 from tests.e2e.test_drift import READ_TOKEN
 from tests.e2e.test_github_double import call
 from tests.e2e.test_github_double_faults import rename
+from tests.e2e.test_organization import CONFIG as SELECTED
+from tests.e2e.test_organization import org_rulesets
+from tests.e2e.test_organization import seed as seed_selected
 from tests.test_repository_workflows import deploy_script, drift_script
 
 
@@ -129,6 +132,60 @@ def test_an_up_killed_while_github_made_a_ruleset_is_finished_by_the_next_deploy
         assert len(rulesets(github, name)) == 1, name
     assert [e["status"] for e in repository_creates(github)] == [201, 201, 201]
     assert not stack.export()["deployment"].get("pending_operations")
+    stack.preview(expect_no_changes=True).check()
+
+
+# A self-managed backend saves the whole state after every step unless told to save it once, at
+# the end (docs/scale.md): what the deploy job sets for one, and what a run killed then leaves.
+SKIP_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
+
+
+def test_an_up_killed_with_checkpoints_skipped_is_finished_by_the_next_deploy(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    stack = growing(project)
+    stack.env.update(SKIP_CHECKPOINTS)
+    before = stack.export()["deployment"]
+    # The runner dies (SIGKILL) once GitHub has made a ruleset: the state saved nothing of it.
+    slow = github.inject(Fault.delay("POST", "/repos/{owner}/{repo}/rulesets", 60))
+    stack.up_killed(lambda: slow.fired >= 1)
+    after = stack.export()["deployment"]
+    assert not after.get("pending_operations")
+    assert [r["urn"] for r in after["resources"]] == [r["urn"] for r in before["resources"]]
+    [made] = [e for e in github.log_json() if e["fault"]]
+    orphan = made["path"].split("/")[-2]  # the repository whose ruleset the state never got
+    [unrecorded] = rulesets(github, orphan)
+
+    log = deploy(stack, PULUMI_SKIP_CHECKPOINTS="true")
+    # heal found it by name (made after the state's last save) and deleted it; up made it again.
+    line = f'orphan: ruleset {unrecorded["id"]} "repo-baseline: default branch" of {orphan}'
+    assert line in log
+    [again] = rulesets(github, orphan)
+    assert again["id"] != unrecorded["id"]
+    # The repositories the dead run created were adopted, not created again (422).
+    assert [e["status"] for e in repository_creates(github)] == [201, 201, 201]
+    for name in ("shop", "ledger", "orders"):
+        assert protected(github, name), name
+        assert len(rulesets(github, name)) == 1, name
+    stack.preview(expect_no_changes=True).check()
+
+
+def test_an_organization_ruleset_made_by_an_up_killed_with_checkpoints_skipped(
+    project: ProjectFactory, github: GitHubDouble
+) -> None:
+    seed_selected(github)
+    stack = project(SELECTED)
+    stack.env.update(SKIP_CHECKPOINTS)
+    # Killed once GitHub has made the organization ruleset, the last of the run's creates.
+    slow = github.inject(Fault.delay("POST", "/orgs/{org}/rulesets", 60))
+    stack.up_killed(lambda: slow.fired >= 1)
+    assert not stack.resources()  # No state saved at all: the stack's first run.
+    [unrecorded] = org_rulesets(github)
+
+    log = deploy(stack, PULUMI_SKIP_CHECKPOINTS="true")
+    assert f'orphan: ruleset {unrecorded["id"]} "{unrecorded["name"]}" of {github.org}' in log
+    [again] = org_rulesets(github)
+    assert (again["name"], again["id"] != unrecorded["id"]) == (unrecorded["name"], True)
     stack.preview(expect_no_changes=True).check()
 
 
