@@ -307,6 +307,63 @@ def verify_outcomes(runs: Sequence[EngineRun]) -> list[Outcome]:
     return outcomes
 
 
+# Issue 25's targets for the real engine, requests counted by the double: (command, mode) ->
+# at most this many requests per repository, on the first stack of each mode (100 repositories).
+MAX_REQUESTS: Mapping[tuple[str, str], float] = {
+    ("pulumi up --policy-pack", real_engine.ORGANIZATION_MODE): 5,
+    ("pulumi up --policy-pack", real_engine.REPOSITORY_MODE): 12,
+    ("pulumi preview --refresh --policy-pack", real_engine.ORGANIZATION_MODE): 3,
+    ("pulumi preview --refresh --policy-pack", real_engine.REPOSITORY_MODE): 6,
+}
+# And a new stack's `preview` and `up` on a self-managed backend, with the state saved once (what
+# deploy.yml sets there): linear in the stack, time(1,000) / time(100) at most this.
+MAX_ENGINE_GROWTH = 11.0
+
+
+def engine_outcomes(runs: Sequence[EngineRun]) -> list[Outcome]:
+    """Issue 25's targets: requests per repository of the first `up` and the refreshed preview
+    in each mode, and the growth of a new stack's preview and `up` with checkpoints skipped."""
+    outcomes = []
+    for (command, mode), limit in MAX_REQUESTS.items():
+        measured = [
+            run
+            for run in runs
+            if (run.command, run.mode) == (command, mode) and not run.skip_checkpoints
+        ]
+        if measured:
+            run = measured[0]
+            outcomes.append(
+                Outcome(
+                    f"{command.removesuffix(' --policy-pack')} requests per repository "
+                    f"({run.repositories:,}, {mode} mode)",
+                    f"{run.requests_per_repository:.1f}",
+                    f"<= {limit:g}",
+                    run.requests_per_repository <= limit,
+                )
+            )
+    for command in ("pulumi preview --policy-pack", "pulumi up --policy-pack"):
+        seconds = {
+            run.repositories: run.seconds
+            for run in runs
+            if run.command == command
+            and run.skip_checkpoints
+            and not run.applied
+            and run.mode == real_engine.REPOSITORY_MODE
+        }
+        if 100 in seconds and 1000 in seconds:
+            growth = seconds[1000] / seconds[100]
+            outcomes.append(
+                Outcome(
+                    f"{command.removesuffix(' --policy-pack')} of a new stack, state saved once: "
+                    "time(1,000) / time(100)",
+                    f"{growth:.2f}",
+                    f"<= {MAX_ENGINE_GROWTH}",
+                    growth <= MAX_ENGINE_GROWTH,
+                )
+            )
+    return outcomes
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench",
@@ -350,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(missing, file=sys.stderr)
             return 2
     rows = table_rows(sizes)
-    outcomes = check(sizes) + verify_outcomes(engine_runs)
+    outcomes = check(sizes) + engine_outcomes(engine_runs) + verify_outcomes(engine_runs)
     total = time.perf_counter() - started
 
     print()

@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
-from benchmarks.bench import verify_outcomes
+from benchmarks.bench import engine_outcomes, verify_outcomes
 from benchmarks.real_engine import EngineRun, Outcome, descendants_rss, hours
 
 
@@ -124,3 +125,51 @@ def test_verify_is_held_to_three_requests_a_repository_beside_the_listing() -> N
     assert passed.measured == "3.00 (+2 for the organization's listing)"
     [failed] = verify_outcomes([_verify_run({**three, "repos/get-content": 150})])
     assert not failed.passed
+
+
+def _engine_run(
+    command: str, repositories: int, requests: int, *, seconds: float = 1.0, **extra: Any
+) -> EngineRun:
+    return EngineRun(
+        command=command,
+        repositories=repositories,
+        applied=extra.pop("applied", False),
+        skip_checkpoints=extra.pop("skip_checkpoints", False),
+        resources=8 * repositories,
+        seconds=seconds,
+        double_seconds=0.0,
+        peak_mib=0.0,
+        requests=requests,
+        writes=0,
+        requests_by_operation={},
+        warning_lines=0,
+        **extra,
+    )
+
+
+def test_issue_25s_targets_are_checked_per_mode_and_for_growth_with_the_state_saved_once() -> None:
+    up, preview = "pulumi up --policy-pack", "pulumi preview --policy-pack"
+    runs = [
+        _engine_run(up, 100, 1200),  # the first stack's `up`, repository mode: 12.0
+        _engine_run("pulumi preview --refresh --policy-pack", 100, 610, applied=True),
+        _engine_run(up, 100, 600, mode="organization"),  # 6.0: over 5
+        # With checkpoints skipped: the preview grows linearly, the `up` does not.
+        _engine_run(preview, 100, 0, seconds=10.0, skip_checkpoints=True),
+        _engine_run(preview, 1000, 0, seconds=105.0, skip_checkpoints=True),
+        _engine_run(up, 100, 1200, seconds=100.0, skip_checkpoints=True),
+        _engine_run(up, 1000, 12000, seconds=1200.0, skip_checkpoints=True),
+    ]
+    found = {o.name: (o.measured, o.passed) for o in engine_outcomes(runs)}
+    assert found == {
+        "pulumi up requests per repository (100, repository mode)": ("12.0", True),
+        "pulumi up requests per repository (100, organization mode)": ("6.0", False),
+        "pulumi preview --refresh requests per repository (100, repository mode)": (
+            "6.1",
+            False,
+        ),
+        "pulumi preview of a new stack, state saved once: time(1,000) / time(100)": (
+            "10.50",
+            True,
+        ),
+        "pulumi up of a new stack, state saved once: time(1,000) / time(100)": ("12.00", False),
+    }

@@ -95,6 +95,8 @@ class Project:
     ) -> None:
         self.engine, self.folder, self.stack = engine, folder, stack
         self.state = folder / "state"
+        # How long a command may take (`make bench`'s largest stacks take longer).
+        self.timeout: float = COMMAND_TIMEOUT
         self.env = {
             **os.environ,
             "PULUMI_HOME": str(home),
@@ -245,7 +247,7 @@ class Project:
                 env=self.env,
                 capture_output=True,
                 text=True,
-                timeout=COMMAND_TIMEOUT,
+                timeout=self.timeout,
                 check=False,
             )
         return Result(tuple(full), done.returncode, done.stdout, done.stderr)
