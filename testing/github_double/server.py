@@ -227,6 +227,11 @@ class GitHubDouble:
         with self._lock:
             return [entry.to_json() for entry in self.log]
 
+    @staticmethod
+    def routes() -> list[tuple[str, str]]:
+        """Every route the double serves, as (method, path template in GitHub's description)."""
+        return [(route.method, route.template) for route in urls.ROUTES]
+
     def requests_by_route(self) -> dict[str, int]:
         """How many requests each route served so far, keyed `METHOD /template` (GitHub's path
         template, e.g. `GET /orgs/{org}/repos`), in order of first use; requests to no known
