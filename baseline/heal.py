@@ -274,16 +274,14 @@ def stack_repositories(
     """The repositories the stack's config names or selects that the organization has, as the
     program resolves them (`selection.resolve`, with the last run's outputs from the state);
     none when the config cannot be resolved (the `up` that follows says why)."""
-    outputs: Any = {}
+    previous: dict[str, Any] = {}
     for resource in resources_of(deployment):
         if resource.get("type") == STACK:
-            outputs = (resource.get("outputs") or {}).get("repositories") or {}
+            outputs = (resource.get("outputs") or {}).get("repositories")
+            previous = outputs if isinstance(outputs, dict) else {}
     try:
         resolution = selection.resolve(
-            settings,
-            listing,
-            removals.last_outputs(outputs if isinstance(outputs, dict) else {}),
-            removals.gone_outputs(outputs if isinstance(outputs, dict) else {}),
+            settings, listing, removals.last_outputs(previous), removals.gone_outputs(previous)
         )
     except (ValueError, selection.EmptyRuleError):
         return ()
