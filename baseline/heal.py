@@ -58,6 +58,7 @@ from baseline.resources.resource_types import (
     RULESET,
     RULESET_NAME,
     STACK,
+    WORKFLOW_LOCK_NAME,
     organization_ruleset_prefix,
 )
 from baseline.stack import inventory, removals, selection
@@ -230,28 +231,38 @@ def find_unrecorded(
     since = saved_at(deployment)
     kinds = (RULESET, ORGANIZATION_RULESET)
     held = {str(r.get("id")) for r in resources if r.get("type") in kinds}
-    protected = {
-        str((r.get("inputs") or {}).get("repository") or "").lower()
+    # (repository, ruleset name) of each repository ruleset the state holds.
+    recorded = {
+        (
+            str((r.get("inputs") or {}).get("repository") or "").lower(),
+            (r.get("inputs") or {}).get("name"),
+        )
         for r in resources
         if r.get("type") == RULESET
     }
     orphans: list[Orphan] = []
     for repo in repositories:
+        expected = []
         if (
-            repo.protection.scope != "repository"
-            or repo.protection.kind != "ruleset"
-            or repo.pipeline.delivery != "commit"  # its ruleset waits for the merge: no guess
-            or repo.name.lower() in protected
+            repo.protection.scope == "repository"
+            and repo.protection.kind == "ruleset"
+            and repo.pipeline.delivery == "commit"  # its ruleset waits for the merge: no guess
         ):
+            expected.append(RULESET_NAME)
+        if repo.locks_workflow:
+            expected.append(WORKFLOW_LOCK_NAME)
+        missing = [name for name in expected if (repo.name.lower(), name) not in recorded]
+        if not missing:
             continue
         base = f"repos/{_quoted(owner)}/{_quoted(repo.name)}/rulesets"
         for ruleset in get(f"{base}?includes_parents=false&per_page=100") or []:
+            name = ruleset.get("name")
             if (
-                ruleset.get("name") == RULESET_NAME
+                name in missing
                 and str(ruleset.get("id")) not in held
                 and _made_since(ruleset, since)
             ):
-                label = f"ruleset {ruleset['id']} {json.dumps(RULESET_NAME)} of {repo.name}"
+                label = f"ruleset {ruleset['id']} {json.dumps(name)} of {repo.name}"
                 orphans.append(Orphan("", label, f"{base}/{ruleset['id']}"))
     if any(repo.protection.scope == "organization" for repo in repositories):
         base = f"orgs/{_quoted(owner)}/rulesets"

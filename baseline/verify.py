@@ -24,6 +24,17 @@ gives what the stack expects.
 Drift: the baseline's workflow file differs from the render (or is missing), or the protection
 in force is weaker than the stack config (an expected check not required, fewer approvals, force
 pushes or deletion allowed).
+
+Two settings cost more requests, only where the stack sets them:
+
+- `protection.lock_workflow`: `GET /repos/{owner}/{repo}/rulesets?targets=push` and the push
+  rulesets found (`GET …/rulesets/{id}`): drifted when none active restricts the workflow file.
+- `protection.enforcement: evaluate`: GitHub's branch rules leave out a ruleset in evaluate
+  mode, so the checks it would require are the render's, proved satisfiable as above (what
+  switching it to active would require), and the protection in force is not compared. Then
+  `GET /repos/{owner}/{repo}/rulesets/rule-suites` (the last month's evaluations on the branch):
+  how many pushes and merges it would have blocked, and why for the latest few (`GET
+  …/rule-suites/{id}` each, at most `SUITES_EXPLAINED`).
 """
 
 from __future__ import annotations
@@ -48,6 +59,8 @@ from workflows.templates import RenderedPipeline, rendered_pipeline
 
 WORKFLOWS_DIRECTORY = ".github/workflows"
 PER_PAGE = 100
+# An evaluate ruleset's blocked pushes and merges explained, latest first (a request each).
+SUITES_EXPLAINED = 3
 
 Status = Literal["compliant", "drifted", "unsatisfiable"]
 Verdict = Literal["drifted", "unsatisfiable"]
@@ -71,6 +84,8 @@ class RepositoryReport:
     branch: str
     findings: tuple[Finding, ...] = ()
     requests: int = 0
+    # With `protection.enforcement: evaluate`: what the dry run would have blocked.
+    evaluation: str | None = None
 
     @property
     def status(self) -> Status:
@@ -89,6 +104,7 @@ class RepositoryReport:
                 for f in self.findings
             ],
             "requests": self.requests,
+            "evaluation": self.evaluation,
         }
 
 
@@ -306,6 +322,66 @@ def _weaker(
     return findings
 
 
+def _lock_findings(api: _Api, repo_path: str, rendered: RenderedPipeline) -> list[Finding]:
+    """Drift when no active push ruleset of the repository restricts the workflow file
+    (`protection.lock_workflow`)."""
+    listed = api.get(f"{repo_path}/rulesets?targets=push&includes_parents=true&per_page={PER_PAGE}")
+    for summary in listed or ():
+        if not isinstance(summary, Mapping) or summary.get("enforcement") != "active":
+            continue
+        ruleset = api.get(f"{repo_path}/rulesets/{summary['id']}")
+        if not isinstance(ruleset, Mapping) or ruleset.get("target") != "push":
+            continue
+        for rule in ruleset.get("rules") or ():
+            paths = (rule.get("parameters") or {}).get("restricted_file_paths") or ()
+            if rule.get("type") == "file_path_restriction" and rendered.path in paths:
+                return []
+    return [
+        Finding(
+            "drifted",
+            f"{rendered.path} is not locked: no active push ruleset restricts it, so anyone who "
+            "can push can change what the required checks run",
+        )
+    ]
+
+
+def _evaluation(api: _Api, repo_path: str, branch: str) -> str:
+    """What the rulesets in evaluate mode would have blocked on `branch` in the last month, in
+    GitHub's rule insights: how many of the pushes and merges evaluated, and why for the
+    latest few."""
+    ref = urllib.parse.quote(f"refs/heads/{branch}", safe="")
+    suites = api.get(
+        f"{repo_path}/rulesets/rule-suites?ref={ref}&time_period=month"
+        f"&evaluate_status=evaluate&per_page={PER_PAGE}"
+    )
+    suites = [suite for suite in suites or () if isinstance(suite, Mapping)]
+    # Failed once evaluate rules count, not by the active ones alone: what switching to active
+    # would add.
+    blocked = [
+        suite
+        for suite in suites
+        if suite.get("evaluation_result") == "fail" and suite.get("result") != "fail"
+    ]
+    more = "+" if len(suites) == PER_PAGE else ""
+    said = (
+        f"evaluate mode: {len(blocked)}{more} of the {len(suites)}{more} pushes and merges to "
+        f"{branch} evaluated in the last month would have been blocked"
+    )
+    reasons = []
+    for suite in blocked[:SUITES_EXPLAINED]:
+        detail = api.get(f"{repo_path}/rulesets/rule-suites/{suite['id']}")
+        failed = [
+            f"{rule.get('rule_type')}: {rule.get('details') or 'failed'}"
+            for rule in (detail or {}).get("rule_evaluations") or ()
+            if rule.get("result") == "fail" and rule.get("enforcement") == "evaluate"
+        ]
+        reasons.append(
+            f"{suite.get('actor_name')} at {suite.get('pushed_at')} "
+            f"({str(suite.get('after_sha'))[:7]}): {'; '.join(failed) or 'no detail'}"
+        )
+    return said + (": " + " | ".join(reasons) if reasons else "")
+
+
 def verify_repository(api: _Api, owner: str, config: RepositoryConfig) -> RepositoryReport:
     """The report of one repository; its requests are counted on `api`."""
     start = api.requests
@@ -339,9 +415,21 @@ def verify_repository(api: _Api, owner: str, config: RepositoryConfig) -> Reposi
         workflows.read(rendered.path)
     required = required_checks(rules, branch_info)
     merge_queue = any(rule.get("type") == "merge_queue" for rule in rules)
+    evaluating = config.protection.enforcement == "evaluate"
+    if evaluating:
+        # Not in GitHub's branch rules: what the ruleset would require once active.
+        source = "the stack's ruleset in evaluate mode"
+        required = [
+            *required,
+            *(Required(c, GITHUB_ACTIONS_APP_ID, source) for c in rendered.required_checks),
+        ]
     findings.extend(_unsatisfiable(required, workflows, branch, merge_queue))
-    findings.extend(_weaker(config, rendered, rules, required))
-    return RepositoryReport(config.name, branch, tuple(findings), api.requests - start)
+    if not evaluating:
+        findings.extend(_weaker(config, rendered, rules, required))
+    if config.locks_workflow:
+        findings.extend(_lock_findings(api, repo_path, rendered))
+    evaluation = _evaluation(api, repo_path, branch) if evaluating else None
+    return RepositoryReport(config.name, branch, tuple(findings), api.requests - start, evaluation)
 
 
 def verify(
@@ -360,6 +448,8 @@ def text_report(reports: Sequence[RepositoryReport]) -> str:
     for report in reports:
         lines.append(f"{report.repository} ({report.branch}): {report.status}")
         lines.extend(f"  - {finding.verdict}: {finding.reason}" for finding in report.findings)
+        if report.evaluation:
+            lines.append(f"  - {report.evaluation}")
     lines.append(_totals(reports))
     return "\n".join(lines) + "\n"
 
@@ -369,7 +459,9 @@ def markdown_report(reports: Sequence[RepositoryReport], title: str) -> str:
     lines = [f"## {title}", "", _totals(reports), "", "| repository | status | why |"]
     lines.append("| --- | --- | --- |")
     for report in reports:
-        why = "<br>".join(_cell(f"{f.verdict}: {f.reason}") for f in report.findings)
+        said = [f"{f.verdict}: {f.reason}" for f in report.findings]
+        said += [report.evaluation] if report.evaluation else []
+        why = "<br>".join(_cell(text) for text in said)
         lines.append(f"| {_cell(report.repository)} | {report.status} | {why} |")
     return "\n".join(lines) + "\n"
 
@@ -398,7 +490,9 @@ Read what GitHub enforces on each repository's default branch (every ruleset lay
 protection) and the workflow files there, and prove that every required status check can be
 reported; also find drift from the stack config. Read-only (GITHUB_TOKEN needs read access to
 the repositories' contents and administration, or metadata for public ones). Three requests a
-repository, more only for a workflow file that differs from the render. Exit status: 0 all
+repository, more only for a workflow file that differs from the render, a locked workflow file
+(2 or more) and a ruleset in evaluate mode (its rule insights: 1, and 1 for each of the latest
+blocked pushes explained, at most 3). Exit status: 0 all
 compliant, 1 some drifted or unsatisfiable, 2 the config or GitHub could not be read.
 """
 

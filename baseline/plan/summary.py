@@ -26,7 +26,9 @@ from baseline.resources.resource_types import (
     REPOSITORY,
     RULESET,
     WORKFLOW_FILE,
+    WORKFLOW_LOCK,
     WORKFLOW_REMOVAL,
+    plan_key,
 )
 from baseline.stack import adoption
 from baseline.stack.adoption import existing_ci
@@ -123,8 +125,11 @@ def _protection_lines(
             if ruleset["type"] == ORGANIZATION_RULESET
             else "ruleset"
         )
+        enforcement = inputs.get("enforcement")
+        if enforcement == "evaluate":
+            enforcement = "EVALUATE: a dry run, it blocks nothing"
         protection = [
-            f"{kind} on {', '.join(includes)} ({inputs.get('enforcement')})",
+            f"{kind} on {', '.join(includes)} ({enforcement})",
             *shown_parts(config.protection, PROTECTION),
             _on(
                 rules.get("nonFastForward") and rules.get("deletion"),
@@ -234,8 +239,10 @@ def repository_lines(
             f"{request['headRef']} (offline, the plan takes it as not merged)"
         )
     replacing = _replaces(config, children)
+    lock = _lock(config, children)
     return {
         "workflow": where,
+        **({"workflow lock": lock} if lock else {}),
         "pipeline": _pipeline(config),
         **({"replaces": replacing} if replacing else {}),
         **_protection_lines(config, children, shared_ruleset),
@@ -243,6 +250,26 @@ def repository_lines(
         SETTINGS: shown_line(config.settings, SETTINGS),
         "resources": ", ".join(_short_type(t) for t in children),
     }
+
+
+def _lock(config: RepositoryConfig, children: dict[str, dict[str, Any]]) -> str | None:
+    """Who may change the workflow file (`protection.lock_workflow`), from the push ruleset's
+    inputs; why it is unlocked where the lock was asked for and cannot apply."""
+    lock = children.get(WORKFLOW_LOCK)
+    if lock is not None:
+        inputs = lock["inputs"]
+        paths = inputs.get("rules", {}).get("filePathRestriction", {})
+        apps = ", ".join(f"app {a['actorId']}" for a in inputs.get("bypassActors") or [])
+        return (
+            f"{', '.join(paths.get('restrictedFilePaths', []))} locked by push ruleset "
+            f"{json.dumps(inputs.get('name'))}: only {apps or 'nobody'} may change it"
+        )
+    if config.protection.lock_workflow:
+        return (
+            f"NOT locked: a {config.settings.visibility} repository (push rulesets need a "
+            "private or internal one)"
+        )
+    return None
 
 
 def _replaces(config: RepositoryConfig, children: dict[str, dict[str, Any]]) -> str | None:
@@ -333,7 +360,7 @@ def print_summary(
     children_of: dict[str, dict[str, Any]] = {}
     for r in document["resources"]:
         if r["parent"] is not None:
-            children_of.setdefault(r["parent"], {})[r["type"]] = r
+            children_of.setdefault(r["parent"], {})[plan_key(r["type"], r["inputs"])] = r
     shared_rulesets = organization_rulesets(document)
     facts: list[tuple[RepositoryConfig, dict[str, Any], dict[str, str]]] = []
     for repo in repositories:

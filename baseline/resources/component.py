@@ -26,7 +26,7 @@ import pulumi_github as github
 
 from baseline.resources import delivery
 from baseline.resources.delivery import Delivered
-from baseline.resources.resource_types import RULESET_NAME
+from baseline.resources.resource_types import RULESET_NAME, WORKFLOW_LOCK_NAME
 from baseline.resources.workflow_removal import WorkflowRemoval
 from baseline.stack.settings import (
     ProtectionKind,
@@ -209,18 +209,36 @@ def ruleset_inputs(
     checks: tuple[str, ...],
     merge_queue: Mapping[str, str | int] | None = None,
 ) -> dict[str, Any]:
-    """RepositoryRuleset inputs: an active branch ruleset on the default branch (with a merge
-    queue when `pipeline.merge_queue`)."""
+    """RepositoryRuleset inputs: a branch ruleset on the default branch, active (or a dry run
+    with `protection.enforcement: evaluate`), with a merge queue when `pipeline.merge_queue`."""
     return {
         "name": RULESET_NAME,
         "target": "branch",
-        "enforcement": "active",
+        "enforcement": protection.enforcement,
         "conditions": github.RepositoryRulesetConditionsArgs(
             ref_name=github.RepositoryRulesetConditionsRefNameArgs(
                 includes=["~DEFAULT_BRANCH"], excludes=[]
             )
         ),
         "rules": ruleset_rules(protection, checks, merge_queue=merge_queue),
+        "bypass_actors": ruleset_bypass_actors(protection),
+    }
+
+
+def workflow_lock_inputs(protection: ProtectionSettings, path: str) -> dict[str, Any]:
+    """RepositoryRuleset inputs of the lock (`protection.lock_workflow`): a push ruleset whose
+    file_path_restriction names the workflow file, so that a push or commit changing it, on any
+    branch, is refused unless its author is one of `bypass_actors` (the automation's app). A
+    push ruleset has no conditions: it applies to every push to the repository."""
+    return {
+        "name": WORKFLOW_LOCK_NAME,
+        "target": "push",
+        "enforcement": "active",
+        "rules": github.RepositoryRulesetRulesArgs(
+            file_path_restriction=github.RepositoryRulesetRulesFilePathRestrictionArgs(
+                restricted_file_paths=[path]
+            )
+        ),
         "bypass_actors": ruleset_bypass_actors(protection),
     }
 
@@ -260,6 +278,8 @@ class RepositoryBaseline(pulumi.ComponentResource):
     # `pipeline.replaces`, once the pipeline is on the default branch: their removal's pull request.
     workflow_removal: WorkflowRemoval | None
     protection: github.RepositoryRuleset | github.BranchProtectionV3 | None
+    # `protection.lock_workflow` on a private or internal repository: the push ruleset.
+    workflow_lock: github.RepositoryRuleset | None
     vulnerability_alerts: github.RepositoryVulnerabilityAlerts
     dependabot_security_updates: github.RepositoryDependabotSecurityUpdates
     actions_permissions: github.ActionsRepositoryPermissions
@@ -369,6 +389,16 @@ class RepositoryBaseline(pulumi.ComponentResource):
                 repository=repository,
                 branch=branch,
                 **classic_protection_inputs(protection, checks),
+                opts=after_workflow,
+            )
+
+        self.workflow_lock = None
+        if config.locks_workflow:
+            # After the file it locks: the first commit of it is not the lock's to refuse.
+            self.workflow_lock = github.RepositoryRuleset(
+                f"{name}-workflow-lock",
+                repository=repository,
+                **workflow_lock_inputs(protection, pipeline.path),
                 opts=after_workflow,
             )
 

@@ -51,8 +51,13 @@ class RulesetGroup:
 
 
 def group_key(protection: ProtectionSettings, checks: Sequence[str]) -> str:
-    """Eight hex digits of what a ruleset requires (its scope aside)."""
+    """Eight hex digits of what a ruleset requires: its scope aside, and the workflow file's
+    lock (a ruleset of each repository's own). Settings added since keys were first made count
+    only away from their default, so that no existing ruleset is renamed by an upgrade."""
     facts = {**asdict(protection), "scope": None, "checks": list(checks)}
+    del facts["lock_workflow"]
+    if facts["enforcement"] == "active":
+        del facts["enforcement"]
     text = json.dumps(facts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
@@ -92,7 +97,7 @@ def ruleset_inputs(group: RulesetGroup, stack: str) -> dict[str, Any]:
     return {
         "name": group.ruleset_name(stack),
         "target": "branch",
-        "enforcement": "active",
+        "enforcement": group.protection.enforcement,
         "conditions": github.OrganizationRulesetConditionsArgs(
             ref_name=github.OrganizationRulesetConditionsRefNameArgs(
                 includes=["~DEFAULT_BRANCH"], excludes=[]

@@ -268,6 +268,7 @@ def export(
     Only values the program knows, never a resource's output: one that does not resolve (its
     create failed in a run that went on) would make the whole output unknown to the next
     preview, and the removal guard and healing blind (`removals.created`)."""
+    configs = {repo.name: repo for repo in resolution.repositories}
     selected_by = {repo.name: repo.selected_by for repo in resolution.repositories}
     adopted = {repo.name: repo.adopt for repo in resolution.repositories}
     ruleset_of = {name: group for group in groups for name in group.repositories}
@@ -281,6 +282,8 @@ def export(
             # What adoption decided, so that a later run keeps it (baseline.stack.adoption).
             "sha_pinning_required": baseline.sha_pinning_required,
         }
+        if baseline.protected_checks is not None:
+            output.update(removals.protection_outputs(configs[name]))
         if name.lower() in resolution.listing_names:
             output[removals.LISTED] = True
         if adopted.get(name):
@@ -408,7 +411,9 @@ def check_removals(
     """Stop (a `pulumi.RunError`) before anything is registered when the run would take the
     baseline away from more repositories than `limits` allow; log the ones it does remove."""
     found = removals.removal(
-        previous, [*(repo.name for repo in resolution.repositories), *resolution.gone]
+        previous,
+        [*(repo.name for repo in resolution.repositories), *resolution.gone],
+        resolution.repositories,
     )
     try:
         line = removals.check(found, limits, pulumi.get_stack())

@@ -25,6 +25,16 @@ WORKFLOW_PERMISSIONS = "github:index/workflowRepositoryPermissions:WorkflowRepos
 # A repository's ruleset (`protection.kind: ruleset`); an organization ruleset's name starts with
 # `organization_ruleset_prefix(stack)`, then the digest of what it requires.
 RULESET_NAME = "repo-baseline: default branch"
+# The push ruleset that locks the workflow file (`protection.lock_workflow`); a plan names it by
+# `WORKFLOW_LOCK`, its type being a ruleset's.
+WORKFLOW_LOCK_NAME = "repo-baseline: workflow file"
+WORKFLOW_LOCK = f"{RULESET} (push)"
+
+
+def plan_key(type_token: str, inputs: dict[str, object]) -> str:
+    """What a plan calls a repository's resource: its type, but `WORKFLOW_LOCK` for the push
+    ruleset, which shares its type with the branch ruleset."""
+    return WORKFLOW_LOCK if type_token == RULESET and inputs.get("target") == "push" else type_token
 
 
 def organization_ruleset_prefix(stack: str) -> str:

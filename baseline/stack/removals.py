@@ -21,7 +21,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from baseline.stack.settings import Removals
+from baseline.stack.settings import Removals, RepositoryConfig
 
 # `REPO_BASELINE_ALLOW_REMOVALS=<n>` allows one run to remove exactly n repositories.
 ALLOW_ENV = "REPO_BASELINE_ALLOW_REMOVALS"
@@ -35,17 +35,31 @@ class RemovalRefusedError(Exception):
     allow it once."""
 
 
+def _described(names: tuple[str, ...], shown: int) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
+
+
 @dataclass(frozen=True)
 class Removal:
-    """What a run would take the baseline away from, against the stack's previous repositories."""
+    """What a run would take the baseline away from, against the stack's previous repositories:
+    the repositories that leave the stack (`names`), and those that stay with weaker protection
+    (`weakened`: a ruleset switched to evaluate mode enforces nothing; a workflow file no longer
+    locked). Each counts as one repository against the limit."""
 
     names: tuple[str, ...]  # sorted ignoring case (the engine keeps no order of the outputs)
     previous: int
+    weakened: tuple[str, ...] = ()  # sorted ignoring case
+
+    @property
+    def count(self) -> int:
+        return len(self.names) + len(self.weakened)
 
     def describe(self, shown: int = NAMES_SHOWN) -> str:
-        names = ", ".join(self.names[:shown])
-        more = len(self.names) - shown
-        return names + (f" and {more:,} more" if more > 0 else "")
+        return _described(self.names, shown)
+
+    def describe_weakened(self, shown: int = NAMES_SHOWN) -> str:
+        return _described(self.weakened, shown)
 
 
 # The output of an entry whose repository is gone (`selection.resolve`): `{"gone": true}`.
@@ -81,14 +95,53 @@ def gone_outputs(previous: Mapping[str, object] | None) -> frozenset[str]:
     return frozenset(name.lower() for name, output in (previous or {}).items() if _gone(output))
 
 
-def removal(previous: Mapping[str, object] | None, current: Collection[str]) -> Removal:
+# The outputs that say what a repository's protection was (`program.export`), when not the
+# default: its ruleset in evaluate mode, its workflow file locked.
+ENFORCEMENT = "enforcement"
+WORKFLOW_LOCKED = "workflow_locked"
+
+
+def protection_outputs(config: RepositoryConfig) -> dict[str, object]:
+    """The outputs `weakened_since` compares, for a repository baselined as `config`."""
+    outputs: dict[str, object] = {}
+    if config.protection.enforcement != "active":
+        outputs[ENFORCEMENT] = config.protection.enforcement
+    if config.locks_workflow:
+        outputs[WORKFLOW_LOCKED] = True
+    return outputs
+
+
+def weakened_since(last: Mapping[str, object] | None, config: RepositoryConfig) -> bool:
+    """Whether `config` protects a repository less than its last run did (`last`, its output):
+    its enforced ruleset switched to evaluate mode, or its locked workflow file unlocked. A
+    repository the last run did not protect (its pipeline waiting in a pull request) loses
+    nothing."""
+    if last is None or last.get("protection_kind") == "pending":
+        return False
+    now = protection_outputs(config)
+    to_evaluate = last.get(ENFORCEMENT, "active") == "active" and ENFORCEMENT in now
+    unlocked = last.get(WORKFLOW_LOCKED) is True and WORKFLOW_LOCKED not in now
+    return to_evaluate or unlocked
+
+
+def removal(
+    previous: Mapping[str, object] | None,
+    current: Collection[str],
+    staying: Collection[RepositoryConfig] = (),
+) -> Removal:
     """The repositories of `previous` (the last run's `repositories` output) that are not in
     `current`, comparing names as GitHub does, ignoring case; an entry found gone had nothing
-    left to remove."""
+    left to remove. And of `staying` (the configs of this run), those whose protection is
+    weaker than their last run's (`weakened_since`)."""
     before = [name for name, output in (previous or {}).items() if not _gone(output)]
     now = {name.lower() for name in current}
     gone = sorted((name for name in before if name.lower() not in now), key=str.lower)
-    return Removal(tuple(gone), len(before))
+    last = last_outputs(previous)
+    weakened = sorted(
+        (repo.name for repo in staying if weakened_since(last.get(repo.name.lower()), repo)),
+        key=str.lower,
+    )
+    return Removal(tuple(gone), len(before), tuple(weakened))
 
 
 def allowance(environ: Mapping[str, str] | None = None) -> tuple[int | None, str | None]:
@@ -136,16 +189,26 @@ def check(
 ) -> str | None:
     """Raise `RemovalRefusedError` when `found` is over the limit and not allowed; otherwise the
     line to log about it (None when nothing is removed)."""
-    count = len(found.names)
+    count = found.count
     if count == 0:
         return None
-    what = (
-        f"{count:,} of the {found.previous:,} repositories of stack {stack} leave it "
-        f"({found.describe()}): their protection is removed (a repository ruleset or classic "
-        "protection deleted, or the repository dropped from the organization ruleset's "
-        "targets) and their workflow file and settings are no longer managed; the "
-        "repositories themselves are kept"
-    )
+    said = []
+    if found.names:
+        said.append(
+            f"{len(found.names):,} of the {found.previous:,} repositories of stack {stack} "
+            f"leave it ({found.describe()}): their protection is removed (a repository ruleset "
+            "or classic protection deleted, or the repository dropped from the organization "
+            "ruleset's targets) and their workflow file and settings are no longer managed; "
+            "the repositories themselves are kept"
+        )
+    if found.weakened:
+        said.append(
+            f"{len(found.weakened):,} repositories of stack {stack} keep less protection than "
+            f"their last run gave them ({found.describe_weakened()}): a ruleset switched to "
+            "evaluate mode (protection.enforcement) enforces nothing, and a workflow file no "
+            "longer locked (protection.lock_workflow) can be changed by anyone who can push"
+        )
+    what = "; ".join(said)
     if count <= limits.limit(found.previous):
         return what
     reasons = over_limit(count, found.previous, limits, environ)
@@ -154,7 +217,8 @@ def check(
     raise RemovalRefusedError(
         f"{what}. That is {'; '.join(reasons)}. Nothing was changed. Check why they left (an "
         "entry removed, a select rule or a repository's topics or properties changed, the "
-        f"shard); if it is intended, allow it for one run with {ALLOW_ENV}={count} (for "
+        "shard) or why their protection changed; if it is intended, allow it for one run "
+        f"with {ALLOW_ENV}={count} (for "
         f"example `{ALLOW_ENV}={count} pulumi up`; a scheduled run never allows it), or raise "
         "repo-baseline:removals."
     )

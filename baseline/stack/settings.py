@@ -22,12 +22,14 @@ from workflows.templates import TEMPLATES
 ProtectionKind = Literal["ruleset", "classic"]
 Delivery = Literal["commit", "pull_request"]
 ProtectionScope = Literal["repository", "organization"]
+Enforcement = Literal["active", "evaluate"]
 Visibility = Literal["private", "public", "internal"]
 WorkflowPermission = Literal["read", "write"]
 
 PROTECTION_KINDS: tuple[ProtectionKind, ...] = ("ruleset", "classic")
 DELIVERIES: tuple[Delivery, ...] = ("commit", "pull_request")
 PROTECTION_SCOPES: tuple[ProtectionScope, ...] = ("repository", "organization")
+ENFORCEMENTS: tuple[Enforcement, ...] = ("active", "evaluate")
 VISIBILITIES: tuple[Visibility, ...] = ("private", "public", "internal")
 WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
 
@@ -184,6 +186,27 @@ class ProtectionSettings:
             "a list of GitHub Apps like [{app_id: 123456}] (empty for none)",
             uniqueItems=True,
         ),
+    )
+    # "evaluate": GitHub evaluates the ruleset and records what it would have blocked (rule
+    # insights) but blocks nothing; only GitHub Enterprise has it (GitHub's REST description,
+    # `repository-rule-enforcement`: "`evaluate` is only available with GitHub Enterprise").
+    enforcement: Enforcement = setting(
+        "active",
+        description="`active` (enforced) or `evaluate`: a dry run that blocks nothing and records "
+        "what it would have blocked, which `repo-baseline verify` reports; rulesets only, GitHub "
+        "Enterprise Cloud only. Switching repositories from `active` to `evaluate` counts as "
+        "taking their protection away (`removals`) ([Rolling out in evaluate mode](organization.md"
+        "#rolling-out-in-evaluate-mode-protectionenforcement-evaluate))",
+    )
+    # A push ruleset (`RepositoryRuleset`, target push) whose file_path_restriction names the
+    # pipeline's workflow file: only its bypass actors (the automation's app) may change it.
+    lock_workflow: bool = setting(
+        False,
+        description="a push ruleset lets only `bypass_actors` change the pipeline's workflow file "
+        "(anyone else's push or commit touching it is refused); needs `bypass_actors` and a "
+        "private or internal repository on GitHub Team or Enterprise (the plan says where it "
+        "cannot apply) ([Locking the workflow file](organization.md"
+        "#locking-the-workflow-file-protectionlock_workflow))",
     )
 
 
@@ -376,6 +399,13 @@ class RepositoryConfig:
     # created it then, or its create failed after GitHub made it): imported by name, which is
     # no change when the state has it, and no second create when it does not.
     reimport: bool = False
+
+    @property
+    def locks_workflow(self) -> bool:
+        """Whether its workflow file gets the lock: asked for, on a private or internal
+        repository (push rulesets exist only there: GitHub Docs, "About rulesets"; the plan
+        warns about a public one, `baseline.stack.validation`)."""
+        return self.protection.lock_workflow and self.settings.visibility != "public"
 
 
 @dataclass(frozen=True)

@@ -377,6 +377,26 @@ def _organization_needs_ruleset(protection: ProtectionSettings) -> tuple[str, st
     )
 
 
+def _evaluate_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] | None:
+    if protection.enforcement == "active" or protection.kind == "ruleset":
+        return None
+    return (
+        f'"evaluate" with kind {json.dumps(protection.kind)}',
+        '"evaluate" only with kind "ruleset" (classic branch protection has no evaluate mode)',
+    )
+
+
+def _lock_needs_bypass(protection: ProtectionSettings) -> tuple[str, str] | None:
+    if not protection.lock_workflow or protection.bypass_actors:
+        return None
+    return (
+        "true with no bypass_actors",
+        "true only with bypass_actors naming the GitHub App the stack runs as (the lock refuses "
+        "every change of the workflow file but theirs, the baseline's own updates included); or "
+        "lock_workflow: false",
+    )
+
+
 def _some_merge_method(settings: RepositorySettings) -> tuple[str, str] | None:
     if settings.allow_merge_commit or settings.allow_squash_merge or settings.allow_rebase_merge:
         return None
@@ -471,6 +491,20 @@ RULES = (
         "scope",
         ("kind", "scope"),
         _organization_needs_ruleset,
+    ),
+    Rule(
+        "evaluate-needs-ruleset",
+        "protection",
+        "enforcement",
+        ("kind", "enforcement"),
+        _evaluate_needs_ruleset,
+    ),
+    Rule(
+        "lock-workflow-needs-bypass",
+        "protection",
+        "lock_workflow",
+        ("lock_workflow", "bypass_actors"),
+        _lock_needs_bypass,
     ),
     Rule(
         "some-merge-method",
@@ -579,7 +613,24 @@ def _merge_queue_needs_repository_ruleset(sections: Mapping[str, Any]) -> tuple[
     )
 
 
+def _lock_needs_commit_delivery(sections: Mapping[str, Any]) -> tuple[str, str] | None:
+    if not sections["protection"].lock_workflow or sections["pipeline"].delivery == "commit":
+        return None
+    return (
+        'true with pipeline.delivery "pull_request"',
+        'true only with pipeline.delivery "commit": a push ruleset judges every push that '
+        "changes the file, the merge of the pipeline's own pull request by people included, "
+        "and only the stack's app may change it; or lock_workflow: false",
+    )
+
+
 CROSS_RULES = (
+    CrossRule(
+        "lock-workflow-needs-commit-delivery",
+        "protection.lock_workflow",
+        ("protection.lock_workflow", "pipeline.delivery"),
+        _lock_needs_commit_delivery,
+    ),
     CrossRule(
         "merge-queue-needs-repository-ruleset",
         "pipeline.merge_queue",
@@ -816,12 +867,35 @@ def _merge_queue_plan_problem(repository: RepositoryConfig) -> str | None:
     )
 
 
+def _evaluate_problem(repository: RepositoryConfig) -> str | None:
+    if repository.protection.enforcement != "evaluate":
+        return None
+    return (
+        "protection.enforcement is evaluate: the ruleset is a dry run and blocks nothing; "
+        "`repo-baseline verify` says what it would have blocked. Only GitHub Enterprise has "
+        "evaluate mode (GitHub's REST description, repository-rule-enforcement); elsewhere the "
+        "apply fails."
+    )
+
+
+def _lock_problem(repository: RepositoryConfig) -> str | None:
+    if not repository.protection.lock_workflow or repository.settings.visibility != "public":
+        return None
+    return (
+        "protection.lock_workflow on a public repository: not applied, its workflow file stays "
+        'unlocked. Push rulesets are "available for the GitHub Team plan in internal and '
+        'private repositories" (GitHub Docs, "About rulesets").'
+    )
+
+
 # SHA pinning on an adopted repository is decided and warned about by `baseline.stack.adoption`,
 # which knows its existing workflows.
 _PROBLEMS = (
     _update_problem,
     _secret_scanning_problem,
     _merge_queue_plan_problem,
+    _evaluate_problem,
+    _lock_problem,
 )
 
 

@@ -14,11 +14,13 @@ from .every_repository_protected import every_repository_protected
 from .force_push_and_deletion_blocked import force_push_and_deletion_blocked
 from .merge_queue_checks import merge_queue_checks_on_merge_group
 from .no_human_bypass import no_human_bypass
+from .protection_enforced import protection_enforced
 from .required_checks_match_pipeline import required_checks_match_pipeline
 from .required_checks_pinned import required_checks_pinned_to_github_actions
 from .reviews_required import reviews_required
 from .security_features_enabled import security_features_enabled
 from .workflow_least_privilege import workflow_least_privilege
+from .workflow_locked import workflow_locked
 
 PACK_NAME = "repo-baseline-guardrails"
 
@@ -33,6 +35,8 @@ POLICIES: list[Policy] = [
     actions_pinned_to_sha,
     security_features_enabled,
     merge_queue_checks_on_merge_group,
+    protection_enforced,
+    workflow_locked,
 ]
 
 POLICY_NAMES: tuple[str, ...] = tuple(policy.name for policy in POLICIES)
@@ -46,9 +50,11 @@ __all__ = [
     "force_push_and_deletion_blocked",
     "merge_queue_checks_on_merge_group",
     "no_human_bypass",
+    "protection_enforced",
     "required_checks_match_pipeline",
     "required_checks_pinned_to_github_actions",
     "reviews_required",
     "security_features_enabled",
     "workflow_least_privilege",
+    "workflow_locked",
 ]

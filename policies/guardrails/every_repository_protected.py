@@ -34,10 +34,15 @@ from .resources import (
 NAME = "every-repository-protected"
 
 
+# An evaluate ruleset is a dry run the stack chose (GitHub records what it would have blocked):
+# it counts here, and `protection-enforced` reports it.
+ENFORCEMENTS = ("active", "evaluate")
+
+
 def _protects(ruleset: StackResource, default_branch: str) -> bool:
     return (
         value_at(ruleset.props, "target") == "branch"
-        and value_at(ruleset.props, "enforcement") == "active"
+        and value_at(ruleset.props, "enforcement") in ENFORCEMENTS
         and ruleset_covers_default_branch(ruleset.props, default_branch)
     )
 
@@ -72,7 +77,7 @@ def _check_repository(
     if not protections:
         report(
             f"repository '{repository.name}' has no active branch ruleset or BranchProtectionV3 "
-            f"on its default branch '{default_branch}'",
+            f"on its default branch '{default_branch}' (nor a ruleset in evaluate mode)",
             resource.urn,
         )
     else:
@@ -109,7 +114,8 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
 every_repository_protected = StackValidationPolicy(
     name=NAME,
     description=(
-        "Every Repository in the stack has an active branch ruleset (its own, or an "
+        "Every Repository in the stack has an active (or evaluate: protection-enforced reports "
+        "those) branch ruleset (its own, or an "
         "OrganizationRuleset whose conditions target it; targeting ~DEFAULT_BRANCH or the "
         "default branch) or a BranchProtectionV3 on its default branch, requiring at least one "
         "status check; unless its pipeline waits in a RepositoryPullRequest into that branch "

@@ -43,6 +43,8 @@ BEYOND_SCHEMA = (
     "unless",  # push protection and security updates need what they build on
     "at least one of them true",  # a merge method, counting the built-in defaults
     "leaves the repository",  # a relative path that climbs out after normalisation
+    "with no bypass_actors",  # the workflow lock needs the app it lets through
+    "with pipeline.delivery",  # the workflow lock and pull request delivery
 )
 
 

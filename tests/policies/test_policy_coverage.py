@@ -36,7 +36,7 @@ def test_repository_without_protection(plan: Plan) -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("enforcement", "evaluate"),
+        ("enforcement", "disabled"),
         ("target", "tag"),
         ("repository", "frontend"),
         ("conditions", {"refName": {"includes": ["refs/heads/release"], "excludes": []}}),
@@ -83,3 +83,9 @@ def test_protection_properties_missing(plan: Plan, classic_plan: Plan) -> None:
 def test_repository_name_missing(plan: Plan) -> None:
     del inputs(plan, "Repository")["name"]
     assert "has no 'name'" in violations(plan)[0]
+
+
+def test_a_ruleset_in_evaluate_mode_counts_as_chosen(plan: Plan) -> None:
+    # A dry run the stack chose: protection-enforced reports it (test_policy_lock.py).
+    inputs(plan, "RepositoryRuleset")["enforcement"] = "evaluate"
+    assert violations(plan) == []

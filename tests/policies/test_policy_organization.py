@@ -115,7 +115,7 @@ def test_name_patterns_follow_fnmatch(
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("enforcement", "evaluate"), ("enforcement", "disabled"), ("target", "tag")],
+    [("enforcement", "disabled"), ("target", "tag")],
 )
 def test_organization_ruleset_that_does_not_protect_branches(
     org_plan: Plan, key: str, value: str

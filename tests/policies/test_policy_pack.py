@@ -1,4 +1,4 @@
-"""The pack as the Pulumi CLI loads it: ten named policies, self-contained, served over gRPC."""
+"""The pack as the Pulumi CLI loads it: twelve named policies, self-contained, served over gRPC."""
 
 from __future__ import annotations
 
@@ -32,10 +32,12 @@ EXPECTED_NAMES = (
     "actions-pinned-to-sha",
     "security-features-enabled",
     "merge-queue-checks-on-merge-group",
+    "protection-enforced",
+    "workflow-locked",
 )
 
 
-def test_pack_lists_all_ten_policies() -> None:
+def test_pack_lists_all_twelve_policies() -> None:
     assert POLICY_NAMES == EXPECTED_NAMES
 
 
@@ -43,8 +45,8 @@ def test_pack_lists_all_ten_policies() -> None:
 def test_policy_is_documented(policy: Any) -> None:
     assert policy.description
     assert policy.remediation_steps
-    expected = "security-features-enabled"
-    level = EnforcementLevel.ADVISORY if policy.name == expected else EnforcementLevel.MANDATORY
+    advisory = ("security-features-enabled", "protection-enforced", "workflow-locked")
+    level = EnforcementLevel.ADVISORY if policy.name in advisory else EnforcementLevel.MANDATORY
     assert policy.enforcement_level == level
     for key, schema in (policy.config_schema.properties if policy.config_schema else {}).items():
         assert {"type", "default", "description"} <= set(schema), key
