@@ -137,6 +137,7 @@ def _protection_lines(
                 "force push or deletion ALLOWED",
             ),
             *_merge_queue(rules.get("mergeQueue")),
+            *_more_rules(rules),
             "bypass: "
             + (", ".join(f"app {a['actorId']} ({a['bypassMode']})" for a in bypass) or "nobody"),
         ]
@@ -162,6 +163,28 @@ def _protection_lines(
         REVIEWS: shown_line(config.protection, REVIEWS),
         PROTECTION: ", ".join(protection),
     }
+
+
+def _more_rules(rules: dict[str, Any]) -> list[str]:
+    """The rules a ruleset has only when the protection asks for them: the merge methods it
+    allows, Copilot code review, code scanning results."""
+    said = []
+    methods = rules.get("pullRequest", {}).get("allowedMergeMethods")
+    if methods:
+        said.append(f"ruleset allows merge methods {'/'.join(methods)} only")
+    copilot = rules.get("copilotCodeReview")
+    if copilot is not None:
+        when = "each push" if copilot.get("reviewOnPush") else "each new pull request"
+        said.append(f"Copilot review requested on {when}")
+    scanning = rules.get("requiredCodeScanning")
+    if scanning is not None:
+        tools = [
+            f"{t.get('tool')} (alerts {t.get('alertsThreshold')}, security alerts "
+            f"{t.get('securityAlertsThreshold')})"
+            for t in scanning.get("requiredCodeScanningTools", [])
+        ]
+        said.append(f"code scanning must pass: {', '.join(tools)}")
+    return said
 
 
 def _merge_queue(queue: dict[str, Any] | None) -> list[str]:

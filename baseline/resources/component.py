@@ -147,6 +147,9 @@ class RulesetArgs:
     status_checks: Any
     check: Any
     bypass_actor: Any
+    copilot_code_review: Any
+    code_scanning: Any
+    code_scanning_tool: Any
     # None: no merge queue rule (pulumi-github 6.15's OrganizationRulesetRulesArgs has none).
     merge_queue: Any = None
 
@@ -157,8 +160,29 @@ REPOSITORY_RULESET_ARGS = RulesetArgs(
     github.RepositoryRulesetRulesRequiredStatusChecksArgs,
     github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs,
     github.RepositoryRulesetBypassActorArgs,
+    github.RepositoryRulesetRulesCopilotCodeReviewArgs,
+    github.RepositoryRulesetRulesRequiredCodeScanningArgs,
+    github.RepositoryRulesetRulesRequiredCodeScanningRequiredCodeScanningToolArgs,
     github.RepositoryRulesetRulesMergeQueueArgs,
 )
+
+
+def allowed_merge_methods(settings: RepositorySettings) -> tuple[str, ...]:
+    """The merge methods the repository's settings allow, as a ruleset names them."""
+    allowed = (
+        ("merge", settings.allow_merge_commit),
+        ("squash", settings.allow_squash_merge),
+        ("rebase", settings.allow_rebase_merge),
+    )
+    return tuple(method for method, on in allowed if on)
+
+
+def ruleset_merge_methods(config: RepositoryConfig) -> tuple[str, ...] | None:
+    """The ruleset's `allowed_merge_methods` with `protection.merge_methods_enforced`, else None
+    (the provider then keeps what GitHub has: the attribute is computed)."""
+    if not config.protection.merge_methods_enforced:
+        return None
+    return allowed_merge_methods(config.settings)
 
 
 def ruleset_rules(
@@ -166,14 +190,34 @@ def ruleset_rules(
     checks: tuple[str, ...],
     args: RulesetArgs = REPOSITORY_RULESET_ARGS,
     merge_queue: Mapping[str, str | int] | None = None,
+    merge_methods: tuple[str, ...] | None = None,
 ) -> Any:
     """The ruleset's rules: reviews, checks pinned to GitHub Actions, no force push or deletion;
-    with `merge_queue` (`merge_queue_rule`), merges through a merge queue."""
-    queue: dict[str, Any] = {}
+    with `merge_queue` (`merge_queue_rule`), merges through a merge queue; with `merge_methods`
+    (`ruleset_merge_methods`), only those; Copilot review and code scanning as the protection
+    asks."""
+    extra: dict[str, Any] = {}
     if merge_queue is not None:
         if args.merge_queue is None:
             raise ValueError(f"{args.rules.__name__} has no merge queue rule")
-        queue["merge_queue"] = args.merge_queue(**merge_queue)
+        extra["merge_queue"] = args.merge_queue(**merge_queue)
+    if protection.copilot_review != "off":
+        extra["copilot_code_review"] = args.copilot_code_review(
+            review_on_push=protection.copilot_review == "every_push",
+            review_draft_pull_requests=False,
+        )
+    if protection.code_scanning:
+        extra["required_code_scanning"] = args.code_scanning(
+            required_code_scanning_tools=[
+                args.code_scanning_tool(
+                    tool=tool.tool,
+                    alerts_threshold=tool.alerts,
+                    security_alerts_threshold=tool.security_alerts,
+                )
+                for tool in protection.code_scanning
+            ]
+        )
+    methods = {} if merge_methods is None else {"allowed_merge_methods": list(merge_methods)}
     return args.rules(
         deletion=True,
         non_fast_forward=True,
@@ -183,6 +227,7 @@ def ruleset_rules(
             require_code_owner_review=protection.require_code_owner_reviews,
             require_last_push_approval=protection.require_last_push_approval,
             required_review_thread_resolution=protection.require_conversation_resolution,
+            **methods,
         ),
         required_status_checks=args.status_checks(
             required_checks=[
@@ -190,7 +235,7 @@ def ruleset_rules(
             ],
             strict_required_status_checks_policy=protection.strict_status_checks,
         ),
-        **queue,
+        **extra,
     )
 
 
@@ -208,6 +253,7 @@ def ruleset_inputs(
     protection: ProtectionSettings,
     checks: tuple[str, ...],
     merge_queue: Mapping[str, str | int] | None = None,
+    merge_methods: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """RepositoryRuleset inputs: a branch ruleset on the default branch, active (or a dry run
     with `protection.enforcement: evaluate`), with a merge queue when `pipeline.merge_queue`."""
@@ -220,7 +266,9 @@ def ruleset_inputs(
                 includes=["~DEFAULT_BRANCH"], excludes=[]
             )
         ),
-        "rules": ruleset_rules(protection, checks, merge_queue=merge_queue),
+        "rules": ruleset_rules(
+            protection, checks, merge_queue=merge_queue, merge_methods=merge_methods
+        ),
         "bypass_actors": ruleset_bypass_actors(protection),
     }
 
@@ -380,6 +428,7 @@ class RepositoryBaseline(pulumi.ComponentResource):
                     merge_queue_rule(config.settings)
                     if config.pipeline.options.merge_queue
                     else None,
+                    ruleset_merge_methods(config),
                 ),
                 opts=after_workflow,
             )

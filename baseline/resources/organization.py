@@ -29,7 +29,12 @@ from typing import Any
 import pulumi
 import pulumi_github as github
 
-from baseline.resources.component import RulesetArgs, ruleset_bypass_actors, ruleset_rules
+from baseline.resources.component import (
+    RulesetArgs,
+    ruleset_bypass_actors,
+    ruleset_merge_methods,
+    ruleset_rules,
+)
 from baseline.resources.resource_types import organization_ruleset_prefix
 from baseline.stack.settings import ProtectionSettings, RepositoryConfig
 
@@ -45,19 +50,33 @@ class RulesetGroup:
     protection: ProtectionSettings
     checks: tuple[str, ...]
     repositories: tuple[str, ...]  # sorted, ignoring case
+    # `protection.merge_methods_enforced`: the methods its repositories' settings allow.
+    merge_methods: tuple[str, ...] | None = None
 
     def ruleset_name(self, stack: str) -> str:
         return f"{organization_ruleset_prefix(stack)}{self.key}"
 
 
-def group_key(protection: ProtectionSettings, checks: Sequence[str]) -> str:
+def group_key(
+    protection: ProtectionSettings,
+    checks: Sequence[str],
+    merge_methods: tuple[str, ...] | None = None,
+) -> str:
     """Eight hex digits of what a ruleset requires: its scope aside, and the workflow file's
     lock (a ruleset of each repository's own). Settings added since keys were first made count
     only away from their default, so that no existing ruleset is renamed by an upgrade."""
     facts = {**asdict(protection), "scope": None, "checks": list(checks)}
     del facts["lock_workflow"]
-    if facts["enforcement"] == "active":
-        del facts["enforcement"]
+    for key, default in (
+        ("enforcement", "active"),
+        ("merge_methods_enforced", False),
+        ("copilot_review", "off"),
+        ("code_scanning", ()),
+    ):
+        if facts[key] == default:
+            del facts[key]
+    if merge_methods is not None:
+        facts["merge_methods"] = list(merge_methods)
     text = json.dumps(facts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
@@ -68,15 +87,22 @@ def groups(
     """The organization rulesets for the repositories in organization scope (`checks`: each
     repository's required checks), in order of their first repository."""
     members: dict[str, list[str]] = {}
-    first: dict[str, tuple[ProtectionSettings, tuple[str, ...]]] = {}
+    first: dict[str, tuple[ProtectionSettings, tuple[str, ...], tuple[str, ...] | None]] = {}
     for repo in repositories:
         if repo.protection.scope != "organization":
             continue
-        key = group_key(repo.protection, checks[repo.name])
-        first.setdefault(key, (repo.protection, checks[repo.name]))
+        methods = ruleset_merge_methods(repo)
+        key = group_key(repo.protection, checks[repo.name], methods)
+        first.setdefault(key, (repo.protection, checks[repo.name], methods))
         members.setdefault(key, []).append(repo.name)
     return [
-        RulesetGroup(key, *first[key], tuple(sorted(names, key=str.lower)))
+        RulesetGroup(
+            key,
+            first[key][0],
+            first[key][1],
+            tuple(sorted(names, key=str.lower)),
+            first[key][2],
+        )
         for key, names in members.items()
     ]
 
@@ -87,6 +113,9 @@ ORGANIZATION_RULESET_ARGS = RulesetArgs(
     github.OrganizationRulesetRulesRequiredStatusChecksArgs,
     github.OrganizationRulesetRulesRequiredStatusChecksRequiredCheckArgs,
     github.OrganizationRulesetBypassActorArgs,
+    github.OrganizationRulesetRulesCopilotCodeReviewArgs,
+    github.OrganizationRulesetRulesRequiredCodeScanningArgs,
+    github.OrganizationRulesetRulesRequiredCodeScanningRequiredCodeScanningToolArgs,
 )
 
 
@@ -106,7 +135,9 @@ def ruleset_inputs(group: RulesetGroup, stack: str) -> dict[str, Any]:
                 includes=list(group.repositories), excludes=[]
             ),
         ),
-        "rules": ruleset_rules(group.protection, group.checks, args),
+        "rules": ruleset_rules(
+            group.protection, group.checks, args, merge_methods=group.merge_methods
+        ),
         "bypass_actors": ruleset_bypass_actors(group.protection, args),
     }
 

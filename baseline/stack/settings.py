@@ -23,6 +23,12 @@ ProtectionKind = Literal["ruleset", "classic"]
 Delivery = Literal["commit", "pull_request"]
 ProtectionScope = Literal["repository", "organization"]
 Enforcement = Literal["active", "evaluate"]
+CopilotReview = Literal["off", "opened", "every_push"]
+# Code scanning merge protection thresholds, as pulumi-github 6.15 takes them
+# (terraform-provider-github v6.13.0, resource_github_repository_ruleset.go, which validates
+# these values; GitHub's REST description, repository-rule-params-required-code-scanning-tool).
+AlertsThreshold = Literal["none", "errors", "errors_and_warnings", "all"]
+SecurityAlertsThreshold = Literal["none", "critical", "high_or_higher", "medium_or_higher", "all"]
 Visibility = Literal["private", "public", "internal"]
 WorkflowPermission = Literal["read", "write"]
 
@@ -30,6 +36,14 @@ PROTECTION_KINDS: tuple[ProtectionKind, ...] = ("ruleset", "classic")
 DELIVERIES: tuple[Delivery, ...] = ("commit", "pull_request")
 PROTECTION_SCOPES: tuple[ProtectionScope, ...] = ("repository", "organization")
 ENFORCEMENTS: tuple[Enforcement, ...] = ("active", "evaluate")
+ALERTS_THRESHOLDS: tuple[AlertsThreshold, ...] = ("none", "errors", "errors_and_warnings", "all")
+SECURITY_ALERTS_THRESHOLDS: tuple[SecurityAlertsThreshold, ...] = (
+    "none",
+    "critical",
+    "high_or_higher",
+    "medium_or_higher",
+    "all",
+)
 VISIBILITIES: tuple[Visibility, ...] = ("private", "public", "internal")
 WORKFLOW_PERMISSIONS: tuple[WorkflowPermission, ...] = ("read", "write")
 
@@ -85,6 +99,16 @@ class BypassActor:
     """A GitHub App allowed to bypass the protection (never a human)."""
 
     app_id: int
+
+
+@dataclass(frozen=True)
+class CodeScanningTool:
+    """A code scanning tool whose results must pass before merging, and the severities that
+    block a merge (`required_code_scanning`)."""
+
+    tool: str
+    alerts: AlertsThreshold = "errors"
+    security_alerts: SecurityAlertsThreshold = "high_or_higher"
 
 
 def _approvals(count: int) -> str:
@@ -207,6 +231,49 @@ class ProtectionSettings:
         "private or internal repository on GitHub Team or Enterprise (the plan says where it "
         "cannot apply) ([Locking the workflow file](organization.md"
         "#locking-the-workflow-file-protectionlock_workflow))",
+    )
+    # The ruleset's `allowed_merge_methods`, derived from the repository's own settings: an
+    # administrator who turns another method on in the settings still cannot merge with it.
+    merge_methods_enforced: bool = setting(
+        False,
+        description="the ruleset allows only the merge methods `settings` allows "
+        "(`allowed_merge_methods`, derived from `allow_merge_commit`, `allow_squash_merge` and "
+        "`allow_rebase_merge`), so turning another one on in the repository's settings does not "
+        "let it merge; rulesets only",
+    )
+    copilot_review: CopilotReview = setting(
+        "off",
+        description="the ruleset requests a Copilot code review: `off`, `opened` (each new "
+        "pull request) or `every_push` (and each push to one); GitHub requests it only where "
+        "the author has Copilot code review (GitHub Copilot); it blocks no merge; rulesets only",
+    )
+    code_scanning: tuple[CodeScanningTool, ...] = setting(
+        (),
+        description="code scanning tools whose results must pass before merging "
+        "(`required_code_scanning`): `[{tool: CodeQL, alerts: errors, security_alerts: "
+        "high_or_higher}]`, `alerts` one of none, errors, errors_and_warnings, all; "
+        "`security_alerts` one of none, critical, high_or_higher, medium_or_higher, all. Code "
+        "scanning must report on both commits of every pull request (on private and internal "
+        "repositories it needs GitHub Code Security), or nothing merges; rulesets only",
+        schema=array(
+            {
+                "type": "object",
+                "properties": {
+                    "tool": {
+                        "type": "string",
+                        "minLength": 1,
+                        "errorMessage": 'a code scanning tool\'s name, like "CodeQL"',
+                    },
+                    "alerts": {"enum": list(ALERTS_THRESHOLDS)},
+                    "security_alerts": {"enum": list(SECURITY_ALERTS_THRESHOLDS)},
+                },
+                "required": ["tool"],
+                "additionalProperties": False,
+                "errorMessage": "a tool as {tool: CodeQL, alerts: errors, security_alerts: "
+                "high_or_higher}",
+            },
+            'a list of code scanning tools like [{tool: "CodeQL"}] (empty for none)',
+        ),
     )
 
 

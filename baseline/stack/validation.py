@@ -41,6 +41,7 @@ from baseline.stack.schema import stack_schema
 from baseline.stack.settings import (
     MAX_APPROVALS,
     BypassActor,
+    CodeScanningTool,
     PipelineSettings,
     ProtectionKind,
     ProtectionSettings,
@@ -206,6 +207,8 @@ def _converted(key: str, value: Any) -> object:
         return tuple(value.items())
     if key == "bypass_actors":
         return tuple(BypassActor(app_id=actor["app_id"]) for actor in value)
+    if key == "code_scanning":
+        return tuple(CodeScanningTool(**tool) for tool in value)
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -386,6 +389,24 @@ def _evaluate_needs_ruleset(protection: ProtectionSettings) -> tuple[str, str] |
     )
 
 
+def _needs_ruleset(key: str, what: str) -> Callable[[ProtectionSettings], tuple[str, str] | None]:
+    """A rule of `key`, a rule that only a ruleset has (`what`): refused with classic
+    protection."""
+
+    def broken(protection: ProtectionSettings) -> tuple[str, str] | None:
+        value = getattr(protection, key)
+        if value in (False, "off", ()) or protection.kind == "ruleset":
+            return None
+        return (
+            f"{describe(value) if not isinstance(value, tuple) else 'tools'} with kind "
+            f'"{protection.kind}"',
+            f'only with kind "ruleset" ({what} is a rule of rulesets; classic branch protection '
+            f'has none): use kind "ruleset", or leave {key} out',
+        )
+
+    return broken
+
+
 def _lock_needs_bypass(protection: ProtectionSettings) -> tuple[str, str] | None:
     if not protection.lock_workflow or protection.bypass_actors:
         return None
@@ -505,6 +526,27 @@ RULES = (
         "lock_workflow",
         ("lock_workflow", "bypass_actors"),
         _lock_needs_bypass,
+    ),
+    Rule(
+        "merge-methods-need-ruleset",
+        "protection",
+        "merge_methods_enforced",
+        ("kind", "merge_methods_enforced"),
+        _needs_ruleset("merge_methods_enforced", "allowed_merge_methods"),
+    ),
+    Rule(
+        "copilot-review-needs-ruleset",
+        "protection",
+        "copilot_review",
+        ("kind", "copilot_review"),
+        _needs_ruleset("copilot_review", "copilot_code_review"),
+    ),
+    Rule(
+        "code-scanning-needs-ruleset",
+        "protection",
+        "code_scanning",
+        ("kind", "code_scanning"),
+        _needs_ruleset("code_scanning", "required_code_scanning"),
     ),
     Rule(
         "some-merge-method",
@@ -878,6 +920,18 @@ def _evaluate_problem(repository: RepositoryConfig) -> str | None:
     )
 
 
+def _code_scanning_problem(repository: RepositoryConfig) -> str | None:
+    tools = repository.protection.code_scanning
+    if not tools or repository.settings.visibility == "public":
+        return None
+    return (
+        f"protection.code_scanning ({', '.join(t.tool for t in tools)}) on a "
+        f"{repository.settings.visibility} repository: code scanning there needs GitHub Code "
+        "Security, and without results on both commits of a pull request nothing merges "
+        '(GitHub Docs, "Set code scanning merge protection")'
+    )
+
+
 def _lock_problem(repository: RepositoryConfig) -> str | None:
     if not repository.protection.lock_workflow or repository.settings.visibility != "public":
         return None
@@ -896,6 +950,7 @@ _PROBLEMS = (
     _merge_queue_plan_problem,
     _evaluate_problem,
     _lock_problem,
+    _code_scanning_problem,
 )
 
 

@@ -283,3 +283,92 @@ def test_heal_finds_a_lock_the_killed_run_made_and_never_recorded() -> None:
     recorded = {"manifest": manifest, "resources": [ruleset, lock]}
     assert heal.find_unrecorded(recorded, [repo], "example-org", get, "dev") == ()
     assert len(asked) == 1
+
+
+# --- More of what rulesets can require ----------------------------------------------------------
+
+
+def test_the_rules_only_a_ruleset_has_are_refused_with_classic_protection() -> None:
+    found = _errors(
+        {
+            "kind": "classic",
+            "merge_methods_enforced": True,
+            "copilot_review": "opened",
+            "code_scanning": [{"tool": "CodeQL"}],
+        }
+    )
+    assert [path for path, _, _ in found] == [
+        "repositories[0].protection.merge_methods_enforced",
+        "repositories[0].protection.copilot_review",
+        "repositories[0].protection.code_scanning",
+    ]
+    assert found[0][1] == 'true (a boolean) with kind "classic"'
+    assert all('only with kind "ruleset"' in allowed for _, _, allowed in found)
+
+
+def test_a_code_scanning_threshold_outside_github_s_is_refused() -> None:
+    [(path, found, allowed)] = _errors(
+        {"code_scanning": [{"tool": "CodeQL", "security_alerts": "high"}]}
+    )
+    assert path == "repositories[0].protection.code_scanning[0].security_alerts"
+    assert '"high"' in found
+    assert "high_or_higher" in allowed
+
+
+def test_the_ruleset_allows_the_merge_methods_the_settings_allow() -> None:
+    record = _record(
+        {"protection": {"merge_methods_enforced": True}},
+        [
+            {"name": "api", "settings": {"allow_rebase_merge": True}},
+            {"name": "web", "protection": {"scope": "organization"}},
+            {"name": "docs", "protection": {"merge_methods_enforced": False}},
+        ],
+    )
+    by_name = {r.name: r for r in record.resources}
+    methods = by_name["api-ruleset"].inputs["rules"]["pullRequest"]["allowedMergeMethods"]
+    assert methods == ["squash", "rebase"]
+    [shared] = [r for r in record.resources if r.type.endswith("OrganizationRuleset")]
+    assert shared.inputs["rules"]["pullRequest"]["allowedMergeMethods"] == ["squash"]
+    # Not enforced: not sent, and the provider keeps what GitHub has.
+    assert "allowedMergeMethods" not in by_name["docs-ruleset"].inputs["rules"]["pullRequest"]
+
+
+def test_copilot_review_and_code_scanning_become_rules() -> None:
+    record = _record(
+        {
+            "protection": {
+                "copilot_review": "every_push",
+                "code_scanning": [
+                    {"tool": "CodeQL", "alerts": "all", "security_alerts": "critical"}
+                ],
+            }
+        },
+        [{"name": "api"}, {"name": "web", "protection": {"copilot_review": "opened"}}],
+    )
+    by_name = {r.name: r for r in record.resources}
+    rules = by_name["api-ruleset"].inputs["rules"]
+    assert rules["copilotCodeReview"] == {"reviewOnPush": True, "reviewDraftPullRequests": False}
+    assert rules["requiredCodeScanning"] == {
+        "requiredCodeScanningTools": [
+            {"tool": "CodeQL", "alertsThreshold": "all", "securityAlertsThreshold": "critical"}
+        ]
+    }
+    assert by_name["web-ruleset"].inputs["rules"]["copilotCodeReview"]["reviewOnPush"] is False
+    warnings = warnings_for(
+        parse_settings(
+            {"protection": {"code_scanning": [{"tool": "CodeQL"}]}}, [{"name": "a"}]
+        ).repositories
+    )
+    assert any("needs GitHub Code Security" in w for w in warnings)
+
+
+def test_organization_rulesets_split_by_the_merge_methods_they_allow() -> None:
+    settings = parse_settings(
+        {"protection": {"scope": "organization", "merge_methods_enforced": True}},
+        [{"name": "a"}, {"name": "b", "settings": {"allow_merge_commit": True}}, {"name": "c"}],
+    )
+    groups = organization.groups(settings.repositories, {n: ("Gate",) for n in "abc"})
+    assert [(g.repositories, g.merge_methods) for g in groups] == [
+        (("a", "c"), ("squash",)),
+        (("b",), ("merge", "squash")),
+    ]
