@@ -13,9 +13,9 @@ import copy
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 # GitHub's repository role ids, as ruleset bypass actors name them (RepositoryRole).
@@ -307,10 +307,26 @@ class CustomProperty:
 
 # --- Ruleset patterns ----------------------------------------------------------------------------
 
+# The organization's GitHub plan: it decides which rulesets GitHub lets it have
+# (`GitHubBackend.check_offered`).
+Plan = Literal["free", "team", "enterprise"]
+PLANS: tuple[Plan, ...] = ("free", "team", "enterprise")
+
+# The enforcement statuses under which GitHub evaluates a ruleset: `active` enforces it,
+# `evaluate` only records what it would have done (rule insights); `disabled` does neither.
+EVALUATED = ("active", "evaluate")
+
+# The rules of a push ruleset (the description's `repository-rule-file-path-restriction`,
+# `…-max-file-path-length`, `…-file-extension-restriction`, `…-max-file-size`): about the files
+# a push changes, whatever ref it updates. Only file_path_restriction is applied here.
+PUSH_RULES = frozenset(
+    {"file_path_restriction", "max_file_path_length", "file_extension_restriction", "max_file_size"}
+)
+
 # The ref a branch or tag ruleset's `ref_name` pattern must name, unless it is `~DEFAULT_BRANCH`
 # or `~ALL`: GitHub matches a pattern against the full ref and refuses any other (422 "Invalid
 # target patterns: 'main'", integrations/terraform-provider-github#2660). A push ruleset takes
-# no `ref_name` (GitHub refuses one with a 422 the double does not model: not checked here).
+# no `ref_name` at all (`check_push_conditions`).
 REF_PREFIXES: Mapping[str, str] = {"branch": "refs/heads/", "tag": "refs/tags/"}
 SPECIAL_REF_PATTERNS = ("~DEFAULT_BRANCH", "~ALL")
 
@@ -340,6 +356,84 @@ def check_merge_queue(target: str, rules: Any) -> None:
             raise UnmodelledError("a merge_queue rule without parameters")
         if target != "branch":
             raise UnmodelledError(f"a merge_queue rule in a {target} ruleset")
+
+
+def check_push_rules(target: str, rules: Any) -> None:
+    """Refuse, loudly, a push rule in a branch or tag ruleset, or any other rule in a push
+    ruleset: the description's `repository-rule` lets both through, GitHub's answer to them is
+    not known (terraform-provider-github#2958 made the provider stop sending them). So is a
+    push rule without `parameters` (optional in the description, as for merge_queue)."""
+    for rule in rules if isinstance(rules, list) else []:
+        kind = rule.get("type") if isinstance(rule, Mapping) else None
+        if (kind in PUSH_RULES) != (target == "push"):
+            raise UnmodelledError(f"a {kind} rule in a {target} ruleset")
+        if kind in PUSH_RULES and "parameters" not in rule:
+            raise UnmodelledError(f"a {kind} rule without parameters")
+
+
+def check_push_conditions(conditions: Mapping[str, Any] | None, *, organization: bool) -> None:
+    """Refuse, loudly, branch targeting on a push ruleset, which applies to every push to the
+    repository ("Push rules do not require any branch targeting because they apply to every
+    push to the repository", GitHub Docs, "About rulesets"): an organization's names only its
+    repositories, a repository's has no conditions at all (terraform-provider-github v6.13.0
+    sends none). GitHub refuses a `ref_name` with 422 "Target ref_name is not supported for
+    push rulesets" (integrations/terraform-provider-github#2929, an organization ruleset, as
+    go-github prints it: an `errors` entry with only a message), a shape outside the rulesets
+    operations' `validation-error` that contract.SPEC_GAPS does not accept; what it does with
+    other conditions on a repository's push ruleset (even `{}`) is not known."""
+    if conditions is None:
+        return
+    if "ref_name" in conditions:
+        raise UnmodelledError(
+            'a push ruleset with a ref_name condition: GitHub answers 422 "Target ref_name is '
+            'not supported for push rulesets", whose errors entry the description does not allow'
+        )
+    if not organization:
+        raise UnmodelledError(f"a repository's push ruleset with conditions {dict(conditions)!r}")
+
+
+def path_restricted(pattern: str, path: str) -> bool:
+    """Whether one `restricted_file_paths` entry of a file_path_restriction names `path` (a
+    file's path from the repository's root).
+
+    Known, from GitHub's description (`repository-rule-file-path-restriction`): "Prevent commits
+    that include changes in specified file and folder paths from being pushed to the commit
+    graph. This includes absolute paths that contain file names." Not known: how GitHub matches
+    an entry. Here an entry without wildcards names exactly that file (case-sensitive); one
+    with `*`, `?` or `[` is matched as ruleset patterns are (`ruleset_fnmatch`: Ruby's
+    `File.fnmatch` with `FNM_PATHNAME`, GitHub's documented syntax for ref and repository
+    patterns; that push rules use it too is an assumption, which github/ruleset-recipes'
+    `.github/workflows/**/*` fits). An entry naming a folder above `path`, or starting with
+    `/`, is refused loudly: whether it restricts the files below it is not known.
+    """
+    if pattern.startswith("/"):
+        raise UnmodelledError(
+            f"a file_path_restriction entry {pattern!r}: how GitHub matches a leading '/' is "
+            "not known"
+        )
+    if any(char in pattern for char in "*?["):
+        return ruleset_fnmatch(pattern, path)
+    if path.startswith(pattern.rstrip("/") + "/"):
+        raise UnmodelledError(
+            f"a file_path_restriction entry {pattern!r}, a folder of {path!r}: whether a folder "
+            "restricts the files below it is not known"
+        )
+    return pattern == path
+
+
+def restricted(rule: Mapping[str, Any], paths: Iterable[str]) -> list[str]:
+    """The paths a file_path_restriction rule restricts, in order."""
+    patterns = (rule.get("parameters") or {}).get("restricted_file_paths") or []
+    return sorted(p for p in set(paths) if any(path_restricted(pat, p) for pat in patterns))
+
+
+def push_failure(rule: Mapping[str, Any], paths: Iterable[str]) -> Failure | None:
+    """What one rule of a push ruleset finds of a push changing `paths`: a file_path_restriction
+    naming one of them fails, in words that are not known (`GitHubBackend.check_push` refuses
+    every other push rule before this is asked)."""
+    if rule["type"] != "file_path_restriction":
+        raise UnmodelledError(f"a push ruleset's {rule['type']} rule")
+    return Failure(None) if restricted(rule, paths) else None
 
 
 def ruleset_fnmatch(pattern: str, name: str) -> bool:
@@ -466,7 +560,15 @@ class Ruleset:
         return list(ref_name.get("include", [])), list(ref_name.get("exclude", []))
 
     def applies_to(self, branch: str, default_branch: str) -> bool:
-        if self.target not in ("branch", "push") or self.enforcement != "active":
+        """Whether this is an active branch ruleset whose conditions select `branch`: what
+        decides a direct commit, a merge, the branch's rules and its `protected`."""
+        return self.enforcement == "active" and self.matches_branch(branch, default_branch)
+
+    def matches_branch(self, branch: str, default_branch: str) -> bool:
+        """Whether this is a branch ruleset whose `ref_name` selects `branch`, whatever its
+        enforcement. A push ruleset selects no branch by name: it judges every push to any ref
+        of the repository (and its fork network), `GitHubBackend.push_rulesets`."""
+        if self.target != "branch":
             return False
         includes, excludes = self.ref_patterns()
 
@@ -497,6 +599,119 @@ class Ruleset:
             if kind == "OrganizationAdmin" and isinstance(actor, User) and actor.org_admin:
                 return True
         return False
+
+
+SuiteResult = Literal["pass", "fail", "bypass"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A rule that fails a ref update: GitHub's words for it (the double's refusal reason), or
+    None where they are not known."""
+
+    details: str | None
+
+
+# Judges one rule of a ruleset that applies to an update: its Failure, or None when it passes
+# (it may raise UnmodelledError where the double does not know).
+Judge = Callable[[Ruleset, Mapping[str, Any]], Failure | None]
+
+
+@dataclass(frozen=True)
+class RuleEvaluation:
+    """One rule of one ruleset as a rule suite records it (GitHub's `rule_evaluations` item)."""
+
+    ruleset_id: int
+    ruleset_name: str
+    enforcement: str  # "active" or "evaluate", when it was evaluated
+    rule_type: str
+    result: Literal["pass", "fail"]
+    details: str | None  # why it failed; None when it passed (or when the words are not known)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the active and evaluate rulesets that apply to one ref update found, each rule
+    judged whoever the actor is (a bypass actor's failing rule still fails, as GitHub's
+    example of a bypassed suite shows)."""
+
+    rulesets: tuple[Ruleset, ...]
+    evaluations: tuple[RuleEvaluation, ...]
+    bypassed: frozenset[int]  # the rulesets (ids) the actor may bypass
+    failing: frozenset[int]  # the rulesets (ids) with a failing rule
+    unknown: str | None = None  # a rule the double cannot judge
+    unknown_details: str | None = None  # a failing rule whose words are not known
+
+
+def judge_rulesets(
+    rulesets: Iterable[Ruleset], actor: Actor, modes: tuple[str, ...], judge: Judge
+) -> Verdict:
+    """Each rule of each ruleset judged by `judge`; what GitHub answers at once (a 405) counts
+    as the rule's failure, what the double cannot judge is kept as `unknown`."""
+    found = tuple(rulesets)
+    evaluations: list[RuleEvaluation] = []
+    failing: set[int] = set()
+    unknown: str | None = None
+    unknown_details: str | None = None
+    for ruleset in found:
+        for rule in ruleset.rules:
+            try:
+                failure = judge(ruleset, rule)
+            except GitHubError as error:
+                failure = Failure(error.message)
+            except UnmodelledError as error:
+                unknown = unknown or str(error)
+                continue
+            if failure is not None:
+                failing.add(ruleset.id)
+                if failure.details is None:
+                    unknown_details = unknown_details or (
+                        f"the details of the failing {rule['type']} rule of {ruleset.name!r}"
+                    )
+            evaluations.append(
+                RuleEvaluation(
+                    ruleset.id,
+                    ruleset.name,
+                    ruleset.enforcement,
+                    str(rule["type"]),
+                    "fail" if failure is not None else "pass",
+                    failure.details if failure is not None else None,
+                )
+            )
+    return Verdict(
+        found,
+        tuple(evaluations),
+        frozenset(r.id for r in found if r.bypasses(actor, modes)),
+        frozenset(failing),
+        unknown,
+        unknown_details,
+    )
+
+
+@dataclass(frozen=True)
+class RuleSuite:
+    """One ref update as GitHub's rule insights record it (`rule-suite`): who moved which ref
+    from where to where, and what the rulesets that applied found."""
+
+    id: int
+    actor: Actor
+    before_sha: str
+    after_sha: str
+    ref: str  # refs/heads/BRANCH
+    repository_id: int
+    repository_name: str
+    pushed_at: datetime
+    # Over the active rulesets: fail when the update was refused, bypass when the actor may
+    # bypass one of them, else pass.
+    result: SuiteResult
+    # Over the active and evaluate rulesets as if all were active; None when none evaluated.
+    evaluation_result: SuiteResult | None
+    rule_evaluations: tuple[RuleEvaluation, ...]
+    active: bool  # an active ruleset applied (`evaluate_status=active`)
+    # Why GitHub's record of this update is not known: every read of it is refused.
+    unmodelled: str | None = None
+    # Why its rule_evaluations are not known: the suite's own GET is refused.
+    evaluations_unmodelled: str | None = None
 
 
 @dataclass
@@ -649,6 +864,7 @@ class Repository:
     # By lower-cased name (GitHub's label names are case-insensitive); GitHub's default labels
     # are added by `issues.labels` on first use.
     labels: dict[str, Label] = field(default_factory=dict)
+    rule_suites: list[RuleSuite] = field(default_factory=list)  # in the order recorded
 
     @property
     def full_name(self) -> str:
@@ -712,11 +928,46 @@ def _checks_reason(contexts: list[str]) -> str:
     return f"{len(contexts)} of {len(contexts)} required status checks are expected."
 
 
+def direct_commit_reason(rule: Mapping[str, Any]) -> str | None:
+    """Why one rule of a branch ruleset that applies to a branch refuses a direct commit to it
+    (the reason GitHub's 409 lists), if it does."""
+    kind = rule["type"]
+    if kind == "pull_request":
+        return "Changes must be made through a pull request."
+    if kind == "required_status_checks":
+        checks = rule["parameters"]["required_status_checks"]
+        return _checks_reason([c["context"] for c in checks]) if checks else None
+    if kind == "update":
+        return "Cannot update this protected ref."
+    if kind == "merge_queue":
+        # The contents API's words for it are not known (a pull request merged past the queue
+        # is refused 405 "... Changes must be made through the merge queue", rue-language/
+        # rue#2053; pulls.merge_refusal leaves that unmodelled).
+        raise UnmodelledError("a direct commit to a branch under a merge_queue rule")
+    return None
+
+
+# How far back `time_period` reaches (the description: "`day` will filter for rule suites that
+# occurred in the past 24 hours, and `week` ... in the past 7 days (168 hours)"). A month's
+# length is not given: 28 days surely are in it, a suite 28 to 31 days old is refused loudly.
+TIME_PERIODS: Mapping[str, timedelta] = {
+    "hour": timedelta(hours=1),
+    "day": timedelta(hours=24),
+    "week": timedelta(hours=168),
+    "month": timedelta(days=28),
+}
+LONGEST_MONTH = timedelta(days=31)
+
+
 class GitHubBackend:
     """One organization on one GitHub; all state the double serves."""
 
-    def __init__(self, org: str, clock: Clock = utc_now) -> None:
+    def __init__(self, org: str, clock: Clock = utc_now, plan: Plan = "enterprise") -> None:
+        if plan not in PLANS:
+            raise ValueError(f"plan must be one of {', '.join(PLANS)}, not {plan!r}")
         self.org = org
+        # GitHub Enterprise (Cloud) by default, which offers every ruleset the double models.
+        self.plan: Plan = plan
         self.org_id = 1_000_000 + int.from_bytes(hashlib.sha256(org.encode()).digest()[:2], "big")
         self.created_at = clock()
         self.clock = clock
@@ -858,6 +1109,9 @@ class GitHubBackend:
             raise GitHubError(422, "Reference already exists")
         if sha not in repo.commits:
             raise GitHubError(422, "Object does not exist")
+        # A new branch at a commit the repository has brings no new commit, so no push rule
+        # has a file to judge (`check_push`); the double has no ref update that does (no PATCH
+        # of a ref), only contents writes and merges.
         repo.branches[name] = sha
         return name
 
@@ -926,19 +1180,9 @@ class GitHubBackend:
             if not ruleset.applies_to(branch, repo.default_branch) or ruleset.bypasses(actor):
                 continue
             for rule in ruleset.rules:
-                if rule["type"] == "pull_request":
-                    reasons.append("Changes must be made through a pull request.")
-                elif rule["type"] == "required_status_checks":
-                    checks = rule["parameters"]["required_status_checks"]
-                    if checks:
-                        reasons.append(_checks_reason([c["context"] for c in checks]))
-                elif rule["type"] == "update":
-                    reasons.append("Cannot update this protected ref.")
-                elif rule["type"] == "merge_queue":
-                    # The contents API's words for it are not known (a pull request merged
-                    # past the queue is refused 405 "... Changes must be made through the merge
-                    # queue", rue-language/rue#2053; pulls.merge_refusal leaves that unmodelled).
-                    raise UnmodelledError("a direct commit to a branch under a merge_queue rule")
+                reason = direct_commit_reason(rule)
+                if reason is not None:
+                    reasons.append(reason)
         if reasons:
             return Refusal("ruleset", tuple(dict.fromkeys(reasons)))
         classic = repo.protections.get(branch)
@@ -972,6 +1216,12 @@ class GitHubBackend:
             branch = repo.default_branch
         if not repo.branches and content is not None and branch == repo.default_branch:
             # An empty repository: the first contents write creates its default branch.
+            if self.judging_rulesets(repo, branch):
+                raise UnmodelledError(
+                    "the first write to an empty repository, which creates its default branch, "
+                    "under a ruleset: how GitHub judges (and records) a branch's creation is not "
+                    "modelled"
+                )
             commit = self._commit(repo, actor, branch, {path: content}, message, author, committer)
             return commit, True
         if branch not in repo.branches:
@@ -987,10 +1237,25 @@ class GitHubBackend:
             raise GitHubError(404, "Not Found")
         if sha is not None and sha != current:
             raise GitHubError(409, f"{path} does not match {sha}")
+        # The commit GitHub would make, kept only if the rules let it through: a refused one is
+        # still the `after_sha` of its rule suite.
+        commit, blobs = self._build_commit(
+            repo, actor, branch, {path: content}, message, author, committer
+        )
+        self.check_push(repo, actor, {path}, f"a contents write to {path}")
         refusal = self.refusal(repo, actor, branch)
+        self.record_rule_suite(
+            repo,
+            actor,
+            branch,
+            repo.branches[branch],
+            commit.sha,
+            self.direct_commit_verdict(repo, actor, branch, {path}),
+            refused=refusal is not None,
+        )
         if refusal is not None:
             raise GitHubError(409, refusal.message)
-        commit = self._commit(repo, actor, branch, {path: content}, message, author, committer)
+        self._store_commit(repo, branch, commit, blobs)
         return commit, current is None
 
     def _commit(
@@ -1003,10 +1268,26 @@ class GitHubBackend:
         author: Mapping[str, str] | None = None,
         committer: Mapping[str, str] | None = None,
     ) -> Commit:
+        commit, blobs = self._build_commit(repo, actor, branch, writes, message, author, committer)
+        self._store_commit(repo, branch, commit, blobs)
+        return commit
+
+    def _build_commit(
+        self,
+        repo: Repository,
+        actor: Actor,
+        branch: str,
+        writes: Mapping[str, bytes | None],
+        message: str,
+        author: Mapping[str, str] | None = None,
+        committer: Mapping[str, str] | None = None,
+    ) -> tuple[Commit, dict[str, bytes]]:
+        """The commit `writes` make on the branch's head, and its new blobs: nothing is kept."""
         now = self.clock()
         parent = repo.branches.get(branch)
         files = dict(repo.commits[parent].files) if parent else {}
         changes: list[FileChange] = []
+        blobs: dict[str, bytes] = {}
         for path, content in writes.items():
             before = files.get(path)
             if content is None:
@@ -1014,7 +1295,7 @@ class GitHubBackend:
                 changes.append(FileChange(path, "removed", None, before))
                 continue
             blob = git_blob_sha(content)
-            repo.blobs[blob] = content
+            blobs[blob] = content
             files[path] = blob
             changes.append(FileChange(path, "modified" if before else "added", blob, before))
 
@@ -1035,9 +1316,14 @@ class GitHubBackend:
             tuple(changes),
             actor,
         )
+        return commit, blobs
+
+    def _store_commit(
+        self, repo: Repository, branch: str, commit: Commit, blobs: Mapping[str, bytes]
+    ) -> None:
+        repo.blobs.update(blobs)
         repo.commits[commit.sha] = commit
         self.advance(repo, branch, commit.sha)
-        return commit
 
     def advance(self, repo: Repository, branch: str, sha: str) -> None:
         """Move `branch` to `sha` (a commit of the repository); open pull requests follow."""
@@ -1049,6 +1335,219 @@ class GitHubBackend:
             if pull.state == "open" and pull.base == branch:
                 pull.base_sha = sha
 
+    # Push rulesets and rule insights ------------------------------------------------------
+
+    def push_rulesets(self, repo: Repository) -> list[Ruleset]:
+        """The active and evaluate push rulesets that judge every push to `repo`, whatever ref
+        it updates (GitHub Docs, "About rulesets": push rulesets "block pushes to a private or
+        internal repository and the repository's entire fork network"). On a public repository
+        (one made public since, or one an organization's push ruleset targets) GitHub's
+        behaviour is not known: refused loudly."""
+        found = [
+            r for r in self.rulesets_for(repo) if r.target == "push" and r.enforcement in EVALUATED
+        ]
+        if found and repo.settings["visibility"] == "public":
+            raise UnmodelledError(
+                f"a push to the public repository {repo.name} under the push ruleset "
+                f"{found[0].name!r}: push rulesets exist only for private and internal "
+                "repositories, what GitHub does here is not known"
+            )
+        return found
+
+    def check_push(
+        self,
+        repo: Repository,
+        actor: Actor,
+        paths: Iterable[str],
+        what: str,
+        modes: tuple[str, ...] = ("always",),
+    ) -> None:
+        """Refuse, loudly, a push (`what`, changing `paths` in its new commits) that an active
+        push ruleset blocks for `actor`, who does not bypass it: GitHub refuses it, but its words
+        for a contents write or a merge are not known (no published example). A push ruleset
+        holding another rule than file_path_restriction is refused whoever pushes: the double
+        applies no other, and would otherwise let through quietly what GitHub may block."""
+        for ruleset in self.push_rulesets(repo):
+            for rule in ruleset.rules:
+                if rule["type"] != "file_path_restriction":
+                    raise UnmodelledError(
+                        f"{what}, which the push ruleset {ruleset.name!r} judges by its "
+                        f"{rule['type']} rule: the double applies only file_path_restriction"
+                    )
+                if ruleset.enforcement != "active" or ruleset.bypasses(actor, modes):
+                    continue
+                hit = restricted(rule, paths)
+                if hit:
+                    raise UnmodelledError(
+                        f"{what}, changing {', '.join(hit)}, which the file_path_restriction "
+                        f"of the push ruleset {ruleset.name!r} restricts: GitHub's refusal is "
+                        "not known"
+                    )
+
+    def judging_rulesets(self, repo: Repository, branch: str) -> list[Ruleset]:
+        """The active and evaluate rulesets an update of `branch` is judged by: the branch
+        rulesets whose ref_name selects it, then every push ruleset of the repository."""
+        return [
+            *(
+                r
+                for r in self.rulesets_for(repo)
+                if r.enforcement in EVALUATED and r.matches_branch(branch, repo.default_branch)
+            ),
+            *self.push_rulesets(repo),
+        ]
+
+    def direct_commit_verdict(
+        self, repo: Repository, actor: Actor, branch: str, paths: Iterable[str]
+    ) -> Verdict:
+        """What each rule that applies finds of `actor`'s direct commit to `branch`, changing
+        `paths`: a branch rule as `refusal` decides it, a push rule as `check_push` does."""
+        changed = set(paths)
+
+        def judge(ruleset: Ruleset, rule: Mapping[str, Any]) -> Failure | None:
+            if ruleset.target == "push":
+                return push_failure(rule, changed)
+            reason = direct_commit_reason(rule)
+            return None if reason is None else Failure(reason)
+
+        return judge_rulesets(self.judging_rulesets(repo, branch), actor, ("always",), judge)
+
+    def record_rule_suite(
+        self,
+        repo: Repository,
+        actor: Actor,
+        branch: str,
+        before_sha: str,
+        after_sha: str,
+        verdict: Verdict,
+        *,
+        refused: bool,
+        unmodelled: str | None = None,
+    ) -> RuleSuite | None:
+        """Record the update of `branch` as a rule suite when a ruleset judged it (GitHub records
+        refused updates too: its description's `result` "fail"). `refused`: the update was
+        refused (by a ruleset or by classic protection)."""
+        if not verdict.rulesets:
+            return None
+        active = [r for r in verdict.rulesets if r.enforcement == "active"]
+        evaluated = [r for r in verdict.rulesets if r.enforcement == "evaluate"]
+        result: SuiteResult = "pass"
+        if refused:
+            result = "fail"
+        elif any(r.id in verdict.bypassed for r in active):
+            result = "bypass"
+        evaluation: SuiteResult | None = None
+        if evaluated:
+            # "whether rules would pass or fail if all rules in the rule suite were active"
+            blocked = verdict.failing - verdict.bypassed
+            evaluation = "fail" if refused or blocked else "bypass" if verdict.bypassed else "pass"
+        classic = None
+        if branch in repo.protections:
+            # GitHub's rule insights list classic protection as rule source "protected_branch"
+            # (the description's example), which the double does not model.
+            classic = "the protected_branch (classic protection) rules of a rule suite"
+        suite = RuleSuite(
+            id=next(self.ids),
+            actor=actor,
+            before_sha=before_sha,
+            after_sha=after_sha,
+            ref=f"refs/heads/{branch}",
+            repository_id=repo.id,
+            repository_name=repo.name,
+            pushed_at=self.clock(),
+            result=result,
+            evaluation_result=evaluation,
+            rule_evaluations=verdict.evaluations,
+            active=bool(active),
+            unmodelled=unmodelled or verdict.unknown,
+            evaluations_unmodelled=classic or verdict.unknown_details,
+        )
+        repo.rule_suites.append(suite)
+        return suite
+
+    def rule_suites(
+        self,
+        repo: Repository,
+        actor: Actor,
+        *,
+        ref: str | None = None,
+        time_period: str = "day",
+        actor_name: str | None = None,
+        result: str = "all",
+        evaluate_status: str = "all",
+    ) -> list[RuleSuite]:
+        """GET …/rulesets/rule-suites before paging: the suites the filters keep, newest first."""
+        self._check_insights_reader(actor)
+        now = self.clock()
+
+        def recent(suite: RuleSuite) -> bool:
+            age = now - suite.pushed_at
+            if time_period == "month" and TIME_PERIODS["month"] < age <= LONGEST_MONTH:
+                raise UnmodelledError(
+                    f"time_period=month and a rule suite {age.days} days old: how long GitHub's "
+                    "month is is not known"
+                )
+            return age <= TIME_PERIODS[time_period]
+
+        def on_ref(suite: RuleSuite) -> bool:
+            # The description: "Optionally prefix with `refs/heads/` to limit to branches or
+            # `refs/tags/` to limit to tags. Omit the prefix to search across all refs."
+            if ref is None:
+                return True
+            if ref.startswith("refs/"):
+                return suite.ref == ref
+            return suite.ref in (f"refs/heads/{ref}", f"refs/tags/{ref}")
+
+        statuses: Mapping[str, Callable[[RuleSuite], bool]] = {
+            "all": lambda s: True,
+            "active": lambda s: s.active,
+            "evaluate": lambda s: s.evaluation_result is not None,
+        }
+        found = [
+            suite
+            for suite in repo.rule_suites
+            if recent(suite)
+            and on_ref(suite)
+            and (actor_name is None or suite.actor.name.lower() == actor_name.lower())
+            and result in ("all", suite.result)
+            and statuses[evaluate_status](suite)
+        ]
+        for suite in found:
+            if suite.unmodelled is not None:
+                raise UnmodelledError(f"a rule suite GitHub records for {suite.unmodelled}")
+        return sorted(found, key=lambda s: (s.pushed_at, s.id), reverse=True)
+
+    def rule_suite(self, repo: Repository, actor: Actor, suite_id: int) -> RuleSuite:
+        """GET …/rulesets/rule-suites/{rule_suite_id}: one suite with its rule evaluations."""
+        self._check_insights_reader(actor)
+        suite = next((s for s in repo.rule_suites if s.id == suite_id), None)
+        if suite is None:
+            raise GitHubError(404, "Not Found")
+        if suite.unmodelled is not None:
+            raise UnmodelledError(f"a rule suite GitHub records for {suite.unmodelled}")
+        if suite.evaluations_unmodelled is not None:
+            raise UnmodelledError(
+                f"{suite.evaluations_unmodelled}: GitHub's rule evaluations are not known"
+            )
+        gone = [
+            e.ruleset_name
+            for e in suite.rule_evaluations
+            if e.ruleset_id not in repo.rulesets and e.ruleset_id not in self.org_rulesets
+        ]
+        if gone:
+            # The description's enforcement enum has "deleted ruleset"; whether GitHub keeps the
+            # rule source's id and name then is not known.
+            raise UnmodelledError(f"a rule suite of the since deleted ruleset {gone[0]!r}")
+        return suite
+
+    def _check_insights_reader(self, actor: Actor) -> None:
+        """GitHub Docs, "About rulesets": people with admin access to a repository (or a custom
+        role with "edit repository rules") "can create, edit, and delete rulesets for a
+        repository and view ruleset insights"; GitHub's answer to anyone else is not known."""
+        if isinstance(actor, User) and actor.role != "admin":
+            raise UnmodelledError(
+                f"rule insights read by {actor.login}, who has {actor.role} access only"
+            )
+
     # Rulesets -----------------------------------------------------------------------------
 
     def ruleset(self, repo: Repository, ruleset_id: int) -> Ruleset:
@@ -1059,7 +1558,47 @@ class GitHubBackend:
     def save_ruleset(
         self, repo: Repository, body: Mapping[str, Any], ruleset_id: int | None = None
     ) -> Ruleset:
+        existing = repo.rulesets.get(ruleset_id) if ruleset_id is not None else None
+        target = str(body.get("target", existing.target if existing else "branch"))
+        enforcement = str(body.get("enforcement", existing.enforcement if existing else ""))
+        self.check_offered(target, enforcement, repo)
+        if target == "push":
+            conditions = body.get("conditions", existing.conditions if existing else None)
+            check_push_conditions(conditions, organization=False)
         return self._save_ruleset(repo.rulesets, body, ruleset_id, "Repository")
+
+    def check_offered(self, target: str, enforcement: str, repo: Repository | None) -> None:
+        """Refuse, loudly, a ruleset (of `repo`, or of the organization when None) that the
+        organization's plan or the repository's visibility does not offer: GitHub refuses it,
+        in words the double does not know.
+
+        GitHub Docs, "About rulesets": "Rulesets are available in public repositories with
+        GitHub Free and GitHub Free for organizations, and in public and private repositories
+        with GitHub Pro, GitHub Team, and GitHub Enterprise Cloud." and "Push rulesets are
+        available for the GitHub Team plan in internal and private repositories, and forks of
+        repositories that have push rulesets enabled." (a public fork is refused too: the
+        double models no upstream). GitHub's description, `repository-rule-enforcement`:
+        "`evaluate` allows admins to test rules before enforcing them. Admins can view insights
+        on the Rule Insights page (`evaluate` is only available with GitHub Enterprise)."
+        """
+        visibility = None if repo is None else repo.settings["visibility"]
+        owner = "the organization" if repo is None else f"the {visibility} repository {repo.name}"
+        if enforcement == "evaluate" and self.plan != "enterprise":
+            raise UnmodelledError(
+                f"a ruleset of {owner} in evaluate mode on the {self.plan} plan: evaluate is "
+                "only available with GitHub Enterprise, GitHub's refusal is not known"
+            )
+        if target == "push" and (self.plan == "free" or visibility == "public"):
+            raise UnmodelledError(
+                f"a push ruleset of {owner} on the {self.plan} plan: push rulesets are "
+                "available on GitHub Team and Enterprise, in private and internal "
+                "repositories; GitHub's refusal is not known"
+            )
+        if self.plan == "free" and visibility != "public":
+            raise UnmodelledError(
+                f"a ruleset of {owner} on the free plan, which offers rulesets only in public "
+                "repositories; GitHub's refusal is not known"
+            )
 
     def org_ruleset(self, ruleset_id: int) -> Ruleset:
         if ruleset_id not in self.org_rulesets:
@@ -1069,7 +1608,9 @@ class GitHubBackend:
     def save_org_ruleset(self, body: Mapping[str, Any], ruleset_id: int | None = None) -> Ruleset:
         existing = self.org_rulesets.get(ruleset_id) if ruleset_id is not None else None
         target = str(body.get("target", existing.target if existing else "branch"))
+        enforcement = str(body.get("enforcement", existing.enforcement if existing else ""))
         conditions = body.get("conditions", existing.conditions if existing else None)
+        self.check_offered(target, enforcement, None)
         self._check_org_conditions(target, conditions)
         return self._save_ruleset(self.org_rulesets, body, ruleset_id, "Organization")
 
@@ -1087,6 +1628,8 @@ class GitHubBackend:
             )
         if target != "push" and "ref_name" not in (conditions or {}):
             raise UnmodelledError(f"a {target} ruleset of the organization without ref_name")
+        if target == "push":
+            check_push_conditions(conditions, organization=True)
         by_property = (conditions or {}).get("repository_property") or {}
         for spec in [*by_property.get("include", []), *by_property.get("exclude", [])]:
             if spec.get("source", "custom") != "custom":
@@ -1129,6 +1672,7 @@ class GitHubBackend:
             listed = ", ".join(f"'{pattern}'" for pattern in invalid)
             raise GitHubError(422, "Validation Failed", [f"Invalid target patterns: {listed}"])
         check_merge_queue(target, body.get("rules", existing.rules if existing else []))
+        check_push_rules(target, body.get("rules", existing.rules if existing else []))
         now = self.clock()
         if existing is None:
             existing = Ruleset(
@@ -1403,6 +1947,7 @@ class GitHubBackend:
         """Everything the double holds, as JSON-ready data."""
         return {
             "org": self.org,
+            "plan": self.plan,
             "repositories": {
                 repo.name: _repository_state(repo, self.property_values(repo))
                 for repo in sorted(self.repositories.values(), key=lambda r: r.name.lower())
@@ -1529,6 +2074,8 @@ def _repository_state(
             {"id": c.id, "number": c.number, "user": c.user.name, "body": c.body}
             for c in repo.issue_comments
         ],
+        # In the order recorded (the rule-suites GET answers them newest first).
+        "rule_suites": [_rule_suite_state(suite) for suite in repo.rule_suites],
         "check_runs": [
             {
                 "id": run.id,
@@ -1550,6 +2097,34 @@ def _repository_state(
             }
             for status in repo.statuses
         ],
+    }
+
+
+def _rule_suite_state(suite: RuleSuite) -> dict[str, Any]:
+    return {
+        "id": suite.id,
+        "actor": suite.actor.name,
+        "before_sha": suite.before_sha,
+        "after_sha": suite.after_sha,
+        "ref": suite.ref,
+        "repository_id": suite.repository_id,
+        "repository_name": suite.repository_name,
+        "pushed_at": iso(suite.pushed_at),
+        "result": suite.result,
+        "evaluation_result": suite.evaluation_result,
+        "rule_evaluations": [
+            {
+                "ruleset_id": e.ruleset_id,
+                "ruleset_name": e.ruleset_name,
+                "enforcement": e.enforcement,
+                "rule_type": e.rule_type,
+                "result": e.result,
+                "details": e.details,
+            }
+            for e in suite.rule_evaluations
+        ],
+        "unmodelled": suite.unmodelled,
+        "evaluations_unmodelled": suite.evaluations_unmodelled,
     }
 
 

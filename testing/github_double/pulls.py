@@ -2,9 +2,10 @@
 
 What GitHub decides about a pull request is decided here, on the state `models.py` keeps: whether
 it may be opened, who may approve it, whether the base branch's protection (the repository's and
-the organization's rulesets, classic protection) lets it merge, and what the merge commit is.
-Merge commits are real git objects (`models.make_commit`). Where GitHub's answer is not known,
-the request is refused loudly (`UnmodelledError`), never guessed.
+the organization's rulesets, classic protection) and the repository's push rulesets let it
+merge, what the merge commit is, and the rule suite GitHub's rule insights record of the merge,
+refused or not. Merge commits are real git objects (`models.make_commit`). Where GitHub's answer
+is not known, the request is refused loudly (`UnmodelledError`), never guessed.
 
 GitHub's words, and where they were read (none is confirmed against GitHub by this double):
 
@@ -46,6 +47,7 @@ from testing.github_double.models import (
     CheckRun,
     Commit,
     CommitStatus,
+    Failure,
     FileChange,
     GitHubBackend,
     GitHubError,
@@ -53,11 +55,15 @@ from testing.github_double.models import (
     Refusal,
     Repository,
     Review,
+    Ruleset,
     Signature,
     UnmodelledError,
     User,
+    Verdict,
     actor_email,
+    judge_rulesets,
     make_commit,
+    push_failure,
 )
 
 GITHUB_ACTIONS_APP_ID = 15368  # the app GitHub Actions reports check runs as
@@ -78,6 +84,8 @@ PASSING = ("success", "neutral", "skipped")
 # is GitHub's own, signed), deletion and force-push rules (a merge moves the base forward),
 # creation (the base exists).
 HARMLESS_AT_MERGE = frozenset({"deletion", "non_fast_forward", "creation", "required_signatures"})
+# Who may bypass a ruleset at a merge: bypass actors in either mode.
+MERGE_BYPASS = ("always", "pull_request")
 
 
 def _validation(entry: Mapping[str, str]) -> GitHubError:
@@ -421,6 +429,44 @@ def _up_to_date(repo: Repository, pull_request: PullRequest) -> bool:
     return pull_request.base_sha in repo.ancestors(pull_request.head_sha)
 
 
+def merge_reason(
+    repo: Repository, pull_request: PullRequest, rule: Mapping[str, Any], method: str
+) -> str | None:
+    """Why one rule of a branch ruleset that applies to the base stands in the merge's way (the
+    reason GitHub's 405 lists), if it does; a merge method the rule disallows is GitHub's 405
+    at once (raised)."""
+    kind, parameters = rule["type"], rule.get("parameters") or {}
+    if kind in HARMLESS_AT_MERGE:
+        return None
+    if kind == "pull_request":
+        allowed = parameters.get("allowed_merge_methods")
+        if allowed is not None and method not in allowed:
+            raise GitHubError(405, METHOD_REFUSALS[method])
+        for unmodelled in ("require_code_owner_review", "require_last_push_approval"):
+            if parameters.get(unmodelled):
+                raise UnmodelledError(f"a pull_request rule with {unmodelled}")
+        required = int(parameters.get("required_approving_review_count") or 0)
+        stale = bool(parameters.get("dismiss_stale_reviews_on_push"))
+        if _approvals(pull_request, current_head_only=stale) < required:
+            return _approvals_reason(required)
+        return None
+    if kind == "required_status_checks":
+        if parameters.get("strict_required_status_checks_policy") and not _up_to_date(
+            repo, pull_request
+        ):
+            raise UnmodelledError("a head behind its base under a strict checks policy")
+        checks = [
+            RequiredCheck(c["context"], c.get("integration_id"))
+            for c in parameters.get("required_status_checks") or []
+        ]
+        return _missing_checks(repo, pull_request.head_sha, checks)
+    if kind == "required_linear_history":
+        if method == "merge":
+            raise UnmodelledError("a merge commit into a branch requiring linear history")
+        return None
+    raise UnmodelledError(f"merging into a branch under a {kind!r} rule")
+
+
 def merge_refusal(
     backend: GitHubBackend, repo: Repository, pull_request: PullRequest, actor: Actor, method: str
 ) -> Refusal | None:
@@ -434,40 +480,12 @@ def merge_refusal(
             pull_request.base, repo.default_branch
         ):
             continue
-        if ruleset.bypasses(actor, ("always", "pull_request")):
+        if ruleset.bypasses(actor, MERGE_BYPASS):
             continue
         for rule in ruleset.rules:
-            kind, parameters = rule["type"], rule.get("parameters") or {}
-            if kind in HARMLESS_AT_MERGE:
-                continue
-            if kind == "pull_request":
-                allowed = parameters.get("allowed_merge_methods")
-                if allowed is not None and method not in allowed:
-                    raise GitHubError(405, METHOD_REFUSALS[method])
-                for unmodelled in ("require_code_owner_review", "require_last_push_approval"):
-                    if parameters.get(unmodelled):
-                        raise UnmodelledError(f"a pull_request rule with {unmodelled}")
-                required = int(parameters.get("required_approving_review_count") or 0)
-                stale = bool(parameters.get("dismiss_stale_reviews_on_push"))
-                if _approvals(pull_request, current_head_only=stale) < required:
-                    reasons.append(_approvals_reason(required))
-            elif kind == "required_status_checks":
-                if parameters.get("strict_required_status_checks_policy") and not _up_to_date(
-                    repo, pull_request
-                ):
-                    raise UnmodelledError("a head behind its base under a strict checks policy")
-                checks = [
-                    RequiredCheck(c["context"], c.get("integration_id"))
-                    for c in parameters.get("required_status_checks") or []
-                ]
-                reason = _missing_checks(repo, head_sha, checks)
-                if reason is not None:
-                    reasons.append(reason)
-            elif kind == "required_linear_history":
-                if method == "merge":
-                    raise UnmodelledError("a merge commit into a branch requiring linear history")
-            else:
-                raise UnmodelledError(f"merging into a branch under a {kind!r} rule")
+            reason = merge_reason(repo, pull_request, rule, method)
+            if reason is not None:
+                reasons.append(reason)
     if reasons:
         return Refusal("ruleset", tuple(dict.fromkeys(reasons)))
     classic = repo.protections.get(pull_request.base)
@@ -498,6 +516,38 @@ def merge_refusal(
         if reason is not None:
             return Refusal("classic", (reason,))
     return None
+
+
+def merge_verdict(
+    backend: GitHubBackend,
+    repo: Repository,
+    pull_request: PullRequest,
+    actor: Actor,
+    method: str,
+    paths: set[str] | None,
+) -> Verdict:
+    """What each rule that applies finds of `actor`'s merge into the base: a branch rule as
+    `merge_refusal` decides it, a push rule as `GitHubBackend.check_push` does of the files the
+    merge's new commits change (`paths`; None for a refused merge, whose commit the double never
+    makes: its push rules stay unjudged)."""
+
+    def judge(ruleset: Ruleset, rule: Mapping[str, Any]) -> Failure | None:
+        if ruleset.target == "push":
+            if paths is None:
+                raise UnmodelledError("the push rules of a merge refused before its commit")
+            return push_failure(rule, paths)
+        reason = merge_reason(repo, pull_request, rule, method)
+        return None if reason is None else Failure(reason)
+
+    rulesets = backend.judging_rulesets(repo, pull_request.base)
+    return judge_rulesets(rulesets, actor, MERGE_BYPASS, judge)
+
+
+def new_paths(repo: Repository, pull_request: PullRequest, merge_commit: Commit) -> set[str]:
+    """The files the commits a merge brings to the base change: the head's commits the base
+    lacks, and the merge commit itself (its changes from the base)."""
+    brought = commits_between(repo, pull_request.base_sha, pull_request.head_sha)
+    return {change.path for c in (*brought, merge_commit) for change in c.changes}
 
 
 # --- Merging -----------------------------------------------------------------------------------
@@ -610,8 +660,13 @@ def merge(
         raise GitHubError(405, METHOD_REFUSALS[method])
     if method == "rebase":
         raise UnmodelledError("rebase merges (the double makes merge and squash commits only)")
-    refusal = merge_refusal(backend, repo, pull_request, actor, method)
+    try:
+        refusal = merge_refusal(backend, repo, pull_request, actor, method)
+    except GitHubError:  # a merge method a ruleset disallows
+        _record_refused(backend, repo, pull_request, actor, method)
+        raise
     if refusal is not None:
+        _record_refused(backend, repo, pull_request, actor, method)
         raise GitHubError(405, refusal.message)
     files = merged_files(repo, pull_request)
     base_files = repo.commits[pull_request.base_sha].files
@@ -636,6 +691,19 @@ def merge(
         changes,
         actor,
     )
+    paths = new_paths(repo, pull_request, commit)
+    backend.check_push(
+        repo, actor, paths, f"merging pull request #{pull_request.number}", MERGE_BYPASS
+    )
+    backend.record_rule_suite(
+        repo,
+        actor,
+        pull_request.base,
+        pull_request.base_sha,
+        commit.sha,
+        merge_verdict(backend, repo, pull_request, actor, method, paths),
+        refused=False,
+    )
     repo.commits[commit.sha] = commit
     # Closed first: a merged pull request keeps the base and head it was merged from.
     pull_request.state, pull_request.merged = "closed", True
@@ -645,6 +713,23 @@ def merge(
     if repo.settings["delete_branch_on_merge"]:
         _delete_merged_head(backend, repo, pull_request)
     return commit
+
+
+def _record_refused(
+    backend: GitHubBackend, repo: Repository, pull_request: PullRequest, actor: Actor, method: str
+) -> None:
+    """The rule suite of a refused merge. Its after_sha is the pull request's head: GitHub's
+    would be the merge commit it did not make, which the double does not compute for a merge
+    it refuses (computing it can fail on its own, e.g. a conflict)."""
+    backend.record_rule_suite(
+        repo,
+        actor,
+        pull_request.base,
+        pull_request.base_sha,
+        pull_request.head_sha,
+        merge_verdict(backend, repo, pull_request, actor, method, None),
+        refused=True,
+    )
 
 
 def _delete_merged_head(backend: GitHubBackend, repo: Repository, merged: PullRequest) -> None:

@@ -40,6 +40,7 @@ from testing.github_double.models import (
     CustomProperty,
     GitHubBackend,
     GitHubError,
+    Plan,
     Repository,
     UnmodelledError,
     User,
@@ -144,9 +145,13 @@ class GitHubDouble:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock = utc_now,
+        plan: Plan = "enterprise",
     ) -> None:
+        """`plan`: the organization's GitHub plan ("free", "team" or "enterprise", the default),
+        which decides the rulesets it may have (push rulesets need team or enterprise, evaluate
+        mode enterprise; `GitHubBackend.check_offered`)."""
         self.contract = contract or Contract.load()
-        self.backend = GitHubBackend(org, clock)
+        self.backend = GitHubBackend(org, clock, plan)
         self.tokens: dict[str, Actor] = dict(tokens)
         self.read_only_tokens: set[str] = set()
         # Tokens scoped to permissions, as a job's GITHUB_TOKEN is (`add_token(permissions=)`).
@@ -217,6 +222,11 @@ class GitHubDouble:
     @property
     def org(self) -> str:
         return self.backend.org
+
+    @property
+    def plan(self) -> Plan:
+        """The organization's GitHub plan (`GitHubDouble(plan=...)`)."""
+        return self.backend.plan
 
     def state(self) -> dict[str, Any]:
         """Repositories, branches, files with their history, rulesets, protection, settings."""

@@ -133,6 +133,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", REPO + "/statuses/{sha}", checks.create_status),
     Route("GET", REPO + "/rulesets", rulesets.list_rulesets),
     Route("POST", REPO + "/rulesets", rulesets.create_ruleset),
+    # Before `rulesets/{ruleset_id}`, whose one segment `rule-suites` would match too.
+    Route("GET", REPO + "/rulesets/rule-suites", rulesets.list_rule_suites),
+    Route("GET", REPO + "/rulesets/rule-suites/{rule_suite_id}", rulesets.get_rule_suite),
     Route("GET", REPO + "/rulesets/{ruleset_id}", rulesets.get_ruleset),
     Route("PUT", REPO + "/rulesets/{ruleset_id}", rulesets.update_ruleset),
     Route("DELETE", REPO + "/rulesets/{ruleset_id}", rulesets.delete_ruleset),
