@@ -202,9 +202,16 @@ def check(
             "the repositories themselves are kept"
         )
     if found.weakened:
+        count_weakened = len(found.weakened)
+        which = "repository" if count_weakened == 1 else "repositories"
+        keep, than = (
+            ("keeps", "its last run gave it")
+            if count_weakened == 1
+            else ("keep", "their last run gave them")
+        )
         said.append(
-            f"{len(found.weakened):,} repositories of stack {stack} keep less protection than "
-            f"their last run gave them ({found.describe_weakened()}): a ruleset switched to "
+            f"{count_weakened:,} {which} of stack {stack} {keep} less protection than "
+            f"{than} ({found.describe_weakened()}): a ruleset switched to "
             "evaluate mode (protection.enforcement) enforces nothing, and a workflow file no "
             "longer locked (protection.lock_workflow) can be changed by anyone who can push"
         )

@@ -372,3 +372,9 @@ def test_organization_rulesets_split_by_the_merge_methods_they_allow() -> None:
         (("a", "c"), ("squash",)),
         (("b",), ("merge", "squash")),
     ]
+
+
+def test_one_weakened_repository_is_said_in_the_singular() -> None:
+    line = removals.check(removals.Removal((), 3, ("api",)), Removals(), "prod", {})
+    assert line is not None
+    assert line.startswith("1 repository of stack prod keeps less protection than its")
