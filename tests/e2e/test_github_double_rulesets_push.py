@@ -347,6 +347,11 @@ def test_a_merge_bringing_a_change_to_the_locked_path_is_refused_loudly(gh: GitH
     body = {"title": "Docs", "head": "other", "base": "main"}
     assert call(gh, "POST", f"{VAULT}/pulls", body).status == 201
     main = head(gh, "vault")
+    # What the merge box says before: not known to a person the lock would refuse, as GitHub
+    # answers while it still computes; the app's merge and the other pull request's are clean.
+    assert call(gh, "GET", f"{VAULT}/pulls/1").body["mergeable_state"] == "unknown"
+    assert call(gh, "GET", f"{VAULT}/pulls/1", token=APP_TOKEN).body["mergeable_state"] == "clean"
+    assert call(gh, "GET", f"{VAULT}/pulls/2").body["mergeable_state"] == "clean"
 
     refused = call(gh, "PUT", f"{VAULT}/pulls/1/merge", {"merge_method": "squash"})
     refused_loudly(gh, refused, "merging pull request #1", WORKFLOW)

@@ -54,6 +54,11 @@ def _mergeability(call: Call, repo: Repository, pull: PullRequest) -> tuple[bool
         return True, "draft"
     try:
         refused = pulls.merge_refusal(call.backend, repo, pull, call.actor, "merge")
+        # A push ruleset that would refuse the caller's merge (`pulls.merge`): GitHub's answer
+        # to it is not known, so neither is what it says of the pull request before.
+        brought = pulls.commits_between(repo, pull.base_sha, pull.head_sha)
+        paths = {change.path for commit in brought for change in commit.changes}
+        call.backend.check_push(repo, call.actor, paths, "a merge", pulls.MERGE_BYPASS)
     except (UnmodelledError, GitHubError):
         return None, "unknown"
     return True, "blocked" if refused is not None else "clean"
