@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from baseline.resources.component import GITHUB_ACTIONS_APP_ID
+from baseline.resources.delivery import proposal_branch
 from baseline.stack import inventory
 from baseline.stack.errors import ConfigErrors
 from baseline.stack.selection import EmptyRuleError, ListingError, needs_listing, resolve
@@ -286,11 +287,14 @@ def _weaker(
     """Where the protection in force is weaker than the stack config."""
     findings: list[Finding] = []
     pinned = {c.context for c in required if c.integration_id in (None, GITHUB_ACTIONS_APP_ID)}
-    for check in rendered.required_checks:
-        if check not in pinned:
-            findings.append(
-                Finding("drifted", f'"{check}" is not required (the pipeline reports it)')
-            )
+    if config.pipeline.delivery == "central":
+        findings.extend(_central_findings(config, rendered, rules))
+    else:
+        for check in rendered.required_checks:
+            if check not in pinned:
+                findings.append(
+                    Finding("drifted", f'"{check}" is not required (the pipeline reports it)')
+                )
     protection = config.protection
     if protection.kind == "classic":
         return findings  # classic protection's reviews and pushes: the refreshed preview reads
@@ -320,6 +324,29 @@ def _weaker(
             )
         )
     return findings
+
+
+def _central_findings(
+    config: RepositoryConfig, rendered: RenderedPipeline, rules: Sequence[Mapping[str, Any]]
+) -> list[Finding]:
+    """Drift when no `workflows` rule in force requires the central workflow at its pinned ref
+    (`pipeline.delivery: central`; the repository id is the rule's to know, not compared)."""
+    ref = f"refs/heads/{proposal_branch(rendered)}"
+    for rule in rules:
+        for workflow in (rule.get("parameters") or {}).get("workflows") or ():
+            if (
+                rule.get("type") == "workflows"
+                and workflow.get("path") == rendered.path
+                and workflow.get("ref") in (ref, ref.removeprefix("refs/heads/"))
+            ):
+                return []
+    return [
+        Finding(
+            "drifted",
+            f"no workflows rule requires {rendered.path} of "
+            f"{config.pipeline.central_repository} at {ref}",
+        )
+    ]
 
 
 def _lock_findings(api: _Api, repo_path: str, rendered: RenderedPipeline) -> list[Finding]:
@@ -406,7 +433,9 @@ def verify_repository(api: _Api, owner: str, config: RepositoryConfig) -> Reposi
     workflows = _Workflows(api, repo_path, branch, listed)
     findings: list[Finding] = []
     own = listed.get(rendered.path)
-    if own is None:
+    if config.pipeline.delivery == "central":
+        pass  # nothing in the repository: its ruleset requires the central workflow (`_weaker`)
+    elif own is None:
         findings.append(Finding("drifted", f"{rendered.path} is not on {branch}"))
     elif own == blob_sha(rendered.content):
         workflows.known[rendered.path] = rendered.content

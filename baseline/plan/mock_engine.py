@@ -138,7 +138,9 @@ class EchoMocks(mocks.Mocks):
         return (args.resource_id or f"{args.name}-id", dict(args.inputs))
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
-        return ({}, None)
+        # Offline, a data source answers nothing (no failures): what it reads from GitHub, such
+        # as a central repository's id, is `pulumi preview`'s to read.
+        return ({}, [])
 
 
 class _WarningCollector(logging.Handler):

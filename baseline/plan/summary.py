@@ -44,6 +44,7 @@ from baseline.stack.settings import (
 )
 from workflows.declared import Shown, declared
 from workflows.options import BackendCiOptions
+from workflows.templates import rendered_pipeline
 
 LABEL_WIDTH = 17
 # Shown in the pipeline line in their own words; every other option only when not the default.
@@ -141,9 +142,15 @@ def _protection_lines(
             "bypass: "
             + (", ".join(f"app {a['actorId']} ({a['bypassMode']})" for a in bypass) or "nobody"),
         ]
+        central = _required_workflow(ruleset)
         return {
-            "required checks": _checks(
-                [c["context"] for c in required], [c.get("integrationId") for c in required]
+            "required checks": (
+                _checks(
+                    [c["context"] for c in required], [c.get("integrationId") for c in required]
+                )
+                if required or central is None
+                else "the central workflow must pass (its jobs: "
+                f"{', '.join(_pipeline_checks(config))})"
             ),
             REVIEWS: shown_line(config.protection, REVIEWS),
             PROTECTION: ", ".join(protection),
@@ -185,6 +192,10 @@ def _more_rules(rules: dict[str, Any]) -> list[str]:
         ]
         said.append(f"code scanning must pass: {', '.join(tools)}")
     return said
+
+
+def _pipeline_checks(config: RepositoryConfig) -> tuple[str, ...]:
+    return rendered_pipeline(config.pipeline.template, config.pipeline.options).required_checks
 
 
 def _merge_queue(queue: dict[str, Any] | None) -> list[str]:
@@ -253,8 +264,11 @@ def repository_lines(
     shared_ruleset: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Every fact of one repository's plan, label -> text, in reading order."""
-    workflow = children[WORKFLOW_FILE]["inputs"]
-    where = f"{workflow['file']} on {workflow['branch']}"
+    if config.pipeline.delivery == "central":
+        where = _central(config, shared_ruleset)
+    else:
+        workflow = children[WORKFLOW_FILE]["inputs"]
+        where = f"{workflow['file']} on {workflow['branch']}"
     if PULL_REQUEST in children:
         request = children[PULL_REQUEST]["inputs"]
         where = (
@@ -273,6 +287,24 @@ def repository_lines(
         SETTINGS: shown_line(config.settings, SETTINGS),
         "resources": ", ".join(_short_type(t) for t in children),
     }
+
+
+def _required_workflow(ruleset: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The workflow an organization ruleset's `workflows` rule requires (central delivery)."""
+    rules = (ruleset or {}).get("inputs", {}).get("rules", {})
+    required = rules.get("requiredWorkflows", {}).get("requiredWorkflows") or []
+    return required[0] if required else None
+
+
+def _central(config: RepositoryConfig, ruleset: dict[str, Any] | None) -> str:
+    """Where a centrally delivered pipeline is: nothing in the repository."""
+    workflow = _required_workflow(ruleset)
+    if workflow is None:
+        return f"none in the repository; central in {config.pipeline.central_repository}"
+    return (
+        f"none in the repository: {workflow.get('path')} of {config.pipeline.central_repository} "
+        f"at {workflow.get('ref')}, required by its organization ruleset"
+    )
 
 
 def _lock(config: RepositoryConfig, children: dict[str, dict[str, Any]]) -> str | None:

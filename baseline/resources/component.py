@@ -152,6 +152,9 @@ class RulesetArgs:
     code_scanning_tool: Any
     # None: no merge queue rule (pulumi-github 6.15's OrganizationRulesetRulesArgs has none).
     merge_queue: Any = None
+    # None: no workflows rule (an organization ruleset's only).
+    required_workflows: Any = None
+    required_workflow: Any = None
 
 
 REPOSITORY_RULESET_ARGS = RulesetArgs(
@@ -191,12 +194,30 @@ def ruleset_rules(
     args: RulesetArgs = REPOSITORY_RULESET_ARGS,
     merge_queue: Mapping[str, str | int] | None = None,
     merge_methods: tuple[str, ...] | None = None,
+    workflow: tuple[pulumi.Input[int], str, str] | None = None,
 ) -> Any:
-    """The ruleset's rules: reviews, checks pinned to GitHub Actions, no force push or deletion;
-    with `merge_queue` (`merge_queue_rule`), merges through a merge queue; with `merge_methods`
-    (`ruleset_merge_methods`), only those; Copilot review and code scanning as the protection
-    asks."""
+    """The ruleset's rules: reviews, checks pinned to GitHub Actions (none: no such rule), no
+    force push or deletion; with `merge_queue` (`merge_queue_rule`), merges through a merge
+    queue; with `merge_methods` (`ruleset_merge_methods`), only those; with `workflow`
+    (repository id, path, ref), that workflow must pass (`baseline.resources.central`);
+    Copilot review and code scanning as the protection asks."""
     extra: dict[str, Any] = {}
+    if checks:
+        extra["required_status_checks"] = args.status_checks(
+            required_checks=[
+                args.check(context=check, integration_id=GITHUB_ACTIONS_APP_ID) for check in checks
+            ],
+            strict_required_status_checks_policy=protection.strict_status_checks,
+        )
+    if workflow is not None:
+        if args.required_workflows is None:
+            raise ValueError(f"{args.rules.__name__} has no workflows rule")
+        repository_id, path, ref = workflow
+        extra["required_workflows"] = args.required_workflows(
+            required_workflows=[
+                args.required_workflow(repository_id=repository_id, path=path, ref=ref)
+            ]
+        )
     if merge_queue is not None:
         if args.merge_queue is None:
             raise ValueError(f"{args.rules.__name__} has no merge queue rule")
@@ -228,12 +249,6 @@ def ruleset_rules(
             require_last_push_approval=protection.require_last_push_approval,
             required_review_thread_resolution=protection.require_conversation_resolution,
             **methods,
-        ),
-        required_status_checks=args.status_checks(
-            required_checks=[
-                args.check(context=check, integration_id=GITHUB_ACTIONS_APP_ID) for check in checks
-            ],
-            strict_required_status_checks_policy=protection.strict_status_checks,
         ),
         **extra,
     )
@@ -369,6 +384,10 @@ class RepositoryBaseline(pulumi.ComponentResource):
             # An existing file at this path is replaced by the generated one; its old content
             # stays in the branch's history.
             self.workflow_file = self._workflow_file(f"{name}-workflow", pipeline, branch, kept)
+        elif config.pipeline.delivery == "central":
+            # Nothing in the repository: its organization ruleset requires the central workflow
+            # (`baseline.resources.central`), whose jobs report these checks.
+            self.workflow_file = None
         elif args.delivered.landed:
             # Merged by people: the file on the default branch is taken into the stack as it
             # is (an import, no commit, which the protection would refuse); a later change of

@@ -23,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pulumi
 import pulumi_github as github
 
+from baseline.resources.central import CentralWorkflow, Committed
 from baseline.resources.component import (
     RulesetArgs,
     ruleset_bypass_actors,
@@ -52,6 +53,8 @@ class RulesetGroup:
     repositories: tuple[str, ...]  # sorted, ignoring case
     # `protection.merge_methods_enforced`: the methods its repositories' settings allow.
     merge_methods: tuple[str, ...] | None = None
+    # `pipeline.delivery: central`: the workflow it requires instead of checks.
+    workflow: CentralWorkflow | None = None
 
     def ruleset_name(self, stack: str) -> str:
         return f"{organization_ruleset_prefix(stack)}{self.key}"
@@ -61,6 +64,7 @@ def group_key(
     protection: ProtectionSettings,
     checks: Sequence[str],
     merge_methods: tuple[str, ...] | None = None,
+    workflow: CentralWorkflow | None = None,
 ) -> str:
     """Eight hex digits of what a ruleset requires: its scope aside, and the workflow file's
     lock (a ruleset of each repository's own). Settings added since keys were first made count
@@ -77,32 +81,34 @@ def group_key(
             del facts[key]
     if merge_methods is not None:
         facts["merge_methods"] = list(merge_methods)
+    if workflow is not None:
+        facts["central"] = [workflow.repository, workflow.pipeline.path, workflow.ref]
     text = json.dumps(facts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
 def groups(
-    repositories: Sequence[RepositoryConfig], checks: Mapping[str, tuple[str, ...]]
+    repositories: Sequence[RepositoryConfig],
+    checks: Mapping[str, tuple[str, ...]],
+    central: Mapping[str, CentralWorkflow] | None = None,
 ) -> list[RulesetGroup]:
     """The organization rulesets for the repositories in organization scope (`checks`: each
-    repository's required checks), in order of their first repository."""
+    repository's required checks; `central`: the central workflow of each repository
+    delivered centrally, which its ruleset requires instead), in order of their first
+    repository."""
     members: dict[str, list[str]] = {}
-    first: dict[str, tuple[ProtectionSettings, tuple[str, ...], tuple[str, ...] | None]] = {}
+    first: dict[str, RulesetGroup] = {}
     for repo in repositories:
         if repo.protection.scope != "organization":
             continue
         methods = ruleset_merge_methods(repo)
-        key = group_key(repo.protection, checks[repo.name], methods)
-        first.setdefault(key, (repo.protection, checks[repo.name], methods))
+        workflow = (central or {}).get(repo.name)
+        required = () if workflow is not None else checks[repo.name]
+        key = group_key(repo.protection, required, methods, workflow)
+        first.setdefault(key, RulesetGroup(key, repo.protection, required, (), methods, workflow))
         members.setdefault(key, []).append(repo.name)
     return [
-        RulesetGroup(
-            key,
-            first[key][0],
-            first[key][1],
-            tuple(sorted(names, key=str.lower)),
-            first[key][2],
-        )
+        replace(first[key], repositories=tuple(sorted(names, key=str.lower)))
         for key, names in members.items()
     ]
 
@@ -116,13 +122,23 @@ ORGANIZATION_RULESET_ARGS = RulesetArgs(
     github.OrganizationRulesetRulesCopilotCodeReviewArgs,
     github.OrganizationRulesetRulesRequiredCodeScanningArgs,
     github.OrganizationRulesetRulesRequiredCodeScanningRequiredCodeScanningToolArgs,
+    required_workflows=github.OrganizationRulesetRulesRequiredWorkflowsArgs,
+    required_workflow=github.OrganizationRulesetRulesRequiredWorkflowsRequiredWorkflowArgs,
 )
 
 
-def ruleset_inputs(group: RulesetGroup, stack: str) -> dict[str, Any]:
+def ruleset_inputs(
+    group: RulesetGroup, stack: str, repository_id: pulumi.Input[int] | None = None
+) -> dict[str, Any]:
     """OrganizationRuleset inputs: the rules of a repository's ruleset (`component`), on the
-    default branch of each repository named."""
+    default branch of each repository named; for central delivery, its workflow (in the
+    repository `repository_id`) instead of checks."""
     args = ORGANIZATION_RULESET_ARGS
+    workflow = None
+    if group.workflow is not None:
+        if repository_id is None:
+            raise ValueError(f"the central workflow of {group.ruleset_name(stack)} has no id")
+        workflow = (repository_id, group.workflow.pipeline.path, group.workflow.ref)
     return {
         "name": group.ruleset_name(stack),
         "target": "branch",
@@ -136,23 +152,36 @@ def ruleset_inputs(group: RulesetGroup, stack: str) -> dict[str, Any]:
             ),
         ),
         "rules": ruleset_rules(
-            group.protection, group.checks, args, merge_methods=group.merge_methods
+            group.protection,
+            group.checks,
+            args,
+            merge_methods=group.merge_methods,
+            workflow=workflow,
         ),
         "bypass_actors": ruleset_bypass_actors(group.protection, args),
     }
 
 
 def organization_rulesets(
-    groups_: Sequence[RulesetGroup], workflow_files: Mapping[str, pulumi.Resource], stack: str
+    groups_: Sequence[RulesetGroup],
+    workflow_files: Mapping[str, pulumi.Resource],
+    stack: str,
+    central: Mapping[str, Committed] | None = None,
 ) -> dict[str, github.OrganizationRuleset]:
-    """One OrganizationRuleset per group, after its repositories' workflow files."""
-    return {
-        group.key: github.OrganizationRuleset(
+    """One OrganizationRuleset per group, after its repositories' workflow files (`central`:
+    the central workflows committed, by key: a group delivered centrally waits for its one)."""
+    rulesets = {}
+    for group in groups_:
+        if group.workflow is not None:
+            committed = (central or {})[group.workflow.key]
+            after: list[pulumi.Resource] = [committed.file]
+            inputs = ruleset_inputs(group, stack, committed.repository_id)
+        else:
+            after = [workflow_files[name] for name in group.repositories]
+            inputs = ruleset_inputs(group, stack)
+        rulesets[group.key] = github.OrganizationRuleset(
             f"organization-ruleset-{group.key}",
-            **ruleset_inputs(group, stack),
-            opts=pulumi.ResourceOptions(
-                depends_on=[workflow_files[name] for name in group.repositories]
-            ),
+            **inputs,
+            opts=pulumi.ResourceOptions(depends_on=after),
         )
-        for group in groups_
-    }
+    return rulesets

@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from baseline.resources import delivery, organization, replaces
+from baseline.resources import central, delivery, organization, replaces
 from baseline.resources.component import RepositoryBaseline, RepositoryBaselineArgs
 from baseline.resources.delivery import Delivered
 from baseline.stack import adoption, existing_workflows, inventory, removals, stack_yaml
@@ -36,6 +36,7 @@ from baseline.stack.validation import (
     OWNER_ALLOWED,
     OWNER_KEY,
     parse_settings,
+    repositories_named,
     with_lines,
 )
 from workflows.templates import rendered_pipeline
@@ -240,8 +241,16 @@ def build_organization_rulesets(
     """The organization rulesets of the repositories in organization scope (but those whose
     pipeline waits in its pull request, which no ruleset of the baseline targets yet)."""
     protected = [repo for repo in repositories if baselines[repo.name].protected_checks is not None]
+    central_of = central.central_workflows(
+        protected,
+        {
+            repo.name: rendered_pipeline(repo.pipeline.template, repo.pipeline.options)
+            for repo in protected
+            if repo.pipeline.delivery == "central"
+        },
+    )
     groups = organization.groups(
-        protected, {name: b.required_checks for name, b in baselines.items()}
+        protected, {name: b.required_checks for name, b in baselines.items()}, central_of
     )
     if len(groups) > organization.MAX_ORGANIZATION_RULESETS:
         pulumi.log.warn(
@@ -250,7 +259,8 @@ def build_organization_rulesets(
             "repositories the same protection (pipeline.gate makes their checks the same)"
         )
     files = {name: b.workflow_file for name, b in baselines.items() if b.workflow_file}
-    organization.organization_rulesets(groups, files, pulumi.get_stack())
+    committed = central.commit(list(central_of.values()))
+    organization.organization_rulesets(groups, files, pulumi.get_stack(), committed)
     return groups
 
 
@@ -368,6 +378,39 @@ def _first(names: Sequence[str], shown: int = 5) -> str:
 PREVIOUS = "previous-outputs"
 
 
+# The plan central delivery needs: GitHub documents the workflows rule for Enterprise Cloud.
+CENTRAL_PLAN = "enterprise"
+
+
+def check_central_plan(owner: str, repositories: Sequence[RepositoryConfig]) -> None:
+    """Stop (a `pulumi.RunError`) before anything is registered when repositories are delivered
+    centrally and the organization's plan, which the token can see, is not Enterprise; say so
+    when it cannot see it. One request, only when a repository is delivered centrally."""
+    central = [repo.name for repo in repositories if repo.pipeline.delivery == "central"]
+    token, base_url = _github_access()
+    if not central or not token:
+        return
+    try:
+        plan = inventory.organization_plan(owner, token, base_url)
+    except inventory.InventoryError as error:
+        raise pulumi.RunError(f"repo-baseline: the organization's plan: {error}") from None
+    if plan is None:
+        pulumi.log.warn(
+            f"{repositories_named(central)}: pipeline.delivery central needs GitHub Enterprise "
+            f"Cloud, and the token cannot see {owner}'s plan (an organization owner's token, or "
+            "a GitHub App with the Organization plan permission, can): if it is another plan, "
+            "GitHub refuses the organization ruleset"
+        )
+    elif plan != CENTRAL_PLAN:
+        raise pulumi.RunError(
+            f"repo-baseline: {repositories_named(central)}: pipeline.delivery central needs "
+            f"GitHub Enterprise Cloud (the organization ruleset's workflows rule), and {owner} "
+            f"is on the {plan} plan. Nothing was changed. Deliver the pipeline to each "
+            'repository instead: pipeline.delivery "commit" (with protection.lock_workflow on '
+            'GitHub Team, so that only the stack\'s app may change it) or "pull_request".'
+        )
+
+
 def previous_outputs() -> pulumi.StackReference:
     """This stack itself, read through the engine: its outputs are those of the last `up` until
     this run ends (the engine updates a stack's outputs only when the program has finished)."""
@@ -390,6 +433,7 @@ def main() -> None:
         resolution = resolve_repositories(settings, listing, previous)
         # The guard before any request of the run's own: a refused run reads nothing more.
         check_removals(resolution, previous, settings.removals)
+        check_central_plan(owner, resolution.repositories)
         adopting = adoption.adopting(resolution, previous)
         read = load_workflows(listing, adopting)
         settled = adoption.settle(resolution, read, previous, adopting)

@@ -169,6 +169,19 @@ def headers(token: str) -> dict[str, str]:
     }
 
 
+def organization_plan(owner: str, token: str, base_url: str | None) -> str | None:
+    """The organization's GitHub plan (`plan.name` of `GET /orgs/{org}`), None when the token may
+    not see it: "To see the full details about an organization, the authenticated user must be an
+    organization owner" and "To see information about an organization's GitHub plan, GitHub
+    Apps need the `Organization plan` permission" (the operation's description). GitHub answers
+    `enterprise` for an Enterprise Cloud organization and `free` for a Free one
+    (microsoft/PowerShellForGitHub#373)."""
+    answer = get_json(f"{api_root(base_url)}orgs/{urllib.parse.quote(owner)}", token)
+    plan = answer.get("plan") if isinstance(answer, Mapping) else None
+    name = plan.get("name") if isinstance(plan, Mapping) else None
+    return str(name) if name else None
+
+
 def get_json(url: str, token: str, *, missing_ok: bool = False) -> Any:
     """One GET of GitHub's REST API: its JSON answer (None for a 404 when `missing_ok`);
     `InventoryError` saying what was asked and what came back otherwise."""

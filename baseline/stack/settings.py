@@ -20,7 +20,7 @@ from workflows.options import BackendCiOptions
 from workflows.templates import TEMPLATES
 
 ProtectionKind = Literal["ruleset", "classic"]
-Delivery = Literal["commit", "pull_request"]
+Delivery = Literal["commit", "pull_request", "central"]
 ProtectionScope = Literal["repository", "organization"]
 Enforcement = Literal["active", "evaluate"]
 CopilotReview = Literal["off", "opened", "every_push"]
@@ -33,7 +33,7 @@ Visibility = Literal["private", "public", "internal"]
 WorkflowPermission = Literal["read", "write"]
 
 PROTECTION_KINDS: tuple[ProtectionKind, ...] = ("ruleset", "classic")
-DELIVERIES: tuple[Delivery, ...] = ("commit", "pull_request")
+DELIVERIES: tuple[Delivery, ...] = ("commit", "pull_request", "central")
 PROTECTION_SCOPES: tuple[ProtectionScope, ...] = ("repository", "organization")
 ENFORCEMENTS: tuple[Enforcement, ...] = ("active", "evaluate")
 ALERTS_THRESHOLDS: tuple[AlertsThreshold, ...] = ("none", "errors", "errors_and_warnings", "all")
@@ -72,9 +72,24 @@ class PipelineSettings:
     delivery: Delivery = setting(
         "commit",
         description="how the workflow file reaches the default branch: `commit` (straight to "
-        "it) or `pull_request` (a branch and a pull request; the protection's new checks once it "
+        "it), `pull_request` (a branch and a pull request; the protection's new checks once it "
         "has merged: [Delivering the pipeline through a pull request](organization.md"
-        "#delivering-the-pipeline-through-a-pull-request-pipelinedelivery-pull_request))",
+        "#delivering-the-pipeline-through-a-pull-request-pipelinedelivery-pull_request)) or "
+        "`central` (no file in the repository: the organization ruleset requires the workflow "
+        "kept in `central_repository`; GitHub Enterprise Cloud: [Central delivery]"
+        "(organization.md#central-delivery-pipelinedelivery-central))",
+    )
+    # `delivery: central`: the organization's repository the stack commits the pipeline to.
+    central_repository: str = setting(
+        "",
+        description="with `delivery: central`, the organization's repository that holds the "
+        "pipeline (it must exist; its visibility must allow the repositories it serves: a "
+        "private one serves private repositories only, an internal one internal and private "
+        "ones, a public one any)",
+        schema=string(
+            r"|(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}",
+            'a repository name like "baseline-ci" (or "" with another delivery)',
+        ),
     )
     # File names in `.github/workflows` that a pull request deletes once the pipeline has landed.
     replaces: tuple[str, ...] = setting(

@@ -289,6 +289,32 @@ def _replaces_not_own_file(pipeline: PipelineSettings) -> tuple[str, str] | None
     )
 
 
+def _central_needs_repository(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    if (pipeline.delivery == "central") == bool(pipeline.central_repository):
+        return None
+    if pipeline.delivery == "central":
+        return (
+            '"central" with no central_repository',
+            '"central" only with central_repository naming the organization\'s repository that '
+            'holds the pipeline, like central_repository: "baseline-ci"',
+        )
+    return (
+        f"{json.dumps(pipeline.delivery)} with central_repository "
+        f"{json.dumps(pipeline.central_repository)}",
+        'central_repository only with delivery "central"',
+    )
+
+
+def _central_replaces_nothing(pipeline: PipelineSettings) -> tuple[str, str] | None:
+    if pipeline.delivery != "central" or not pipeline.replaces:
+        return None
+    return (
+        f'{len(pipeline.replaces)} file name(s) with delivery "central"',
+        '[] with delivery "central" (nothing is committed to the repository, so nothing tells '
+        "when its own workflows may go); or another delivery",
+    )
+
+
 def _requirements_need_pip(pipeline: PipelineSettings) -> tuple[str, str] | None:
     options = pipeline.options
     if options.package_manager == "pip":
@@ -470,6 +496,20 @@ RULES = (
         "replaces",
         ("replaces", "template"),
         _replaces_not_own_file,
+    ),
+    Rule(
+        "central-needs-repository",
+        "pipeline",
+        "delivery",
+        ("delivery", "central_repository"),
+        _central_needs_repository,
+    ),
+    Rule(
+        "central-replaces-nothing",
+        "pipeline",
+        "replaces",
+        ("delivery", "replaces"),
+        _central_replaces_nothing,
     ),
     Rule(
         "requirements-need-pip",
@@ -656,17 +696,37 @@ def _merge_queue_needs_repository_ruleset(sections: Mapping[str, Any]) -> tuple[
 
 
 def _lock_needs_commit_delivery(sections: Mapping[str, Any]) -> tuple[str, str] | None:
-    if not sections["protection"].lock_workflow or sections["pipeline"].delivery == "commit":
+    delivery = sections["pipeline"].delivery
+    if not sections["protection"].lock_workflow or delivery == "commit":
         return None
     return (
-        'true with pipeline.delivery "pull_request"',
+        f"true with pipeline.delivery {json.dumps(delivery)}",
         'true only with pipeline.delivery "commit": a push ruleset judges every push that '
         "changes the file, the merge of the pipeline's own pull request by people included, "
-        "and only the stack's app may change it; or lock_workflow: false",
+        "and only the stack's app may change it (with central delivery there is no file in the "
+        "repository to lock); or lock_workflow: false",
+    )
+
+
+def _central_needs_organization_ruleset(sections: Mapping[str, Any]) -> tuple[str, str] | None:
+    protection: ProtectionSettings = sections["protection"]
+    if sections["pipeline"].delivery != "central" or protection.scope == "organization":
+        return None
+    return (
+        f'"central" with protection.scope {json.dumps(protection.scope)}',
+        '"central" only with protection.scope "organization" (the workflows rule that requires '
+        'the central pipeline is a rule of organization rulesets only: GitHub Docs, "Available '
+        'rules for rulesets"); or delivery "commit"',
     )
 
 
 CROSS_RULES = (
+    CrossRule(
+        "central-needs-organization-ruleset",
+        "pipeline.delivery",
+        ("pipeline.delivery", "protection.scope"),
+        _central_needs_organization_ruleset,
+    ),
     CrossRule(
         "lock-workflow-needs-commit-delivery",
         "protection.lock_workflow",
@@ -866,8 +926,8 @@ WARNING_NAMES_SHOWN = 5
 
 def _update_problem(repository: RepositoryConfig) -> str | None:
     """Why later commits of the workflow file would be refused (HTTP 409); None when they pass."""
-    if repository.pipeline.delivery == "pull_request":
-        return None  # every change of the file is a pull request
+    if repository.pipeline.delivery != "commit":
+        return None  # every change of the file is a pull request, or is central
     protection = repository.protection
     if protection.kind == "classic":
         return (
@@ -920,6 +980,18 @@ def _evaluate_problem(repository: RepositoryConfig) -> str | None:
     )
 
 
+def _central_problem(repository: RepositoryConfig) -> str | None:
+    if repository.pipeline.delivery != "central":
+        return None
+    return (
+        "pipeline.delivery is central: its organization ruleset requires the workflow of "
+        f"{repository.pipeline.central_repository}, whose visibility must allow this "
+        f"{repository.settings.visibility} repository; GitHub documents the workflows rule for "
+        "Enterprise Cloud (`pulumi preview` reads the organization's plan and stops on another "
+        "one it can see)."
+    )
+
+
 def _code_scanning_problem(repository: RepositoryConfig) -> str | None:
     tools = repository.protection.code_scanning
     if not tools or repository.settings.visibility == "public":
@@ -951,6 +1023,7 @@ _PROBLEMS = (
     _evaluate_problem,
     _lock_problem,
     _code_scanning_problem,
+    _central_problem,
 )
 
 

@@ -21,6 +21,7 @@ from .inputs import (
 from .protection import (
     protected_branch,
     required_checks,
+    required_workflows,
     ruleset_covers_default_branch,
 )
 from .resources import (
@@ -66,7 +67,9 @@ def _check_repository(
 ) -> None:
     default_branch = repository.default_branch(fallback)
     protections = _default_branch_protections(repository, default_branch)
-    if any(required_checks(protection) for protection in protections):
+    if any(
+        required_checks(protection) or required_workflows(protection) for protection in protections
+    ):
         return
     if any(_protects(r, default_branch) for r in repository.undecided_rulesets):
         return  # An organization ruleset may protect it, which a preview can't tell yet.

@@ -53,6 +53,17 @@ def required_checks(resource: StackResource) -> list[RequiredCheck]:
     return checks
 
 
+def required_workflows(resource: StackResource) -> list[str]:
+    """The workflows an organization ruleset requires to pass (`rules.requiredWorkflows`, the
+    `workflows` rule: central delivery), each as its path; [] for anything else."""
+    if resource.resource_type not in RULESET_TYPES:
+        return []
+    workflows = value_at(resource.props, "rules", "requiredWorkflows", "requiredWorkflows")
+    return [
+        path for item in as_list(workflows) if (path := as_str(value_at(item, "path"))) is not None
+    ]
+
+
 def is_branch_ruleset(props: Mapping[str, Any]) -> bool:
     """A ruleset for branches; one without a `target` is read as one (so it gets checked)."""
     target = value_at(props, "target")

@@ -657,6 +657,7 @@ def test_result_is_frozen() -> None:
             (
                 "template",
                 "delivery",
+                "central_repository",
                 "replaces",
                 *(f.name for f in dataclasses.fields(BackendCiOptions)),
             ),
