@@ -275,7 +275,7 @@ def required_job_ids(workflow: Mapping[Any, Any], branch: str) -> list[str]:
     """Ids of the jobs that run, and so report their checks, on every pull request to `branch`."""
     if not runs_on_every_pull_request(workflow, branch):
         return []
-    return _unconditional_job_ids(workflow)
+    return unconditional_job_ids(workflow)
 
 
 def merge_group_trigger_problem(workflow: Mapping[Any, Any], branch: str) -> str | None:
@@ -303,10 +303,10 @@ def merge_group_job_ids(workflow: Mapping[Any, Any], branch: str) -> list[str]:
     queue's `merge_group` run) into `branch`."""
     if merge_group_trigger_problem(workflow, branch) is not None:
         return []
-    return _unconditional_job_ids(workflow)
+    return unconditional_job_ids(workflow)
 
 
-def _unconditional_job_ids(workflow: Mapping[Any, Any]) -> list[str]:
+def unconditional_job_ids(workflow: Mapping[Any, Any]) -> list[str]:
     """Ids of the jobs that run whenever the workflow runs: an always-true `if`, no
     `continue-on-error`, needing only such jobs."""
     jobs = workflow.get("jobs")

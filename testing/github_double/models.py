@@ -392,6 +392,29 @@ def check_push_conditions(conditions: Mapping[str, Any] | None, *, organization:
         raise UnmodelledError(f"a repository's push ruleset with conditions {dict(conditions)!r}")
 
 
+# The repositories a ruleset workflow may run in, by the visibility of the repository holding
+# it. GitHub Docs, "Available rules for rulesets", "Require workflows to pass before merging":
+# "The workflow file needs to be in a repository that matches the visibility of the
+# repositories you want to run it in. Specifically, a public workflow can run on any repository
+# in your organization, an internal workflow can only run on internal and private repositories,
+# and a private workflow can only run on private repositories."
+WORKFLOW_RUNS_IN: Mapping[str, frozenset[str]] = {
+    "public": frozenset({"public", "internal", "private"}),
+    "internal": frozenset({"internal", "private"}),
+    "private": frozenset({"private"}),
+}
+
+
+def workflows_rules(rules: Any) -> list[Mapping[str, Any]]:
+    """The `workflows` rules (the description's `repository-rule-workflows`) of a ruleset's
+    rules, as sent."""
+    return [
+        rule
+        for rule in (rules if isinstance(rules, list) else [])
+        if isinstance(rule, Mapping) and rule.get("type") == "workflows"
+    ]
+
+
 def path_restricted(pattern: str, path: str) -> bool:
     """Whether one `restricted_file_paths` entry of a file_path_restriction names `path` (a
     file's path from the repository's root).
@@ -907,6 +930,21 @@ class Repository:
 
 
 @dataclass(frozen=True)
+class RequiredWorkflow:
+    """One entry of a `workflows` rule, read where it says: the repository holding the workflow
+    file, its path, the ref or commit it was read at, and its text there."""
+
+    source: Repository
+    path: str
+    at: str
+    content: bytes
+
+    @property
+    def where(self) -> str:
+        return f"{self.source.name}/{self.path}@{self.at}"
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why a direct commit to a branch is refused, and by which protection."""
 
@@ -944,6 +982,15 @@ def direct_commit_reason(rule: Mapping[str, Any]) -> str | None:
         # is refused 405 "... Changes must be made through the merge queue", rue-language/
         # rue#2053; pulls.merge_refusal leaves that unmodelled).
         raise UnmodelledError("a direct commit to a branch under a merge_queue rule")
+    if kind == "workflows":
+        # GitHub Docs, "Available rules for rulesets", "Require workflows to pass before
+        # merging": "Applying this rule will block direct pushes because the ruleset workflows
+        # run as part of the pull request and merge queue experience." GitHub's words for the
+        # contents API are not known.
+        raise UnmodelledError(
+            "a direct commit to a branch under a workflows rule: GitHub blocks it, in words "
+            "that are not known"
+        )
     return None
 
 
@@ -1400,12 +1447,18 @@ class GitHubBackend:
         self, repo: Repository, actor: Actor, branch: str, paths: Iterable[str]
     ) -> Verdict:
         """What each rule that applies finds of `actor`'s direct commit to `branch`, changing
-        `paths`: a branch rule as `refusal` decides it, a push rule as `check_push` does."""
+        `paths`: a branch rule as `refusal` decides it, a push rule as `check_push` does. A
+        workflows rule blocks every direct push (`direct_commit_reason`), in words that are not
+        known: it fails without details (its workflows read first, so that what GitHub's answer
+        is not known for, e.g. a workflow that may not run in this repository, stays unknown)."""
         changed = set(paths)
 
         def judge(ruleset: Ruleset, rule: Mapping[str, Any]) -> Failure | None:
             if ruleset.target == "push":
                 return push_failure(rule, changed)
+            if rule["type"] == "workflows":
+                self.required_workflows(repo, rule)
+                return Failure(None)
             reason = direct_commit_reason(rule)
             return None if reason is None else Failure(reason)
 
@@ -1673,6 +1726,12 @@ class GitHubBackend:
             raise GitHubError(422, "Validation Failed", [f"Invalid target patterns: {listed}"])
         check_merge_queue(target, body.get("rules", existing.rules if existing else []))
         check_push_rules(target, body.get("rules", existing.rules if existing else []))
+        self.check_workflows(
+            target,
+            body.get("conditions", existing.conditions if existing else None),
+            body.get("rules", existing.rules if existing else []),
+            organization=source_type == "Organization",
+        )
         now = self.clock()
         if existing is None:
             existing = Ruleset(
@@ -1702,7 +1761,12 @@ class GitHubBackend:
 
     def targets(self, ruleset: Ruleset, repo: Repository) -> bool:
         """Whether an organization ruleset's repository conditions select `repo`."""
-        conditions = ruleset.conditions or {}
+        return self.conditions_target(ruleset.conditions, repo)
+
+    def conditions_target(self, conditions: Mapping[str, Any] | None, repo: Repository) -> bool:
+        """Whether an organization ruleset's repository conditions (saved, or about to be)
+        select `repo`."""
+        conditions = conditions or {}
         if "repository_name" in conditions:
             by_name = conditions["repository_name"] or {}
 
@@ -1746,6 +1810,129 @@ class GitHubBackend:
             if ruleset.target == "branch" and ruleset.applies_to(branch, repo.default_branch)
             for rule in ruleset.rules
         ]
+
+    # Ruleset workflows (the `workflows` rule) ------------------------------------------------
+
+    def check_workflows(
+        self,
+        target: str,
+        conditions: Mapping[str, Any] | None,
+        rules: Any,
+        *,
+        organization: bool,
+    ) -> None:
+        """Refuse, loudly, a `workflows` rule (the description's `repository-rule-workflows`)
+        GitHub's answer to which is not known; one that passes is stored as sent and read back
+        so (terraform-provider-github v6.13.0, `expandRules`/`flattenRules`, sends and reads
+        back `do_not_enforce_on_create` and each entry's `repository_id`, `path`, `ref`; never
+        `sha`).
+
+        GitHub Docs, "Available rules for rulesets", "Require workflows to pass before merging":
+        "Ruleset workflows can be configured at the organization level", a rule documented for
+        GitHub Enterprise Cloud; so it is taken in an organization's branch ruleset on the
+        enterprise plan only (a repository's ruleset, a tag ruleset, another plan: GitHub's
+        answer is not known). Each entry must name a repository of the organization holding
+        `path` at its `ref` (or `sha`), and every repository the ruleset targets now must be one
+        the workflow may run in (`WORKFLOW_RUNS_IN`): GitHub refuses the others, with a 422
+        whose words are not known. `do_not_enforce_on_create` changes nothing here: the double
+        judges no branch's creation."""
+        found = workflows_rules(rules)
+        if not found:
+            return
+        if not organization:
+            raise UnmodelledError(
+                "a workflows rule in a repository ruleset: GitHub documents ruleset workflows "
+                "at the organization level, its answer here is not known"
+            )
+        if target != "branch":
+            raise UnmodelledError(f"a workflows rule in a {target} ruleset")
+        if self.plan != "enterprise":
+            raise UnmodelledError(
+                f"a workflows rule on the {self.plan} plan: GitHub documents ruleset workflows "
+                "for GitHub Enterprise Cloud, its answer here is not known"
+            )
+        targeted = [r for r in self.repositories.values() if self.conditions_target(conditions, r)]
+        for rule in found:
+            entries = (rule.get("parameters") or {}).get("workflows")
+            if not entries:
+                # `parameters` is optional in the description, `workflows` then required.
+                raise UnmodelledError("a workflows rule naming no workflow")
+            for entry in entries:
+                workflow = self.ruleset_workflow(entry)
+                for repo in targeted:
+                    self.check_runs_in(workflow, repo)
+
+    def ruleset_workflow(self, entry: Mapping[str, Any]) -> RequiredWorkflow:
+        """One entry of a workflows rule (`repository-rule-params-workflow-file-reference`),
+        its file read where it says: at `sha` when given (a commit of the repository), else at
+        `ref`, a branch (`NAME` or `refs/heads/NAME`; the double has no tags). Refused loudly
+        when the repository, the ref, the commit or the file is missing (GitHub's 422 words are
+        not known, and what it does when they go missing later is not either), or when neither
+        `ref` nor `sha` is given (`ref` "" included, as the provider sends an unset one): which
+        ref GitHub reads then is not documented."""
+        source = self.repository_by_id(int(entry["repository_id"]))
+        if source is None:
+            raise UnmodelledError(
+                f"a workflows rule naming repository id {entry['repository_id']}, no "
+                "repository of the organization: GitHub's refusal is not known"
+            )
+        path, ref, sha = str(entry["path"]), entry.get("ref") or None, entry.get("sha")
+        if ref is None and sha is None:
+            raise UnmodelledError(
+                f"a workflows rule naming {source.name}/{path} with neither ref nor sha: which "
+                "ref GitHub reads the workflow at is not documented"
+            )
+        branch = None
+        if ref is not None:
+            branch = str(ref).removeprefix("refs/heads/")
+            if str(ref).startswith("refs/tags/") or branch not in source.branches:
+                raise UnmodelledError(
+                    f"a workflows rule naming {source.name}/{path} at {ref!r}, no branch of "
+                    f"{source.name} (the double has no tags): GitHub's refusal is not known"
+                )
+        at = str(sha) if sha is not None else str(branch)
+        commit = source.commits.get(at) if sha is not None else source.resolve(at)
+        if commit is None:
+            raise UnmodelledError(
+                f"a workflows rule naming {source.name}/{path} at {sha!r}, no commit of "
+                f"{source.name}: GitHub's refusal is not known"
+            )
+        blob = commit.files.get(path)
+        if blob is None:
+            raise UnmodelledError(
+                f"a workflows rule naming {source.name}/{path}, a file {source.name} does not "
+                f"have at {at}: GitHub's refusal is not known"
+            )
+        return RequiredWorkflow(source, path, at, source.blobs[blob])
+
+    def check_runs_in(self, workflow: RequiredWorkflow, repo: Repository) -> None:
+        """Refuse, loudly, a ruleset workflow required in a repository it may not run in
+        (`WORKFLOW_RUNS_IN`): what GitHub does then (refuse the ruleset, skip the workflow,
+        block every merge) is not known."""
+        source = workflow.source.settings["visibility"]
+        visibility = repo.settings["visibility"]
+        if visibility not in WORKFLOW_RUNS_IN.get(source, frozenset()):
+            raise UnmodelledError(
+                f"the {source} workflow {workflow.where} required in the {visibility} "
+                f"repository {repo.name}: a {source} workflow can run only in "
+                f"{', '.join(sorted(WORKFLOW_RUNS_IN.get(source, ())))} repositories, what "
+                "GitHub does here is not known"
+            )
+
+    def required_workflows(
+        self, repo: Repository, rule: Mapping[str, Any]
+    ) -> list[RequiredWorkflow]:
+        """The workflows a `workflows` rule requires of a change to `repo`, read now (a branch
+        `ref` at its current head), each one that may run there (else refused loudly: the
+        repository's visibility, or the source's, may have changed since the ruleset was
+        saved, or the repository come under it since)."""
+        found = [
+            self.ruleset_workflow(entry)
+            for entry in (rule.get("parameters") or {}).get("workflows") or []
+        ]
+        for workflow in found:
+            self.check_runs_in(workflow, repo)
+        return found
 
     # Topics ---------------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 What GitHub decides about a pull request is decided here, on the state `models.py` keeps: whether
 it may be opened, who may approve it, whether the base branch's protection (the repository's and
 the organization's rulesets, classic protection) and the repository's push rulesets let it
-merge, what the merge commit is, and the rule suite GitHub's rule insights record of the merge,
-refused or not. Merge commits are real git objects (`models.make_commit`). Where GitHub's answer
-is not known, the request is refused loudly (`UnmodelledError`), never guessed.
+merge (a ruleset's required workflows included: their checks, reported by GitHub Actions on the
+head, must have passed), what the merge commit is, and the rule suite GitHub's rule insights
+record of the merge, refused or not. Merge commits are real git objects (`models.make_commit`).
+Where GitHub's answer is not known, the request is refused loudly (`UnmodelledError`), never
+guessed.
 
 GitHub's words, and where they were read (none is confirmed against GitHub by this double):
 
@@ -54,6 +56,7 @@ from testing.github_double.models import (
     PullRequest,
     Refusal,
     Repository,
+    RequiredWorkflow,
     Review,
     Ruleset,
     Signature,
@@ -86,6 +89,10 @@ PASSING = ("success", "neutral", "skipped")
 HARMLESS_AT_MERGE = frozenset({"deletion", "non_fast_forward", "creation", "required_signatures"})
 # Who may bypass a ruleset at a merge: bypass actors in either mode.
 MERGE_BYPASS = ("always", "pull_request")
+# The events a ruleset workflow runs on for a pull request (GitHub Docs, "Available rules for
+# rulesets", "Require workflows to pass before merging": "Ruleset workflows support using the
+# `pull_request`, `pull_request_target` and `merge_group` events"; the last is a merge queue's).
+RULESET_WORKFLOW_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
 
 def _validation(entry: Mapping[str, str]) -> GitHubError:
@@ -356,19 +363,23 @@ class RequiredCheck:
     app_id: int | None  # only a check from this app satisfies it (None: any source)
 
 
+def latest_check_run(repo: Repository, sha: str, name: str, app_id: int | None) -> CheckRun | None:
+    """The check run that counts for a check named `name` on `sha`: the latest reported of that
+    name (from the app `app_id`, unless None)."""
+    runs = [
+        run
+        for run in repo.check_runs
+        if run.head_sha == sha and run.name == name and (app_id is None or run.app.app_id == app_id)
+    ]
+    return runs[-1] if runs else None
+
+
 def _satisfied(repo: Repository, sha: str, check: RequiredCheck) -> bool:
     """Whether `check` passed on `sha`: the latest check run of its name (from its app, if it
     names one), else the latest commit status of its context. A check that was reported but did
     not pass is refused loudly: GitHub's wording for a failing or pending check is not known."""
-    runs = [
-        run
-        for run in repo.check_runs
-        if run.head_sha == sha
-        and run.name == check.context
-        and (check.app_id is None or run.app.app_id == check.app_id)
-    ]
-    if runs:
-        latest = runs[-1]
+    latest = latest_check_run(repo, sha, check.context, check.app_id)
+    if latest is not None:
         if latest.status == "completed" and latest.conclusion in PASSING:
             return True
         raise UnmodelledError(
@@ -429,14 +440,108 @@ def _up_to_date(repo: Repository, pull_request: PullRequest) -> bool:
     return pull_request.base_sha in repo.ancestors(pull_request.head_sha)
 
 
+def ruleset_workflow_checks(workflow: RequiredWorkflow) -> tuple[list[str], list[str]]:
+    """The checks a ruleset workflow's jobs report: (those of the jobs that run whenever it
+    runs, those of the others). The double runs no workflow, so a required workflow has passed
+    when each of the first has passed (`unpassed_workflow_checks`).
+
+    The checks are named as GitHub names them by the project's shared, tested fact: the policy
+    pack's `job_checks` (tested against tests/github_facts/check_names.py), which the double
+    imports rather than derive again; which jobs run whenever the workflow does is the pack's
+    `unconditional_job_ids` too (an always-true `if`, no `continue-on-error`, needing only
+    such jobs). GitHub ignores a ruleset workflow's event filters ("Any filters you specify for
+    the supported events are ignored", GitHub Docs, "Require workflows to pass before
+    merging"), so a workflow triggered on pull requests runs on every one. A job that may be
+    skipped (`if:`), or whose failure does not fail the run (`continue-on-error`), is not
+    waited for: GitHub judges the workflow run's conclusion, which such a job does not decide
+    the double's way (a guess, in the README). A workflow that triggers on neither
+    `pull_request` nor `pull_request_target`, or whose checks cannot be derived (a reusable
+    workflow's job, a matrix from an expression, not YAML), is refused loudly: whether and how
+    GitHub runs it on a pull request is not known."""
+    # The policy pack's derivation, imported when used (as baseline/verify.py does): the pack's
+    # package loads Pulumi's policy SDK, which only a double judging this rule needs.
+    from policies.guardrails.pipeline import (
+        WorkflowError,
+        job_checks,
+        load_workflow,
+        triggers,
+        unconditional_job_ids,
+    )
+
+    try:
+        parsed = load_workflow(workflow.content.decode())
+        if not RULESET_WORKFLOW_EVENTS & set(triggers(parsed)):
+            raise UnmodelledError(
+                f"the ruleset workflow {workflow.where}, which triggers on neither "
+                "pull_request nor pull_request_target: whether GitHub runs it on a pull "
+                "request is not known"
+            )
+        jobs = parsed.get("jobs")
+        if not isinstance(jobs, Mapping) or not jobs:
+            raise UnmodelledError(f"the ruleset workflow {workflow.where}, which has no jobs")
+        always = set(unconditional_job_ids(parsed))
+        awaited: list[str] = []
+        others: list[str] = []
+        for job_id, job in jobs.items():
+            if not isinstance(job, Mapping):
+                raise UnmodelledError(f"the ruleset workflow {workflow.where}'s job {job_id!r}")
+            (awaited if str(job_id) in always else others).extend(job_checks(str(job_id), job))
+    except (UnicodeDecodeError, WorkflowError) as error:
+        raise UnmodelledError(f"the ruleset workflow {workflow.where}: {error}") from error
+    return awaited, others
+
+
+def unpassed_workflow_checks(
+    backend: GitHubBackend, repo: Repository, pull_request: PullRequest, rule: Mapping[str, Any]
+) -> list[str]:
+    """The checks of a `workflows` rule's workflows that have not passed on the pull request's
+    head, each with why: a workflow has passed when every check of its jobs that run whenever
+    it does (`ruleset_workflow_checks`) has a check run on the head in this repository from
+    GitHub Actions (app 15368) whose latest (`latest_check_run`) concluded `success` (only
+    success: `neutral` or `skipped` of such a job is counted as not passed, the simplest
+    reading), and no other job's check concluded `failure`, `cancelled` or `timed_out`."""
+    unpassed: list[str] = []
+    for workflow in backend.required_workflows(repo, rule):
+        awaited, others = ruleset_workflow_checks(workflow)
+        for check in awaited:
+            run = latest_check_run(repo, pull_request.head_sha, check, GITHUB_ACTIONS_APP_ID)
+            if run is None:
+                unpassed.append(f'"{check}" of {workflow.where} (no check run)')
+            elif run.conclusion != "success":
+                unpassed.append(f'"{check}" of {workflow.where} ({run.conclusion or run.status})')
+        for check in others:
+            run = latest_check_run(repo, pull_request.head_sha, check, GITHUB_ACTIONS_APP_ID)
+            if run is not None and run.conclusion in FAILED_CONCLUSIONS:
+                unpassed.append(f'"{check}" of {workflow.where} ({run.conclusion})')
+    return unpassed
+
+
+# The conclusions of a job that fail its workflow run (GitHub's check run conclusions).
+FAILED_CONCLUSIONS = frozenset({"failure", "cancelled", "timed_out"})
+
+
 def merge_reason(
-    repo: Repository, pull_request: PullRequest, rule: Mapping[str, Any], method: str
+    backend: GitHubBackend,
+    repo: Repository,
+    pull_request: PullRequest,
+    rule: Mapping[str, Any],
+    method: str,
 ) -> str | None:
     """Why one rule of a branch ruleset that applies to the base stands in the merge's way (the
     reason GitHub's 405 lists), if it does; a merge method the rule disallows is GitHub's 405
-    at once (raised)."""
+    at once (raised). A workflows rule whose workflows have not passed on the head is refused
+    loudly, naming the checks: GitHub refuses the merge, in words that are not known."""
     kind, parameters = rule["type"], rule.get("parameters") or {}
     if kind in HARMLESS_AT_MERGE:
+        return None
+    if kind == "workflows":
+        unpassed = unpassed_workflow_checks(backend, repo, pull_request, rule)
+        if unpassed:
+            raise UnmodelledError(
+                f"merging pull request #{pull_request.number} into {pull_request.base} before "
+                f"its ruleset workflows passed on {pull_request.head_sha}: "
+                f"{', '.join(unpassed)}; GitHub refuses it, in words that are not known"
+            )
         return None
     if kind == "pull_request":
         allowed = parameters.get("allowed_merge_methods")
@@ -483,7 +588,7 @@ def merge_refusal(
         if ruleset.bypasses(actor, MERGE_BYPASS):
             continue
         for rule in ruleset.rules:
-            reason = merge_reason(repo, pull_request, rule, method)
+            reason = merge_reason(backend, repo, pull_request, rule, method)
             if reason is not None:
                 reasons.append(reason)
     if reasons:
@@ -536,7 +641,11 @@ def merge_verdict(
             if paths is None:
                 raise UnmodelledError("the push rules of a merge refused before its commit")
             return push_failure(rule, paths)
-        reason = merge_reason(repo, pull_request, rule, method)
+        if rule["type"] == "workflows":
+            # Failing, its details are not known (`merge_reason` refuses loudly).
+            unpassed = unpassed_workflow_checks(backend, repo, pull_request, rule)
+            return Failure(None) if unpassed else None
+        reason = merge_reason(backend, repo, pull_request, rule, method)
         return None if reason is None else Failure(reason)
 
     rulesets = backend.judging_rulesets(repo, pull_request.base)

@@ -143,12 +143,12 @@ def test_another_plan_than_enterprise_is_refused_pointing_to_the_other_deliverie
     plan: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "t")
-    monkeypatch.setattr(program.inventory, "organization_plan", _Org(plan))
+    monkeypatch.setattr("baseline.stack.inventory.organization_plan", _Org(plan))
     settings = parse_settings({"pipeline": CENTRAL, "protection": ORGANIZATION}, [{"name": "a"}])
     with pytest.raises(pulumi.RunError) as refused:
         program.check_central_plan("example-org", settings.repositories)
     message = str(refused.value)
     assert f"example-org is on the {plan} plan. Nothing was changed." in message
     assert 'pipeline.delivery "commit"' in message
-    monkeypatch.setattr(program.inventory, "organization_plan", _Org("enterprise"))
+    monkeypatch.setattr("baseline.stack.inventory.organization_plan", _Org("enterprise"))
     program.check_central_plan("example-org", settings.repositories)

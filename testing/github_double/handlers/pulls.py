@@ -43,7 +43,9 @@ def _number(call: Call) -> int:
 
 def _mergeability(call: Call, repo: Repository, pull: PullRequest) -> tuple[bool | None, str]:
     """`mergeable` and `mergeable_state` for the caller: GitHub's "unknown" (and null) where
-    the double cannot decide, as GitHub answers while it is still computing."""
+    the double cannot decide, as GitHub answers while it is still computing (e.g. a merge a
+    `workflows` rule refuses until its workflows pass: GitHub's refusal, and so its state for
+    the pull request before, is not known)."""
     if pull.state != "open":
         return None, "unknown"
     try:
