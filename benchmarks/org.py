@@ -122,15 +122,29 @@ SELECTED_DEFAULTS: Mapping[str, Any] = {
 }
 
 
+# Central delivery (issue 26): the same stack, its pipeline kept once in CENTRAL_REPOSITORY, which
+# the organization ruleset's workflows rule requires; nothing committed to the repositories.
+CENTRAL_REPOSITORY = "baseline-ci"
+CENTRAL_DEFAULTS: Mapping[str, Any] = {
+    **SELECTED_DEFAULTS,
+    "pipeline": {
+        "gate": True,
+        "delivery": "central",
+        "central_repository": CENTRAL_REPOSITORY,
+    },
+}
+
+
 def selected_names(count: int) -> list[str]:
     return [f"svc-{index:04d}" for index in range(count)]
 
 
-def selected_stack_config() -> dict[str, Any]:
+def selected_stack_config(*, central: bool = False) -> dict[str, Any]:
     """A stack that selects every repository with the topic, in organization mode with the gate
-    (the repositories themselves come from the organisation's listing)."""
+    (the repositories themselves come from the organisation's listing); with `central`, its
+    pipeline delivered from CENTRAL_REPOSITORY."""
     return {
         "github:owner": OWNER,
-        "repo-baseline:defaults": SELECTED_DEFAULTS,
+        "repo-baseline:defaults": CENTRAL_DEFAULTS if central else SELECTED_DEFAULTS,
         "repo-baseline:select": {"rules": [{"name": "backends", "topics": [SELECTED_TOPIC]}]},
     }

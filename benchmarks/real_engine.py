@@ -66,6 +66,7 @@ SKIP_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 # two previews of the applied stack, the second refreshed.
 REPOSITORY_MODE = "repository"  # listed by name, a ruleset (or classic protection) each
 ORGANIZATION_MODE = "organization"  # chosen by topic, one organization ruleset, the gate
+CENTRAL_MODE = "central"  # organization mode, the pipeline in a central repository (issue 26)
 STACKS: tuple[tuple[int, Mapping[str, str]], ...] = (
     (100, {}),
     (300, {}),
@@ -78,6 +79,8 @@ ORGANIZATION_STACKS: tuple[tuple[int, Mapping[str, str]], ...] = (
     (100, {}),
     (1000, SKIP_CHECKPOINTS),
 )
+# Central delivery: 100 repositories, with `up`, the refreshed preview and verify.
+CENTRAL_STACKS: tuple[tuple[int, Mapping[str, str]], ...] = ((100, {}),)
 PROTECTION_TYPES = (
     "github:index/organizationRuleset:OrganizationRuleset",
     "github:index/repositoryRuleset:RepositoryRuleset",
@@ -275,8 +278,12 @@ class Bench:
         topic its rule selects."""
         double = GitHubDouble(org.OWNER, {TOKEN: ADMIN}, contract=self.contract)
         with double:
-            if mode == ORGANIZATION_MODE:
-                config = org.selected_stack_config()
+            if mode in (ORGANIZATION_MODE, CENTRAL_MODE):
+                config = org.selected_stack_config(central=mode == CENTRAL_MODE)
+                if mode == CENTRAL_MODE:
+                    double.seed_repository(
+                        org.CENTRAL_REPOSITORY, {"README.md": "# CI\n"}, visibility="private"
+                    )
                 for name in org.selected_names(repositories):
                     double.seed_repository(
                         name,
@@ -407,6 +414,7 @@ def run_all(engine: Engine, progress: Any = print) -> list[EngineRun]:
         stacks += [
             (n, env, ORGANIZATION_MODE, i == 0) for i, (n, env) in enumerate(ORGANIZATION_STACKS)
         ]
+        stacks += [(n, env, CENTRAL_MODE, i == 0) for i, (n, env) in enumerate(CENTRAL_STACKS)]
         for repositories, env, mode, applies in stacks:
             with bench.stack(repositories, env, mode) as (project, double):
                 commands: list[tuple[str, Any]] = [
