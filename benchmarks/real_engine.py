@@ -5,8 +5,9 @@ tests/e2e/harness.py (`Engine`, `Project`, `install_provider`; how the program a
 are started there is said in that module and in engine/README.md), with a file backend, on the
 synthetic organisation of `benchmarks.org`, against the GitHub double (testing/github_double)
 serving that organisation. `STACKS` lists them (and `ORGANIZATION_STACKS`, the same commands in
-organization mode: repositories chosen by topic, one organization ruleset, the gate): each stack
-is new, and its first command is a
+organization mode: repositories chosen by topic, one organization ruleset, the gate; and
+`CENTRAL_STACKS`, organization mode with the pipeline delivered from one central repository,
+issue 26): each stack is new, and its first command is a
 `pulumi preview --policy-pack` of it; the first stack, of 100 repositories, then gets `pulumi up
 --policy-pack`, `pulumi preview --expect-no-changes --policy-pack` and `pulumi preview --refresh
 --expect-no-changes --policy-pack`.

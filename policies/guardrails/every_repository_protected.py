@@ -1,4 +1,5 @@
-"""every-repository-protected: each repository's default branch requires at least one check."""
+"""every-repository-protected: each repository's default branch requires at least one check (or a
+workflow: an organization ruleset's workflows rule, central delivery)."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ every_repository_protected = StackValidationPolicy(
         "those) branch ruleset (its own, or an "
         "OrganizationRuleset whose conditions target it; targeting ~DEFAULT_BRANCH or the "
         "default branch) or a BranchProtectionV3 on its default branch, requiring at least one "
-        "status check; unless its pipeline waits in a RepositoryPullRequest into that branch "
+        "status check or workflow (rules.requiredWorkflows); unless its pipeline waits in a RepositoryPullRequest into that branch "
         "(the workflow file on the pull request's head branch), whose checks nothing reports "
         "before it has merged."
     ),
