@@ -122,7 +122,8 @@ every_repository_protected = StackValidationPolicy(
         "those) branch ruleset (its own, or an "
         "OrganizationRuleset whose conditions target it; targeting ~DEFAULT_BRANCH or the "
         "default branch) or a BranchProtectionV3 on its default branch, requiring at least one "
-        "status check or workflow (rules.requiredWorkflows); unless its pipeline waits in a RepositoryPullRequest into that branch "
+        "status check or workflow (rules.requiredWorkflows); unless its pipeline waits in a "
+        "RepositoryPullRequest into that branch "
         "(the workflow file on the pull request's head branch), whose checks nothing reports "
         "before it has merged."
     ),
