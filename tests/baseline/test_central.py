@@ -15,9 +15,9 @@ from baseline.plan import mock_engine
 from baseline.plan.offline import main as plan_main
 from baseline.resources import program
 from baseline.resources.delivery import proposal_branch
-from baseline.stack.selection import resolve
 from baseline.stack.validation import parse_settings
 from tests.baseline.test_config import errors_of
+from tests.baseline.test_protection_modes import deploy_record
 from workflows.templates import rendered_pipeline
 
 CENTRAL = {"delivery": "central", "central_repository": "baseline-ci", "gate": True}
@@ -55,17 +55,7 @@ def test_central_needs_organization_scope_and_replaces_nothing() -> None:
 
 
 def _record(entries: list[dict[str, Any]]) -> mock_engine.Record:
-    settings = parse_settings(
-        {"pipeline": CENTRAL, "protection": ORGANIZATION},
-        entries,
-    )
-    record = mock_engine.Record()
-    mock_engine.run(
-        {"github:owner": "example-org"},
-        program=lambda: program.deploy(resolve(settings, None)),
-        record=record,
-    )
-    return record
+    return deploy_record({"pipeline": CENTRAL, "protection": ORGANIZATION}, entries)
 
 
 def test_nothing_is_committed_and_the_ruleset_requires_the_pinned_central_workflow() -> None:

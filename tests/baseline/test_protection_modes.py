@@ -86,7 +86,8 @@ def test_evaluate_and_a_public_lock_are_warned_about() -> None:
 # --- What the program registers -----------------------------------------------------------------
 
 
-def _record(defaults: dict[str, Any], entries: list[dict[str, Any]]) -> mock_engine.Record:
+def deploy_record(defaults: dict[str, Any], entries: list[dict[str, Any]]) -> mock_engine.Record:
+    """What the program registers for `defaults` and `entries`, offline."""
     settings = parse_settings(defaults, entries)
     record = mock_engine.Record()
     mock_engine.run(
@@ -98,7 +99,7 @@ def _record(defaults: dict[str, Any], entries: list[dict[str, Any]]) -> mock_eng
 
 
 def test_the_lock_is_a_push_ruleset_on_the_workflow_file_after_it() -> None:
-    record = _record(
+    record = deploy_record(
         {"protection": {"lock_workflow": True, "bypass_actors": APP}},
         [{"name": "api"}, {"name": "site", "settings": {"visibility": "public"}}],
     )
@@ -118,7 +119,7 @@ def test_the_lock_is_a_push_ruleset_on_the_workflow_file_after_it() -> None:
 
 
 def test_evaluate_reaches_the_repository_and_the_organization_ruleset() -> None:
-    record = _record(
+    record = deploy_record(
         {"protection": {"enforcement": "evaluate"}},
         [{"name": "api"}, {"name": "web", "protection": {"scope": "organization"}}],
     )
@@ -242,7 +243,7 @@ def test_the_program_refuses_a_bulk_switch_before_registering_anything() -> None
 
 
 def test_the_outputs_record_a_dry_run_and_a_lock() -> None:
-    record = _record(
+    record = deploy_record(
         {"protection": {"lock_workflow": True, "bypass_actors": APP, "enforcement": "evaluate"}},
         [{"name": "api"}],
     )
@@ -316,7 +317,7 @@ def test_a_code_scanning_threshold_outside_github_s_is_refused() -> None:
 
 
 def test_the_ruleset_allows_the_merge_methods_the_settings_allow() -> None:
-    record = _record(
+    record = deploy_record(
         {"protection": {"merge_methods_enforced": True}},
         [
             {"name": "api", "settings": {"allow_rebase_merge": True}},
@@ -334,7 +335,7 @@ def test_the_ruleset_allows_the_merge_methods_the_settings_allow() -> None:
 
 
 def test_copilot_review_and_code_scanning_become_rules() -> None:
-    record = _record(
+    record = deploy_record(
         {
             "protection": {
                 "copilot_review": "every_push",
