@@ -983,6 +983,12 @@ def _evaluate_problem(repository: RepositoryConfig) -> str | None:
 def _central_problem(repository: RepositoryConfig) -> str | None:
     if repository.pipeline.delivery != "central":
         return None
+    if repository.name.lower() == repository.pipeline.central_repository.lower():
+        return (
+            "pipeline.delivery is central and this is the central repository itself: its "
+            "default branch would require a workflow that lives on another of its branches. "
+            "Leave it out (select: exclude) or give it delivery commit."
+        )
     return (
         "pipeline.delivery is central: its organization ruleset requires the workflow of "
         f"{repository.pipeline.central_repository}, whose visibility must allow this "

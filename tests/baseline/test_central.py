@@ -15,7 +15,7 @@ from baseline.plan import mock_engine
 from baseline.plan.offline import main as plan_main
 from baseline.resources import program
 from baseline.resources.delivery import proposal_branch
-from baseline.stack.validation import parse_settings
+from baseline.stack.validation import parse_settings, warnings_for
 from tests.baseline.test_config import errors_of
 from tests.baseline.test_protection_modes import deploy_record
 from workflows.templates import rendered_pipeline
@@ -142,3 +142,11 @@ def test_another_plan_than_enterprise_is_refused_pointing_to_the_other_deliverie
     assert 'pipeline.delivery "commit"' in message
     monkeypatch.setattr("baseline.stack.inventory.organization_plan", _Org("enterprise"))
     program.check_central_plan("example-org", settings.repositories)
+
+
+def test_the_central_repository_chosen_for_itself_is_warned_about() -> None:
+    settings = parse_settings(
+        {"pipeline": CENTRAL, "protection": ORGANIZATION}, [{"name": "Baseline-CI"}]
+    )
+    [warning] = warnings_for(settings.repositories)
+    assert warning.startswith("Baseline-CI: pipeline.delivery is central and this is the central")
