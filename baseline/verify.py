@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from baseline.resources.component import GITHUB_ACTIONS_APP_ID
-from baseline.resources.delivery import proposal_branch
+from baseline.resources.delivery import pinned_ref
 from baseline.stack import inventory
 from baseline.stack.errors import ConfigErrors
 from baseline.stack.selection import EmptyRuleError, ListingError, needs_listing, resolve
@@ -331,7 +331,7 @@ def _central_findings(
 ) -> list[Finding]:
     """Drift when no `workflows` rule in force requires the central workflow at its pinned ref
     (`pipeline.delivery: central`; the repository id is the rule's to know, not compared)."""
-    ref = f"refs/heads/{proposal_branch(rendered)}"
+    ref = pinned_ref(rendered)
     for rule in rules:
         for workflow in (rule.get("parameters") or {}).get("workflows") or ():
             if (

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_github as github
 
-from baseline.resources.delivery import proposal_branch
+from baseline.resources.delivery import pinned_ref, proposal_branch
 from baseline.stack.settings import RepositoryConfig
 from workflows.templates import RenderedPipeline
 
@@ -50,7 +50,7 @@ class CentralWorkflow:
 
     @property
     def ref(self) -> str:
-        return f"refs/heads/{self.branch}"
+        return pinned_ref(self.pipeline)
 
     @property
     def key(self) -> str:

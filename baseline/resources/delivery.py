@@ -45,6 +45,12 @@ def proposal_branch(pipeline: RenderedPipeline) -> str:
     return BRANCH_PREFIX + hashlib.sha256(pipeline.content.encode("utf-8")).hexdigest()[:8]
 
 
+def pinned_ref(pipeline: RenderedPipeline) -> str:
+    """The ref a central workflow is required at (`pipeline.delivery: central`): the branch of
+    its content, as a ruleset's `workflows` rule names it."""
+    return f"refs/heads/{proposal_branch(pipeline)}"
+
+
 def protected_checks(output: Mapping[str, object] | None) -> tuple[str, ...] | None:
     """What a repository's protection required after the last run (`output`: its entry of the
     last `repositories` output; None when it had none)."""

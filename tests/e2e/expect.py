@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,13 @@ def first(log: list[tuple[str, str]], method: str, suffix: str) -> int:
         if verb == method and path.endswith(suffix):
             return index
     raise AssertionError(f"no {method} …{suffix} in the double's log: {log}")
+
+
+def changes(preview: Mapping[str, Any]) -> dict[str, str]:
+    """What a `pulumi preview --json` would change, resource name -> operation (not what it
+    only reads or refreshes)."""
+    quiet = ("same", "read", "refresh")
+    return {s["urn"].rsplit("::", 1)[1]: s["op"] for s in preview["steps"] if s["op"] not in quiet}
 
 
 def repo_path(github: GitHubDouble, name: str, rest: str = "") -> str:

@@ -17,7 +17,7 @@ from baseline.resources.delivery import proposal_branch
 from policies.guardrails.pipeline import job_checks, load_workflow, unconditional_job_ids
 from testing.github_double import GitHubDouble, User
 from tests.e2e.conftest import ProjectFactory
-from tests.e2e.expect import expected
+from tests.e2e.expect import changes, expected
 from tests.e2e.test_github_double import call
 
 CENTRAL = "baseline-ci"
@@ -32,11 +32,6 @@ CONFIG: dict[str, Any] = {
     },
     "repo-baseline:repositories": [{"name": name} for name in NAMES],
 }
-
-
-def _changes(preview: dict[str, Any]) -> dict[str, str]:
-    quiet = ("same", "read", "refresh")
-    return {s["urn"].rsplit("::", 1)[1]: s["op"] for s in preview["steps"] if s["op"] not in quiet}
 
 
 def _awaited_checks(content: str) -> list[str]:
@@ -74,7 +69,7 @@ def test_nothing_is_committed_and_the_organization_requires_the_pinned_central_w
         central_id,
         f"refs/heads/{branch}",
     )
-    assert _changes(stack.preview(refresh=True).check().json()) == {}
+    assert changes(stack.preview(refresh=True).check().json()) == {}
 
     # verify: the rule in force requires the central file at its ref; nothing else to read.
     github.add_token("reader", User("octo-reader"), read_only=True)
@@ -138,7 +133,7 @@ def test_a_pipeline_change_moves_the_pin_to_a_new_branch_in_the_same_run(
     assert "coverage" in branches[new]["files"][WORKFLOW]["content"]
 
 
-def test_a_team_organization_is_refused_before_anything_changes(
+def test_a_team_organization_is_refused_before_anythingchanges(
     project: ProjectFactory, github: GitHubDouble
 ) -> None:
     github.seed_repository(CENTRAL, {"README.md": "# CI\n"}, visibility="private")

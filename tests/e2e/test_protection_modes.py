@@ -17,6 +17,7 @@ from baseline.resources.resource_types import WORKFLOW_LOCK_NAME
 from testing.github_double import GitHubDouble, User
 from testing.github_double.pytest_plugin import ADMIN_TOKEN
 from tests.e2e.conftest import ProjectFactory
+from tests.e2e.expect import changes
 from tests.e2e.harness import Project
 from tests.e2e.test_github_double import b64, call
 
@@ -33,12 +34,6 @@ def _verify(github: GitHubDouble, stack: Project) -> dict[str, dict[str, Any]]:
         patch.setenv("GITHUB_TOKEN", READ_TOKEN)
         verify.main(Namespace(config=str(stack.stack_file), format="json", base_url=None), out)
     return {report["repository"]: report for report in json.loads(out.getvalue())}
-
-
-def _changes(preview: dict[str, Any]) -> dict[str, str]:
-    steps = preview["steps"]
-    quiet = ("same", "read", "refresh")
-    return {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if s["op"] not in quiet}
 
 
 def _files(github: GitHubDouble, repository: str) -> dict[str, Any]:
@@ -108,7 +103,7 @@ def test_the_lock_lets_the_stack_s_app_change_the_workflow_file_and_nobody_else(
     stack.reconfigure(_locked(["3.12", "3.13"]))
     stack.up().check()
     assert "3.13" in _files(github, "vault")[WORKFLOW]["content"]
-    assert _changes(stack.preview().check().json()) == {}
+    assert changes(stack.preview().check().json()) == {}
 
     reports = _verify(github, stack)
     assert reports["vault"]["status"] == "compliant", reports["vault"]
@@ -136,7 +131,7 @@ def test_verify_reports_a_lock_taken_away_by_hand(
         "can change what the required checks run"
     ]
     # The refreshed preview sees it too, and the next up puts the lock back.
-    assert _changes(stack.preview(refresh=True).check().json()) == {"vault-workflow-lock": "create"}
+    assert changes(stack.preview(refresh=True).check().json()) == {"vault-workflow-lock": "create"}
 
 
 # --- Evaluate mode -------------------------------------------------------------------------------
@@ -236,4 +231,4 @@ def test_merge_methods_copilot_review_and_code_scanning_reach_github_and_read_ba
     assert rules["code_scanning"]["code_scanning_tools"] == [
         {"tool": "CodeQL", "alerts_threshold": "errors", "security_alerts_threshold": "critical"}
     ]
-    assert _changes(stack.preview(refresh=True).check().json()) == {}
+    assert changes(stack.preview(refresh=True).check().json()) == {}
